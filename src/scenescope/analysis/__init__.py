@@ -1,0 +1,1 @@
+"""Analyses: one estimator per module, each with a result object and a truth metric."""

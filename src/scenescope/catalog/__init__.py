@@ -1,0 +1,1 @@
+"""Catalog of titles and official dates, and matching releases to titles."""

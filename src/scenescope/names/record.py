@@ -1,0 +1,64 @@
+"""The parsed release name: one frozen, hashable record with a documented vocabulary.
+
+Field meanings and allowed values live in `scenescope.names.vocabulary.FIELDS`; this module
+only holds the shape, so the store, the analyses and the CLI all agree on it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, fields
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseName:
+    """What a release name says, field by field; absent fields are None or an empty tuple."""
+
+    name: str = ""
+    title: str | None = None
+    year: int | None = None
+    kind: str | None = None  # movie / episode / other
+    season: int | None = None
+    episodes: tuple[int, ...] = ()
+    absolute_episode: bool = False  # anime absolute numbering: `episodes` holds absolute numbers
+    season_pack: bool = False  # S02 alone, Complete.Series, S01-S03
+    date: dt.date | None = None  # daily shows
+    episode_title: str | None = None
+    resolution: str | None = None
+    source: str | None = None
+    streaming_service: str | None = None
+    video_codec: str | None = None
+    audio_codec: str | None = None
+    audio_channels: str | None = None
+    hdr: tuple[str, ...] = ()
+    bit_depth: int | None = None
+    languages: tuple[str, ...] = ()
+    subtitles: tuple[str, ...] = ()
+    edition: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()  # proper, repack, rerip, real, internal, limited, ...
+    other: tuple[str, ...] = ()  # remux, 3d, hc, hybrid, ... markers outside the main fields
+    group: str | None = None
+    container: str | None = None
+    website: str | None = None
+    unparsed: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The documented vocabulary as plain JSON-ready values (dates ISO, tuples lists)."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, tuple):
+                value = list(value)
+            elif isinstance(value, dt.date):
+                value = value.isoformat()
+            out[f.name] = value
+        return out
+
+    @property
+    def proper(self) -> bool:
+        return "proper" in self.flags
+
+    @property
+    def repack(self) -> bool:
+        return "repack" in self.flags

@@ -1,0 +1,1 @@
+"""The release store: an embedded DuckDB file with versioned migrations."""
