@@ -1,0 +1,1 @@
+"""Shared test configuration. Area fixtures live in their own modules under tests/."""
