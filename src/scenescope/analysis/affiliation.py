@@ -1,0 +1,305 @@
+"""Affiliation families: which groups share a supply, inferred from the releases alone.
+
+Evidence per pair of groups, computed in SQL: the same titles in complementary formats
+within minutes of each other, shared retail-disc timing, never racing each other in one
+format, and appearing / disappearing together. Edges are weighted from that evidence and
+Leiden (leidenalg on igraph) finds the communities.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import numpy as np
+
+from scenescope.analysis.groups import GROUP_RELEASES, build_group_releases
+
+
+@dataclass(frozen=True, slots=True)
+class AffiliationSettings:
+    """Thresholds of the evidence; defaults follow the Scene's rhythm, not one world."""
+
+    together_window_s: float = 30 * 60  # complementary formats within this = same drop
+    horizon_s: float = 3 * 86400  # pairs farther apart than this are different events
+    retail_window_s: float = 6 * 3600  # two retail-disc rips of one title this close
+    min_releases: int = 5  # groups with fewer releases stay out of the graph
+    min_together: int = 3  # fewer joint drops than this is coincidence
+    min_weight: float = 0.05
+    resolution: float = 1.0  # Leiden (RB configuration) resolution
+    seed: int = 7
+
+
+@dataclass(frozen=True, slots=True)
+class AffiliationEdge:
+    """Why two groups look affiliated: the evidence and the weight it earns."""
+
+    group_a: str
+    group_b: str
+    weight: float
+    shared_titles: int  # titles both released within the horizon
+    together: int  # of those, in complementary formats within the together window
+    median_gap_s: float | None  # between their complementary releases
+    races: int  # shared titles where both released the same format
+    retail_together: int  # retail-disc rips of one title close together
+    coactivity: float  # overlap of active periods, 0..1
+    ended_together: bool  # last pres within a week of each other
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "group_a": self.group_a,
+            "group_b": self.group_b,
+            "weight": round(self.weight, 4),
+            "shared_titles": self.shared_titles,
+            "together": self.together,
+            "median_gap_s": None if self.median_gap_s is None else round(self.median_gap_s, 1),
+            "races": self.races,
+            "retail_together": self.retail_together,
+            "coactivity": round(self.coactivity, 3),
+            "ended_together": self.ended_together,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Family:
+    """A community of groups that share a supply."""
+
+    family_id: int
+    members: tuple[str, ...]  # display names, most releases first
+    member_keys: tuple[str, ...]
+    confidence: float  # 0..1: internal share of the members' edge weight × pair density
+    edges: tuple[AffiliationEdge, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "family_id": self.family_id,
+            "members": list(self.members),
+            "confidence": round(self.confidence, 3),
+            "edges": [e.to_dict() for e in self.edges],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AffiliationResult:
+    """The whole inference: every group considered, its community, the edges and families."""
+
+    groups: tuple[str, ...]  # group keys in the graph
+    names: dict[str, str]  # group key -> display name
+    releases: dict[str, int]
+    community: dict[str, int]  # group key -> community id (singletons included)
+    edges: tuple[AffiliationEdge, ...]  # keyed by display names
+    families: tuple[Family, ...] = field(default=())
+
+    def family_of(self, group: str) -> Family | None:
+        key = group.lower()
+        return next((f for f in self.families if key in f.member_keys), None)
+
+
+_PAIRS_SQL = """
+WITH gt AS (
+  SELECT group_key, title_key, min(pre_at) AS pre_at, list(DISTINCT format_key) AS formats,
+         bool_or(source_class = 'retail-disc') AS retail
+  FROM {table}
+  WHERE title_key IS NOT NULL AND NOT is_proper AND NOT is_repack
+    AND group_key IN (SELECT group_key FROM eligible)
+  GROUP BY group_key, title_key
+), pairs AS (
+  SELECT a.group_key AS a, b.group_key AS b,
+         abs(epoch(a.pre_at - b.pre_at)) AS gap_s,
+         list_has_any(a.formats, b.formats) AS same_format,
+         a.retail AND b.retail AS both_retail
+  FROM gt a JOIN gt b ON a.title_key = b.title_key AND a.group_key < b.group_key
+  WHERE b.pre_at BETWEEN a.pre_at - to_seconds($horizon) AND a.pre_at + to_seconds($horizon)
+)
+SELECT a, b, count(*) AS shared,
+       count(*) FILTER (WHERE NOT same_format AND gap_s <= $together) AS together,
+       median(gap_s) FILTER (WHERE NOT same_format AND gap_s <= $together) AS median_gap_s,
+       count(*) FILTER (WHERE same_format) AS races,
+       count(*) FILTER (WHERE both_retail AND NOT same_format AND gap_s <= $retail)
+         AS retail_together
+FROM pairs GROUP BY a, b
+"""
+
+
+def pair_evidence(
+    con: duckdb.DuckDBPyConnection, settings: AffiliationSettings | None = None
+) -> dict[str, np.ndarray]:
+    """Evidence for every pair of eligible groups that shared a title, as numpy columns.
+
+    Keys: a, b (group keys), shared, together, median_gap_s, races, retail_together,
+    titles_a, titles_b, coactivity, ended_together.
+    """
+    settings = settings or AffiliationSettings()
+    table = build_group_releases(con)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE eligible AS
+        SELECT group_key, count(*) AS releases, min(pre_at) AS first_pre, max(pre_at) AS last_pre,
+               count(DISTINCT title_key) AS titles
+        FROM {table} GROUP BY group_key HAVING count(*) >= ?
+        """,
+        [settings.min_releases],
+    )
+    params = {
+        "horizon": settings.horizon_s,
+        "together": settings.together_window_s,
+        "retail": settings.retail_window_s,
+    }
+    sql = f"""
+        WITH p AS ({_PAIRS_SQL.format(table=table)})
+        SELECT p.*, ea.titles AS titles_a, eb.titles AS titles_b,
+               greatest(0.0, epoch(least(ea.last_pre, eb.last_pre)
+                                   - greatest(ea.first_pre, eb.first_pre)))
+                 / greatest(1.0, epoch(greatest(ea.last_pre, eb.last_pre)
+                                       - least(ea.first_pre, eb.first_pre))) AS coactivity,
+               abs(epoch(ea.last_pre - eb.last_pre)) <= 7 * 86400 AS ended_together
+        FROM p JOIN eligible ea ON ea.group_key = p.a JOIN eligible eb ON eb.group_key = p.b
+    """
+    columns = con.execute(sql, params).fetchnumpy()
+    out: dict[str, np.ndarray] = {}
+    for name, values in columns.items():
+        if isinstance(values, np.ma.MaskedArray):
+            fill = np.nan if name == "median_gap_s" else 0
+            values = np.ma.filled(values.astype(float) if name == "median_gap_s" else values, fill)
+        out[name] = np.asarray(values)
+    return out
+
+
+def edge_weights(evidence: dict[str, np.ndarray], settings: AffiliationSettings) -> np.ndarray:
+    """Weight per pair: how much of the smaller group's output dropped with the other's,
+    discounted by how often they raced each other, lifted by shared retail timing and by
+    appearing and disappearing together."""
+    together = evidence["together"].astype(float)
+    if together.size == 0:
+        return together
+    shared = np.maximum(evidence["shared"].astype(float), 1.0)
+    smaller = np.maximum(np.minimum(evidence["titles_a"], evidence["titles_b"]).astype(float), 1)
+    together_share = np.minimum(together / smaller, 1.0)
+    race_share = evidence["races"].astype(float) / shared
+    retail_share = np.minimum(evidence["retail_together"].astype(float) / smaller, 1.0)
+    coactivity = evidence["coactivity"].astype(float)
+    ended = evidence["ended_together"].astype(bool)
+    weight = (
+        together_share
+        * (1.0 - race_share) ** 2
+        * (0.6 + 0.2 * coactivity + 0.2 * ended)
+        * (1.0 + 0.5 * retail_share)
+    )
+    weight[together < settings.min_together] = 0.0
+    weight[weight < settings.min_weight] = 0.0
+    return weight
+
+
+def infer_families(
+    con: duckdb.DuckDBPyConnection, settings: AffiliationSettings | None = None
+) -> AffiliationResult:
+    """Build the weighted group graph and find families with Leiden."""
+    import igraph as ig
+    import leidenalg
+
+    settings = settings or AffiliationSettings()
+    evidence = pair_evidence(con, settings)
+    weights = edge_weights(evidence, settings)
+    rows = con.execute(
+        f"SELECT e.group_key, mode(g.group_name), any_value(e.releases) "
+        f"FROM eligible e JOIN {GROUP_RELEASES} g USING (group_key) "
+        "GROUP BY e.group_key ORDER BY e.group_key"
+    ).fetchall()
+    keys = [r[0] for r in rows]
+    names = {r[0]: r[1] for r in rows}
+    releases = {r[0]: int(r[2]) for r in rows}
+    index = {k: i for i, k in enumerate(keys)}
+    keep = weights > 0
+    a_keys, b_keys = evidence["a"][keep], evidence["b"][keep]
+    graph = ig.Graph(
+        n=len(keys), edges=[(index[a], index[b]) for a, b in zip(a_keys, b_keys, strict=True)]
+    )
+    graph.es["weight"] = weights[keep].tolist()
+    if graph.ecount():
+        partition = leidenalg.find_partition(
+            graph,
+            leidenalg.RBConfigurationVertexPartition,
+            weights="weight",
+            resolution_parameter=settings.resolution,
+            seed=settings.seed,
+        )
+        membership = list(partition.membership)
+    else:
+        membership = list(range(len(keys)))
+    community = {k: int(membership[i]) for i, k in enumerate(keys)}
+    edges = tuple(_edges(evidence, weights, keep, names))
+    return AffiliationResult(
+        groups=tuple(keys),
+        names=names,
+        releases=releases,
+        community=community,
+        edges=edges,
+        families=tuple(_families(community, edges, names, releases)),
+    )
+
+
+def _edges(
+    evidence: dict[str, np.ndarray], weights: np.ndarray, keep: np.ndarray, names: dict[str, str]
+) -> list[AffiliationEdge]:
+    picked = {k: v[keep] for k, v in evidence.items()}
+    out = []
+    for i in range(int(keep.sum())):
+        gap = picked["median_gap_s"][i]
+        out.append(
+            AffiliationEdge(
+                group_a=names[picked["a"][i]],
+                group_b=names[picked["b"][i]],
+                weight=float(weights[keep][i]),
+                shared_titles=int(picked["shared"][i]),
+                together=int(picked["together"][i]),
+                median_gap_s=None if gap is None or np.isnan(gap) else float(gap),
+                races=int(picked["races"][i]),
+                retail_together=int(picked["retail_together"][i]),
+                coactivity=float(picked["coactivity"][i]),
+                ended_together=bool(picked["ended_together"][i]),
+            )
+        )
+    return sorted(out, key=lambda e: -e.weight)
+
+
+def _families(
+    community: dict[str, int],
+    edges: tuple[AffiliationEdge, ...],
+    names: dict[str, str],
+    releases: dict[str, int],
+) -> list[Family]:
+    members: dict[int, list[str]] = {}
+    for key, cid in community.items():
+        members.setdefault(cid, []).append(key)
+    key_of = {name: key for key, name in names.items()}
+    strength: dict[str, float] = {}
+    for e in edges:
+        for name in (e.group_a, e.group_b):
+            strength[key_of[name]] = strength.get(key_of[name], 0.0) + e.weight
+    families = []
+    for cid, keys in members.items():
+        if len(keys) < 2:
+            continue
+        keys.sort(key=lambda k: (-releases[k], k))
+        inside = [
+            e for e in edges if community[key_of[e.group_a]] == cid == community[key_of[e.group_b]]
+        ]
+        internal = sum(e.weight for e in inside)
+        total = sum(strength.get(k, 0.0) for k in keys) - internal
+        density = len(inside) / (len(keys) * (len(keys) - 1) / 2)
+        confidence = (internal / total if total > 0 else 0.0) * density
+        families.append(
+            Family(
+                family_id=0,
+                members=tuple(names[k] for k in keys),
+                member_keys=tuple(keys),
+                confidence=confidence,
+                edges=tuple(inside),
+            )
+        )
+    families.sort(key=lambda f: (-len(f.members), -f.confidence, f.members))
+    return [
+        Family(i + 1, f.members, f.member_keys, f.confidence, f.edges)
+        for i, f in enumerate(families)
+    ]

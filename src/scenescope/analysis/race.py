@@ -1,0 +1,219 @@
+"""The race to be first: per title × format, who pred first, by how much, and who duped.
+
+A race is one title (the matched catalog title, else the parsed title/year/season/episode)
+in one format (source class + resolution + codec). Each group enters with its earliest
+non-PROPER, non-REPACK release; later entrants are dupes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from scenescope.analysis.groups import GROUP_RELEASES, _utc, build_group_releases
+
+RACE_ENTRIES = "race_entries"
+
+
+def build_race_entries(con: duckdb.DuckDBPyConnection) -> str:
+    """Materialize `race_entries` (TEMP): one row per race × group, with place and margins.
+
+    Columns: title_key, title_label, format_key, group_key, group_name, release_id, name,
+    pre_at, status, nuke_reason, place (1 = winner), entrants, margin_to_next_s (seconds to
+    the next entrant, NULL for the last), behind_winner_s.
+    """
+    build_group_releases(con)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {RACE_ENTRIES} AS
+        WITH firsts AS (
+          SELECT title_key, format_key, group_key,
+                 min(pre_at) AS pre_at,
+                 arg_min(release_id, pre_at) AS release_id,
+                 arg_min(name, pre_at) AS name,
+                 arg_min(group_name, pre_at) AS group_name,
+                 arg_min(status, pre_at) AS status,
+                 arg_min(nuke_reason, pre_at) AS nuke_reason,
+                 arg_min(title_label, pre_at) AS title_label
+          FROM {GROUP_RELEASES}
+          WHERE title_key IS NOT NULL AND NOT is_proper AND NOT is_repack
+          GROUP BY title_key, format_key, group_key
+        )
+        SELECT title_key, title_label, format_key, group_key, group_name, release_id, name,
+               pre_at, status, nuke_reason,
+               row_number() OVER w AS place,
+               count(*) OVER (PARTITION BY title_key, format_key) AS entrants,
+               epoch(lead(pre_at) OVER w - pre_at) AS margin_to_next_s,
+               epoch(pre_at - first_value(pre_at) OVER w) AS behind_winner_s
+        FROM firsts
+        WINDOW w AS (PARTITION BY title_key, format_key ORDER BY pre_at, group_key)
+        """
+    )
+    return RACE_ENTRIES
+
+
+@dataclass(frozen=True, slots=True)
+class RaceEntrant:
+    """One group's entry in a race."""
+
+    place: int
+    group: str
+    release_name: str
+    pre_at: dt.datetime
+    behind_winner_s: float
+    status: str  # live / nuked / deleted
+    nuke_reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Race:
+    """One title × format: the winner, its margin over the runner-up, and the dupes."""
+
+    title_key: str
+    title: str | None
+    format: str
+    entrants: tuple[RaceEntrant, ...]
+
+    @property
+    def winner(self) -> str:
+        return self.entrants[0].group
+
+    @property
+    def margin_s(self) -> float | None:
+        return self.entrants[1].behind_winner_s if len(self.entrants) > 1 else None
+
+    @property
+    def dupes(self) -> tuple[RaceEntrant, ...]:
+        return self.entrants[1:]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "title_key": self.title_key,
+            "title": self.title,
+            "format": self.format,
+            "winner": self.winner,
+            "margin_s": self.margin_s,
+            "entrants": [
+                {
+                    "place": e.place,
+                    "group": e.group,
+                    "release_name": e.release_name,
+                    "pre_at": e.pre_at.isoformat(),
+                    "behind_winner_s": e.behind_winner_s,
+                    "status": e.status,
+                    "nuke_reason": e.nuke_reason,
+                }
+                for e in self.entrants
+            ],
+            "dupes_nuked": sum(1 for e in self.dupes if e.status == "nuked"),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class GroupRaceRecord:
+    """A group's record across contested races (two or more entrants)."""
+
+    group: str
+    group_key: str
+    entered: int
+    won: int
+    median_margin_s: float | None  # over races it won
+    uncontested: int  # title × formats nobody else released
+    dupes_nuked: int  # its losing entries that were nuked
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "group": self.group,
+            "entered": self.entered,
+            "won": self.won,
+            "win_rate": round(self.won / self.entered, 4) if self.entered else None,
+            "median_margin_s": self.median_margin_s,
+            "uncontested": self.uncontested,
+            "dupes_nuked": self.dupes_nuked,
+        }
+
+
+def _races(con: duckdb.DuckDBPyConnection, where: str, params: list[Any]) -> list[Race]:
+    rows = con.execute(
+        f"""
+        WITH picked AS (SELECT DISTINCT title_key, format_key FROM {RACE_ENTRIES} WHERE {where})
+        SELECT title_key, title_label, format_key, place, group_name, name, pre_at,
+               behind_winner_s, status, nuke_reason,
+               min(pre_at) OVER (PARTITION BY title_key, format_key) AS race_start
+        FROM {RACE_ENTRIES} SEMI JOIN picked USING (title_key, format_key)
+        ORDER BY race_start, title_key, format_key, place
+        """,
+        params,
+    ).fetchall()
+    races: list[Race] = []
+    current: list[RaceEntrant] = []
+    for i, row in enumerate(rows):
+        key, label, fmt, place, group, name, pre_at, behind, status, reason, _ = row
+        current.append(
+            RaceEntrant(int(place), group, name, _utc(pre_at), float(behind), status, reason)
+        )
+        last_of_race = i + 1 == len(rows) or (rows[i + 1][0], rows[i + 1][2]) != (key, fmt)
+        if last_of_race:
+            races.append(Race(key, label, fmt, tuple(current)))
+            current = []
+    return races
+
+
+def _normalized(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "", text.lower())
+
+
+def races_for_title(con: duckdb.DuckDBPyConnection, title: str) -> list[Race]:
+    """Races for a catalog title id, or for parsed titles starting with `title` (normalized)."""
+    build_race_entries(con)
+    query = _normalized(title)
+    if not query:
+        raise ValueError("the title to look up is empty")
+    return _races(
+        con,
+        "title_key = 't:' || ? OR regexp_replace(lower(coalesce(title_label, '')), "
+        "'[^a-z0-9]+', '', 'g') LIKE ? || '%'",
+        [title.strip(), query],
+    )
+
+
+def races_for_group(
+    con: duckdb.DuckDBPyConnection, group: str, *, contested_only: bool = True
+) -> list[Race]:
+    """The races a group entered (by default only those with a rival)."""
+    build_race_entries(con)
+    extra = " AND entrants > 1" if contested_only else ""
+    return _races(con, f"group_key = lower(?){extra}", [group.strip()])
+
+
+def group_race_records(con: duckdb.DuckDBPyConnection) -> list[GroupRaceRecord]:
+    """Every group's race record, most wins first."""
+    build_race_entries(con)
+    rows = con.execute(
+        f"""
+        SELECT group_key, mode(group_name),
+               count(*) FILTER (WHERE entrants > 1) AS entered,
+               count(*) FILTER (WHERE entrants > 1 AND place = 1) AS won,
+               median(margin_to_next_s) FILTER (WHERE entrants > 1 AND place = 1),
+               count(*) FILTER (WHERE entrants = 1) AS uncontested,
+               count(*) FILTER (WHERE place > 1 AND status = 'nuked') AS dupes_nuked
+        FROM {RACE_ENTRIES} GROUP BY group_key
+        ORDER BY won DESC, entered DESC, group_key
+        """
+    ).fetchall()
+    return [
+        GroupRaceRecord(
+            group=name,
+            group_key=key,
+            entered=int(entered),
+            won=int(won),
+            median_margin_s=None if margin is None else float(margin),
+            uncontested=int(uncontested),
+            dupes_nuked=int(nuked),
+        )
+        for key, name, entered, won, margin, uncontested, nuked in rows
+    ]
