@@ -40,7 +40,10 @@ class TokenBucket:
                 if len(self._sent) < self.limit.requests:
                     self._sent.append(now)
                     return
-                await asyncio.sleep(self._sent[0] - horizon + 0.001)
+                # The margin absorbs the difference between our send time and the server's
+                # receive time, so a request never lands just inside the server's window.
+                margin = 0.05 * self.limit.per_seconds
+                await asyncio.sleep(self._sent[0] - horizon + margin)
 
     def hold_until(self, seconds_from_now: float) -> None:
         """The server said Retry-After: treat the window as full for that long."""
