@@ -1,0 +1,220 @@
+"""Successors: when a group goes dark, which new group picks up where it left off.
+
+A candidate is a group that first appears within weeks of the dark group's last pre; it is
+scored, in SQL, on the same specialty (category / source / resolution / codec / language
+mix), the same titles (shows and films it continues) and the same timing profile.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from scenescope.analysis.groups import GROUP_RELEASES, _utc, build_group_releases, dormant_groups
+
+
+@dataclass(frozen=True, slots=True)
+class SuccessorSettings:
+    """How far around the silence to look, and how the evidence is weighed."""
+
+    before_days: float = 14.0  # a successor may start a little before the old group stops
+    after_days: float = 84.0  # ... and up to twelve weeks after
+    min_releases: int = 5
+    proximity_scale_days: float = 28.0
+    weight_specialty: float = 0.35
+    weight_titles: float = 0.25
+    weight_timing: float = 0.2
+    weight_volume: float = 0.1
+    weight_proximity: float = 0.1
+
+
+@dataclass(frozen=True, slots=True)
+class SuccessorCandidate:
+    """A possible successor of a group that went dark, with its score and the evidence."""
+
+    predecessor: str
+    successor: str
+    rank: int  # 1 = best candidate for this predecessor
+    score: float  # 0..1
+    predecessor_last_pre: dt.datetime
+    successor_first_pre: dt.datetime
+    gap_days: float  # successor's first pre minus predecessor's last pre
+    specialty_similarity: float  # cosine of the format / category / language mixes
+    title_overlap: float  # shared titles over the smaller title set
+    timing_similarity: float  # cosine of hour-of-day and weekday profiles
+    volume_ratio: float  # smaller weekly rate over the larger
+
+    def describe(self) -> str:
+        return f"possible successor of {self.predecessor} (score {self.score:.2f})"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "predecessor": self.predecessor,
+            "successor": self.successor,
+            "rank": self.rank,
+            "score": round(self.score, 4),
+            "note": self.describe(),
+            "predecessor_last_pre": self.predecessor_last_pre.isoformat(),
+            "successor_first_pre": self.successor_first_pre.isoformat(),
+            "gap_days": round(self.gap_days, 2),
+            "evidence": {
+                "specialty_similarity": round(self.specialty_similarity, 4),
+                "title_overlap": round(self.title_overlap, 4),
+                "timing_similarity": round(self.timing_similarity, 4),
+                "volume_ratio": round(self.volume_ratio, 4),
+            },
+        }
+
+
+_FEATURES_SQL = """
+CREATE OR REPLACE TEMP TABLE successor_features AS
+WITH raw AS (
+  SELECT group_key, 'specialty' AS kind, 'c:' || coalesce(lower(category), '') AS feature
+  FROM {t}
+  UNION ALL SELECT group_key, 'specialty', 's:' || source_class FROM {t}
+  UNION ALL SELECT group_key, 'specialty', 'r:' || resolution FROM {t}
+  UNION ALL SELECT group_key, 'specialty', 'v:' || codec FROM {t}
+  UNION ALL SELECT group_key, 'specialty', 'l:' || coalesce(list_sort(languages)[1], '')
+  FROM {t}
+  UNION ALL SELECT group_key, 'timing', 'h:' || CAST(hour(pre_at AT TIME ZONE 'UTC') AS VARCHAR)
+  FROM {t}
+  UNION ALL SELECT group_key, 'timing', 'd:' || CAST(isodow(pre_at AT TIME ZONE 'UTC') AS VARCHAR)
+  FROM {t}
+), counted AS (
+  SELECT group_key, kind, feature, count(*) AS n FROM raw
+  WHERE group_key IN (SELECT group_key FROM successor_pairs_keys)
+  GROUP BY ALL
+)
+SELECT group_key, kind, feature,
+       n / sqrt(sum(n * n) OVER (PARTITION BY group_key, kind)) AS w
+FROM counted
+"""
+
+_TITLES_SQL = """
+CREATE OR REPLACE TEMP TABLE successor_titles AS
+SELECT DISTINCT group_key,
+       coalesce(title_id, regexp_extract(title_key, '^n:([^:]*)', 1)) AS work
+FROM {t}
+WHERE title_key IS NOT NULL AND group_key IN (SELECT group_key FROM successor_pairs_keys)
+"""
+
+_SCORE_SQL = """
+WITH sim AS (
+  SELECT p.old_key, p.new_key, fx.kind, sum(fx.w * fy.w) AS cosine
+  FROM successor_pairs p
+  JOIN successor_features fx ON fx.group_key = p.old_key
+  JOIN successor_features fy ON fy.group_key = p.new_key AND fy.kind = fx.kind
+                            AND fy.feature = fx.feature
+  GROUP BY ALL
+), shared AS (
+  SELECT p.old_key, p.new_key, count(*) AS n
+  FROM successor_pairs p
+  JOIN successor_titles tx ON tx.group_key = p.old_key
+  JOIN successor_titles ty ON ty.group_key = p.new_key AND ty.work = tx.work
+  GROUP BY ALL
+), sizes AS (SELECT group_key, count(*) AS works FROM successor_titles GROUP BY ALL)
+SELECT p.old_key, p.new_key, p.old_name, p.new_name, p.old_last, p.new_first,
+       epoch(p.new_first - p.old_last) / 86400.0 AS gap_days,
+       coalesce(max(s.cosine) FILTER (WHERE s.kind = 'specialty'), 0) AS specialty,
+       coalesce(max(s.cosine) FILTER (WHERE s.kind = 'timing'), 0) AS timing,
+       coalesce(any_value(sh.n), 0) / greatest(1, least(any_value(zx.works),
+                                                       any_value(zy.works))) AS titles,
+       least(p.old_rate, p.new_rate) / greatest(p.old_rate, p.new_rate, 1e-9) AS volume
+FROM successor_pairs p
+LEFT JOIN sim s USING (old_key, new_key)
+LEFT JOIN shared sh USING (old_key, new_key)
+LEFT JOIN sizes zx ON zx.group_key = p.old_key
+LEFT JOIN sizes zy ON zy.group_key = p.new_key
+GROUP BY p.old_key, p.new_key, p.old_name, p.new_name, p.old_last, p.new_first,
+         p.old_rate, p.new_rate
+"""
+
+
+def find_successors(
+    con: duckdb.DuckDBPyConnection,
+    settings: SuccessorSettings | None = None,
+    *,
+    now: dt.datetime | None = None,
+    top: int = 5,
+) -> list[SuccessorCandidate]:
+    """Ranked possible successors of every group that went dark (best `top` per group)."""
+    import numpy as np
+
+    settings = settings or SuccessorSettings()
+    table = build_group_releases(con)
+    dark = dormant_groups(con, now=now)
+    if not dark:
+        return []
+    con.execute("CREATE OR REPLACE TEMP TABLE successor_dark (group_key VARCHAR)")
+    con.executemany("INSERT INTO successor_dark VALUES (?)", [[d.group_key] for d in dark])
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE successor_pairs AS
+        WITH g AS (
+          SELECT group_key, mode(group_name) AS name, min(pre_at) AS first_pre,
+                 max(pre_at) AS last_pre, count(*) AS releases,
+                 count(*) / greatest(epoch(max(pre_at) - min(pre_at)) / 604800.0, 1.0) AS rate
+          FROM {table} GROUP BY group_key HAVING count(*) >= $min_releases
+        )
+        SELECT o.group_key AS old_key, n.group_key AS new_key, o.name AS old_name,
+               n.name AS new_name, o.last_pre AS old_last, n.first_pre AS new_first,
+               o.rate AS old_rate, n.rate AS new_rate
+        FROM g o JOIN g n
+          ON n.first_pre BETWEEN o.last_pre - to_seconds($before)
+                             AND o.last_pre + to_seconds($after)
+         AND n.first_pre > o.first_pre AND n.group_key <> o.group_key
+        WHERE o.group_key IN (SELECT group_key FROM successor_dark)
+        """,
+        {
+            "min_releases": settings.min_releases,
+            "before": settings.before_days * 86400.0,
+            "after": settings.after_days * 86400.0,
+        },
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE successor_pairs_keys AS SELECT old_key AS group_key "
+        "FROM successor_pairs UNION SELECT new_key FROM successor_pairs"
+    )
+    con.execute(_FEATURES_SQL.format(t=GROUP_RELEASES))
+    con.execute(_TITLES_SQL.format(t=GROUP_RELEASES))
+    rows = con.execute(_SCORE_SQL).fetchall()
+    if not rows:
+        return []
+    gap = np.array([r[6] for r in rows], dtype=float)
+    evidence = np.array([r[7:11] for r in rows], dtype=float)  # specialty, timing, titles, vol
+    proximity = np.exp(-np.maximum(gap, 0.0) / settings.proximity_scale_days)
+    score = (
+        settings.weight_specialty * evidence[:, 0]
+        + settings.weight_timing * evidence[:, 1]
+        + settings.weight_titles * evidence[:, 2]
+        + settings.weight_volume * evidence[:, 3]
+        + settings.weight_proximity * proximity
+    )
+    by_old: dict[str, list[int]] = {}
+    for i, row in enumerate(rows):
+        by_old.setdefault(row[0], []).append(i)
+    out: list[SuccessorCandidate] = []
+    for indices in by_old.values():
+        indices.sort(key=lambda i: (-score[i], rows[i][1]))
+        for rank, i in enumerate(indices[:top], start=1):
+            r = rows[i]
+            out.append(
+                SuccessorCandidate(
+                    predecessor=r[2],
+                    successor=r[3],
+                    rank=rank,
+                    score=float(score[i]),
+                    predecessor_last_pre=_utc(r[4]),
+                    successor_first_pre=_utc(r[5]),
+                    gap_days=float(gap[i]),
+                    specialty_similarity=float(evidence[i, 0]),
+                    timing_similarity=float(evidence[i, 1]),
+                    title_overlap=float(evidence[i, 2]),
+                    volume_ratio=float(evidence[i, 3]),
+                )
+            )
+    out.sort(key=lambda c: (-c.predecessor_last_pre.timestamp(), c.predecessor, c.rank))
+    return out
