@@ -1,1 +1,154 @@
-"""The release store: an embedded DuckDB file with versioned migrations."""
+"""The release store: one DuckDB file, versioned migrations, idempotent ingest, queries.
+
+Tables (times are TIMESTAMPTZ, UTC; other areas may query them through `Store.connection`):
+
+- `releases`: one row per distinct name. release_id BIGINT primary key, name UNIQUE,
+  group_name (as written), group_key (lowercase), one column per ReleaseName field (tuples as
+  VARCHAR[] / INTEGER[]; `date` is the daily-show date), category, size_kb, files (from the
+  report that first named it), first_seen_at.
+- `pre_reports`: release_id, feed, pre_at, seen_at, trusted, flag_reason, category, size_kb,
+  files, genre; unique on (release_id, feed, pre_at). A report more than a day after it was
+  seen, or before 1990, is kept with trusted = false and a flag_reason.
+- `nuke_events`: release_id, kind (nuke/unnuke/modnuke/delpre/undelpre), reason, network,
+  event_at (when the network acted), feed, seen_at; unique on (release_id, kind, event_at, feed).
+- `quarantine`: source, line, reason, raw, seen_at: input that could not be understood.
+- `release_state` (view): release_id, name, group_key, pre_at (earliest trusted report),
+  status (live/nuked/deleted, replayed from the event history in event-time order),
+  nuke_reason, report_count, feed_count, event_count.
+- `schema_migrations`: version, name, applied_at.
+
+Migrations 0001–0099 are the core's; other areas add theirs (0100+) to `store/migrations`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from types import TracebackType
+
+import duckdb
+
+from scenescope.feeds.events import FeedEvent
+from scenescope.store.db import (
+    StoreError,
+    StoreLockedError,
+    StoreTooNewError,
+    connect,
+    migrate,
+    pending_migrations,
+)
+from scenescope.store.ingest import DEFAULT_BATCH_SIZE, BatchWriter, IngestSummary
+from scenescope.store.queries import SearchHit, StoreStats, search, stats
+
+__all__ = [
+    "IngestSummary",
+    "SearchHit",
+    "Store",
+    "StoreError",
+    "StoreLockedError",
+    "StoreStats",
+    "StoreTooNewError",
+]
+
+
+class Store:
+    """An open store file. Use `Store.open(path)` as a context manager."""
+
+    def __init__(self, path: Path, conn: duckdb.DuckDBPyConnection, *, read_only: bool) -> None:
+        self.path = path
+        self.read_only = read_only
+        self._conn: duckdb.DuckDBPyConnection | None = conn
+        self._writer = BatchWriter(conn)
+
+    @classmethod
+    def open(cls, path: Path | str, *, read_only: bool = False) -> Store:
+        """Open (creating and migrating as needed) the store at `path`.
+
+        Raises StoreLockedError if another process writes to it, StoreTooNewError if a newer
+        scenescope wrote it. A read-only open of a store that needs migrating migrates it first.
+        """
+        path = Path(path).expanduser()
+        if read_only:
+            conn = connect(path, read_only=True)
+            try:
+                needs_migration = bool(pending_migrations(conn))
+            except BaseException:
+                conn.close()
+                raise
+            if not needs_migration:
+                return cls(path, conn, read_only=True)
+            conn.close()
+            with cls.open(path):
+                pass
+            return cls(path, connect(path, read_only=True), read_only=True)
+        conn = connect(path)
+        try:
+            migrate(conn)
+        except BaseException:
+            conn.close()
+            raise
+        return cls(path, conn, read_only=False)
+
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The DuckDB connection, for analyses that query the tables directly."""
+        if self._conn is None:
+            raise StoreError(f"the store {self.path} is closed")
+        return self._conn
+
+    def apply(
+        self,
+        events: Iterable[FeedEvent],
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        on_batch: Callable[[IngestSummary], None] | None = None,
+    ) -> IngestSummary:
+        """Write feed events (idempotent; one transaction per batch of `batch_size` events)."""
+        if self.read_only:
+            raise StoreError(f"the store {self.path} was opened read-only")
+        self.connection  # noqa: B018 - raises if closed
+        return self._writer.apply(events, batch_size=batch_size, on_batch=on_batch)
+
+    def search(
+        self,
+        words: str | Sequence[str] = (),
+        *,
+        group: str | None = None,
+        category: str | None = None,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+        nuked: bool = False,
+        limit: int = 50,
+    ) -> list[SearchHit]:
+        """Releases matching every word (name tokens) and filter, newest pre first."""
+        return search(
+            self.connection,
+            words,
+            group=group,
+            category=category,
+            since=since,
+            until=until,
+            nuked=nuked,
+            limit=limit,
+        )
+
+    def stats(self, *, days: int = 14, top: int = 10) -> StoreStats:
+        """Totals, statuses, feeds, and releases per day / category / group."""
+        return stats(self.connection, days=days, top=top)
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
