@@ -1,0 +1,90 @@
+"""The in-memory catalog index the matcher looks titles up in.
+
+Every title, original title and alias is reduced to its normalized key (`normalize.title_key`);
+keys are also indexed by word and prefix so fuzzy comparison only runs inside small blocks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from scenescope.catalog.normalize import key_tokens, title_key
+from scenescope.catalog.records import CatalogTitle, Episode
+
+PREFIX_LENGTH = 4
+
+
+@dataclass(frozen=True, slots=True)
+class KeyEntry:
+    """One way of naming a catalog title: which title, and whether it is the title, an alias..."""
+
+    title_id: str
+    kind: str  # movie / series
+    year: int | None
+    via: str  # title / original title / alias
+
+
+@dataclass(slots=True)
+class CatalogIndex:
+    """Lookup structures over the catalog: key -> titles, word -> keys, episodes per title."""
+
+    by_key: dict[str, list[KeyEntry]] = field(default_factory=dict)
+    keys: list[str] = field(default_factory=list)
+    keys_by_token: dict[str, list[int]] = field(default_factory=dict)
+    keys_by_prefix: dict[str, list[int]] = field(default_factory=dict)
+    episodes: dict[str, set[tuple[int, int]]] = field(default_factory=dict)
+    episodes_by_air_date: dict[tuple[str, dt.date], tuple[int, int]] = field(default_factory=dict)
+    title_count: int = 0
+
+    @classmethod
+    def build(
+        cls, titles: Iterable[CatalogTitle], episodes: Iterable[Episode] = ()
+    ) -> CatalogIndex:
+        index = cls()
+        by_key: dict[str, list[KeyEntry]] = defaultdict(list)
+        for title in titles:
+            index.title_count += 1
+            names = [(title.title, "title")]
+            if title.original_title:
+                names.append((title.original_title, "original title"))
+            names.extend((alias, "alias") for alias in title.aliases)
+            seen: set[str] = set()
+            for name, via in names:
+                key = title_key(name)
+                if key and key not in seen:
+                    seen.add(key)
+                    by_key[key].append(KeyEntry(title.title_id, title.kind, title.year, via))
+        index.by_key = dict(by_key)
+        index.keys = list(index.by_key)
+        tokens: dict[str, list[int]] = defaultdict(list)
+        prefixes: dict[str, list[int]] = defaultdict(list)
+        for number, key in enumerate(index.keys):
+            for token in set(key_tokens(key)):
+                tokens[token].append(number)
+            prefixes[key[:PREFIX_LENGTH]].append(number)
+        index.keys_by_token = dict(tokens)
+        index.keys_by_prefix = dict(prefixes)
+        index._add_episodes(episodes)
+        return index
+
+    def _add_episodes(self, episodes: Iterable[Episode]) -> None:
+        numbers: dict[str, set[tuple[int, int]]] = defaultdict(set)
+        for ep in episodes:
+            numbers[ep.title_id].add((ep.season, ep.episode))
+            if ep.air_date is not None:
+                key = (ep.title_id, ep.air_date)
+                # Several territories: keep the (season, episode) first seen for that date.
+                self.episodes_by_air_date.setdefault(key, (ep.season, ep.episode))
+        self.episodes = dict(numbers)
+
+    def fuzzy_block(self, key: str, max_tokens: int = 2) -> list[int]:
+        """Catalog keys worth comparing with `key`: sharing a rare word of it, or its prefix."""
+        tokens = [t for t in set(key_tokens(key)) if t in self.keys_by_token]
+        tokens.sort(key=lambda t: len(self.keys_by_token[t]))
+        block: set[int] = set(self.keys_by_prefix.get(key[:PREFIX_LENGTH], ()))
+        for token in tokens[:max_tokens]:
+            block.update(self.keys_by_token[token])
+        return sorted(block)

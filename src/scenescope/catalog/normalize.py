@@ -1,0 +1,70 @@
+"""Title normalization: the blocking key that catalog titles and release titles share.
+
+Both sides go through `title_key`, so `Ocean's Eleven`, `Oceans.Eleven` and `OCEANS ELEVEN`
+meet on one key; the matcher only falls back to fuzzy comparison when keys differ.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+# Standalone roman numerals that stand for sequel numbers. "i", "v", "x" alone stay words
+# ("I, Robot", "V for Vendetta", "Malcolm X") because they are far more often not numbers.
+_ROMAN = {
+    "ii": "2",
+    "iii": "3",
+    "iv": "4",
+    "vi": "6",
+    "vii": "7",
+    "viii": "8",
+    "ix": "9",
+    "xi": "11",
+    "xii": "12",
+    "xiii": "13",
+    "xiv": "14",
+    "xv": "15",
+    "xvi": "16",
+    "xvii": "17",
+    "xviii": "18",
+    "xix": "19",
+    "xx": "20",
+}
+# Dropped everywhere: "&" and "and" vary freely between catalogs and release names.
+_DROPPED = frozenset({"and"})
+# Dropped only at the start: release names and catalogs disagree on leading articles.
+_LEADING_ARTICLES = frozenset({"the", "a", "an"})
+
+_APOSTROPHES = re.compile(r"['’`´]")
+_NON_WORD = re.compile(r"[\W_]+")
+_LIGATURES = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "đ": "d", "ł": "l"})
+
+
+def strip_accents(text: str) -> str:
+    """`Amélie` -> `Amelie`: decompose and drop the combining marks (other scripts stay)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@lru_cache(maxsize=262_144)
+def title_key(title: str | None) -> str:
+    """The normalized key of a title: casefolded, unaccented, punctuation-free words.
+
+    `&`/`and` are dropped, leading English articles removed, sequel roman numerals turned
+    into digits. Returns "" for a title with no words.
+    """
+    if not title:
+        return ""
+    text = strip_accents(title.casefold()).translate(_LIGATURES)
+    text = _APOSTROPHES.sub("", text).replace("&", " ")
+    words = [w for w in _NON_WORD.split(text) if w]
+    words = [_ROMAN.get(w, w) for w in words if w not in _DROPPED]
+    while len(words) > 1 and words[0] in _LEADING_ARTICLES:
+        words = words[1:]
+    return " ".join(words)
+
+
+def key_tokens(key: str) -> list[str]:
+    """The words of a key (used for the fuzzy blocking index)."""
+    return key.split()
