@@ -31,7 +31,8 @@ MOVIES: list[tuple[str, int]] = [
     ("The Batman", 2022), ("Top Gun: Maverick", 2022), ("Nope", 2022), ("Barbarian", 2022),
     ("The Banshees of Inisherin", 2022), ("Tar", 2022), ("Aftersun", 2022),
     ("Everything Everywhere All at Once", 2022), ("The Menu", 2022), ("Elvis", 2022),
-    ("Oppenheimer", 2023), ("Barbie", 2023), ("Past Lives", 2023), ("Killers of the Flower Moon", 2023),
+    ("Oppenheimer", 2023), ("Barbie", 2023), ("Past Lives", 2023),
+    ("Killers of the Flower Moon", 2023),
     ("Asteroid City", 2023), ("Saltburn", 2023), ("Poor Things", 2023), ("The Holdovers", 2023),
     ("Anatomy of a Fall", 2023), ("The Zone of Interest", 2023), ("Wonka", 2023),
     ("Civil War", 2024), ("Challengers", 2024), ("Furiosa: A Mad Max Saga", 2024),
@@ -57,7 +58,8 @@ MOVIES: list[tuple[str, int]] = [
     ("Us", 2019), ("Up", 2009), ("Se7en", 1995), ("Wall-E", 2008), ("Jay-Z Made in America", 2013),
     ("Glass Onion: A Knives Out Mystery", 2022), ("Ready or Not", 2019), ("Crawl", 2019),
     # invented titles
-    ("The Quiet Cartographer", 2021), ("Harbor of Small Lights", 2022), ("Northbound Freight", 2020),
+    ("The Quiet Cartographer", 2021), ("Harbor of Small Lights", 2022),
+    ("Northbound Freight", 2020),
     ("Salt and Copper", 2023), ("The Ninth Orchard", 2019), ("Glasswing", 2024),
     ("Midnight at the Aquarium", 2018), ("Red Meridian", 2022), ("Paper Wolves", 2021),
     ("The Long Quiet", 2020), ("Lanterns over Kyiv", 2023), ("Stonefruit", 2024),
@@ -159,7 +161,8 @@ SERVICES = [
 # (token, audio_codec, audio_channels) for P2P-style audio tags
 AUDIO_SPACE = [
     ("AAC 2.0", "aac", "2.0"), ("AAC5.1", "aac", "5.1"), ("DD 5.1", "ac3", "5.1"),
-    ("DDP 5.1", "eac3", "5.1"), ("DTS-HD MA 5.1", "dts-hd", "5.1"), ("DTS-HD MA 7.1", "dts-hd", "7.1"),
+    ("DDP 5.1", "eac3", "5.1"), ("DTS-HD MA 5.1", "dts-hd", "5.1"),
+    ("DTS-HD MA 7.1", "dts-hd", "7.1"),
     ("DTS 5.1", "dts", "5.1"), ("TrueHD 7.1", "truehd", "7.1"), ("FLAC 2.0", "flac", "2.0"),
     ("AC3 5.1", "ac3", "5.1"), ("EAC3 5.1", "eac3", "5.1"), ("Opus 5.1", "opus", "5.1"),
     ("LPCM 2.0", "pcm", "2.0"), ("AAC", "aac", None), ("AC3", "ac3", None), ("DTS", "dts", None),
@@ -167,7 +170,8 @@ AUDIO_SPACE = [
 AUDIO_DOT = [
     ("AAC2.0", "aac", "2.0"), ("AAC5.1", "aac", "5.1"), ("DD5.1", "ac3", "5.1"),
     ("DD2.0", "ac3", "2.0"), ("DDP5.1", "eac3", "5.1"), ("DDP2.0", "eac3", "2.0"),
-    ("DD+5.1", "eac3", "5.1"), ("DTS-HD.MA.5.1", "dts-hd", "5.1"), ("DTS-HD.MA.7.1", "dts-hd", "7.1"),
+    ("DD+5.1", "eac3", "5.1"), ("DTS-HD.MA.5.1", "dts-hd", "5.1"),
+    ("DTS-HD.MA.7.1", "dts-hd", "7.1"),
     ("DTS", "dts", None), ("TrueHD.7.1", "truehd", "7.1"), ("DTS-X.7.1", "dtsx", "7.1"),
     ("FLAC.2.0", "flac", "2.0"), ("AC3", "ac3", None), ("EAC3", "eac3", None),
     ("DTS-HD.MA", "dts-hd", None), ("TrueHD", "truehd", None), ("LPCM.2.0", "pcm", "2.0"),
@@ -191,7 +195,7 @@ def dotted(words: str) -> str:
 
 
 def case(name: str, expected: dict[str, Any], tags: list[str]) -> Case:
-    return {"name": name, "expected": expected, "tags": sorted(set(tags + ["generated"]))}
+    return {"name": name, "expected": expected, "tags": sorted({*tags, "generated"})}
 
 
 def scene_movie(rng: random.Random) -> Case:
@@ -530,7 +534,9 @@ def other_kind(rng: random.Random) -> Case:
     shape = rng.randrange(6)
     if shape == 0:
         artist = rng.choice(["Nils_Frahm", "Taylor_Swift", "Radiohead", "Burial", "Bicep", "VA"])
-        album = rng.choice(["Spaces", "Night_Songs", "Kid_A_Mnesia", "Antidawn", "Isles", "Summer_Hits"])
+        album = rng.choice(
+            ["Spaces", "Night_Songs", "Kid_A_Mnesia", "Antidawn", "Isles", "Summer_Hits"]
+        )
         year = rng.randint(2015, 2024)
         group = rng.choice(["ENRiCH", "FATHEAD", "MARiBOR", "C4", "PsyCZ", "D2H", "BF"])
         fmt = rng.choice(["WEB", "CD", "WEB-FLAC", "2CD", "Vinyl"])
@@ -552,15 +558,20 @@ def other_kind(rng: random.Random) -> Case:
         exp = {"kind": "other", "group": group}
         tags = ["game"]
     elif shape == 3:
-        app = rng.choice(["Sublime.Text", "Blender", "VLC.Media.Player", "Affinity.Photo", "DaVinci.Resolve"])
+        app = rng.choice(
+            ["Sublime.Text", "Blender", "VLC.Media.Player", "Affinity.Photo", "DaVinci.Resolve"]
+        )
         group = rng.choice(["BTCR", "F4CG", "TBE", "AMPED", "DVT", "XFORCE"])
         arch = rng.choice(["x64", "x86", "MacOS", "Linux", "Multilingual"])
-        name = f"{app}.v{rng.randint(1, 20)}.{rng.randint(0, 9)}.{rng.randint(0, 99)}.{arch}.Incl.Keygen-{group}"
+        version = f"v{rng.randint(1, 20)}.{rng.randint(0, 9)}.{rng.randint(0, 99)}"
+        name = f"{app}.{version}.{arch}.Incl.Keygen-{group}"
         exp = {"kind": "other", "group": group}
         tags = ["app"]
     elif shape == 4:
         publisher = rng.choice(["OReilly", "Packt", "Wiley", "Penguin", "Manning"])
-        book = rng.choice(["Fluent.Python", "Learning.Rust", "The.Art.of.Statistics", "Designing.Data"])
+        book = rng.choice(
+            ["Fluent.Python", "Learning.Rust", "The.Art.of.Statistics", "Designing.Data"]
+        )
         fmt = rng.choice(["EPUB", "PDF", "MOBI", "AZW3"])
         group = rng.choice(["BitBook", "DiSTRiBUTiON", "LiBRiS", "PAGEMASTER", "ePUBGRP"])
         name = f"{publisher}.{book}.{rng.randint(2015, 2024)}.RETAIL.{fmt}.eBook-{group}"
