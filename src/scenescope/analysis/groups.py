@@ -56,10 +56,10 @@ def _list_expr(cols: dict[str, str], name: str) -> str:
     if name not in cols:
         return "CAST([] AS VARCHAR[])"
     if cols[name].endswith("[]"):
-        return f"list_transform(r.{name}, x -> lower(CAST(x AS VARCHAR)))"
+        return f"list_transform(r.{name}, lambda x: lower(CAST(x AS VARCHAR)))"
     return (
         f"list_filter(string_split_regex(lower(coalesce(CAST(r.{name} AS VARCHAR), '')),"
-        " '[^a-z0-9]+'), x -> x <> '')"
+        " '[^a-z0-9]+'), lambda x: x <> '')"
     )
 
 
