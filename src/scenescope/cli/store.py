@@ -1,0 +1,211 @@
+"""Store commands: `ingest` files into the store, `search` releases, `stats` over the store.
+
+Thin wrappers over `scenescope.store.Store` and `scenescope.feeds.files.FileFeed`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from scenescope.cli.common import DB_OPTION, JSON_OPTION, db_path, fail, print_json_lines
+
+
+def _parse_day(value: str | None, option: str) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        fail(f"{option}: {value!r} is not a date (use YYYY-MM-DD or ISO-8601)")
+    return parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed.astimezone(dt.UTC)
+
+
+def ingest(
+    paths: list[Path] = typer.Argument(..., help="Files: pres/nukes CSV, predb.ovh JSON, ws logs."),
+    kind: str | None = typer.Option(
+        None, "--kind", help="Force the kind: pres, nukes, predb-json, predb-ws."
+    ),
+    feed: str | None = typer.Option(
+        None, "--feed", help="Provenance name (default: file:NAME, or predb.ovh)."
+    ),
+    show_rejects: int = typer.Option(
+        20, "--show-rejects", help="Print at most this many rejected rows (all are quarantined)."
+    ),
+    batch_size: int = typer.Option(50_000, "--batch-size", min=1, help="Rows per transaction."),
+    db: Path | None = DB_OPTION,
+    json_out: bool = JSON_OPTION,
+) -> None:
+    """Import files into the store (idempotent: importing twice changes nothing)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from scenescope.feeds.events import FeedEvent, Reject
+    from scenescope.feeds.files import FeedFormatError, FileFeed
+    from scenescope.store import IngestSummary, Store, StoreError
+
+    console = Console(stderr=True)
+    feeds: list[FileFeed] = []
+    for path in paths:
+        try:
+            feeds.append(FileFeed(path, kind=kind, feed=feed))
+        except FeedFormatError as exc:
+            fail(str(exc))
+    printed = 0
+    try:
+        store = Store.open(db_path(db))
+    except StoreError as exc:
+        fail(str(exc))
+    with store:
+        for file_feed in feeds:
+            rows = 0
+            started = time.perf_counter()
+            progress = Progress(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                DownloadColumn(),
+                TextColumn("{task.fields[rows]:,} rows · {task.fields[rate]:,.0f} rows/s"),
+                TimeElapsedColumn(),
+                console=console,
+                transient=json_out,
+                disable=not console.is_terminal,
+            )
+
+            def events(
+                source: FileFeed, task: Any, progress: Progress = progress, started: float = started
+            ) -> Iterator[FeedEvent]:
+                nonlocal rows, printed
+                for event in source:
+                    rows += 1
+                    if isinstance(event, Reject) and printed < show_rejects:
+                        printed += 1
+                        where = f"{event.source}:{event.line}" if event.line else event.source
+                        console.print(
+                            f"{where}: {event.reason}",
+                            markup=False,
+                            highlight=False,
+                            soft_wrap=True,
+                        )
+                    if rows % 10_000 == 0:
+                        elapsed = max(time.perf_counter() - started, 1e-9)
+                        progress.update(
+                            task,
+                            completed=source.bytes_read,
+                            rows=rows,
+                            rate=rows / elapsed,
+                        )
+                    yield event
+
+            with progress:
+                task = progress.add_task(
+                    file_feed.path.name, total=file_feed.bytes_total, rows=0, rate=0.0
+                )
+                try:
+                    summary: IngestSummary = store.apply(
+                        events(file_feed, task), batch_size=batch_size
+                    )
+                except FeedFormatError as exc:
+                    fail(str(exc))
+                elapsed = max(time.perf_counter() - started, 1e-9)
+                progress.update(
+                    task, completed=file_feed.bytes_total, rows=rows, rate=rows / elapsed
+                )
+            result = {"file": str(file_feed.path), "kind": file_feed.kind, **summary.to_dict()}
+            result["rows_per_s"] = round(rows / elapsed)
+            if json_out:
+                print_json_lines([result])
+            else:
+                typer.echo(
+                    f"{file_feed.path} ({file_feed.kind}): {summary.events:,} rows, "
+                    f"{summary.releases_new:,} new releases, {summary.reports_new:,} new reports, "
+                    f"{summary.nukes_new:,} new nuke events, {summary.duplicates:,} already known, "
+                    f"{summary.rejects:,} rejected ({rows / elapsed:,.0f} rows/s)"
+                )
+
+
+def search(
+    words: list[str] | None = typer.Argument(None, help="Words the name must contain."),
+    group: str | None = typer.Option(None, "--group", help="Release group (any case)."),
+    category: str | None = typer.Option(None, "--category", help="Section, e.g. X264, TV-X264."),
+    since: str | None = typer.Option(None, "--since", help="Pred on or after (YYYY-MM-DD)."),
+    until: str | None = typer.Option(None, "--until", help="Pred before (YYYY-MM-DD)."),
+    nuked: bool = typer.Option(False, "--nuked", help="Only releases nuked now."),
+    limit: int = typer.Option(50, "--limit", min=1, help="At most this many releases."),
+    db: Path | None = DB_OPTION,
+    json_out: bool = JSON_OPTION,
+) -> None:
+    """Find releases by name words, group, category, pre date and nuke status."""
+    from scenescope.store import Store, StoreError
+
+    since_at = _parse_day(since, "--since")
+    until_at = _parse_day(until, "--until")
+    try:
+        with Store.open(db_path(db), read_only=True) as store:
+            hits = store.search(
+                words or [],
+                group=group,
+                category=category,
+                since=since_at,
+                until=until_at,
+                nuked=nuked,
+                limit=limit,
+            )
+    except StoreError as exc:
+        fail(str(exc))
+    if json_out:
+        print_json_lines(hit.to_dict() for hit in hits)
+        return
+    for hit in hits:
+        pre = hit.pre_at.strftime("%Y-%m-%d %H:%M:%S") if hit.pre_at else "-" * 19
+        status = hit.status if not hit.nuke_reason else f"{hit.status} ({hit.nuke_reason})"
+        typer.echo(f"{pre}  {hit.category or '-':<10}  {hit.name}  [{status}]")
+    if not hits:
+        typer.echo("no releases match", err=True)
+
+
+def stats(
+    days: int = typer.Option(14, "--days", min=1, help="Days of per-day counts to show."),
+    db: Path | None = DB_OPTION,
+    json_out: bool = JSON_OPTION,
+) -> None:
+    """Counts: releases, reports, nukes, quarantine, feeds, per day / category / group."""
+    from scenescope.store import Store, StoreError
+
+    try:
+        with Store.open(db_path(db), read_only=True) as store:
+            result = store.stats(days=days)
+    except StoreError as exc:
+        fail(str(exc))
+    totals = {
+        "releases": result.releases,
+        "pre_reports": result.pre_reports,
+        "nuke_events": result.nuke_events,
+        "quarantined": result.quarantined,
+        "last_pre_at": result.last_pre_at,
+        "last_seen_at": result.last_seen_at,
+        **{f"status_{k}": v for k, v in result.statuses.items()},
+    }
+    sections = [("feed", result.feeds), ("day", result.per_day)]
+    sections += [("category", result.per_category), ("group", result.per_group)]
+    if json_out:
+        print_json_lines([{"section": "totals", **totals}])
+        for name, rows in sections:
+            print_json_lines({"section": name, **row} for row in rows)
+        return
+    for key, value in totals.items():
+        typer.echo(f"{key:<16} {value}")
+    for name, rows in sections:
+        typer.echo(f"\nper {name}:")
+        for row in rows:
+            typer.echo("  " + "  ".join(str(v) for v in row.values()))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("ingest")(ingest)
+    app.command("search")(search)
+    app.command("stats")(stats)
