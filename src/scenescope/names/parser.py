@@ -1,17 +1,393 @@
-"""Placeholder until the real parser lands (issue 2): keeps the package importable."""
+"""The release-name parser: `parse(name) -> ReleaseName` and `parse_many(names)`.
+
+One pass over the tokens: the title runs until the first strong marker (a year, an episode
+pattern, a resolution, a source, a codec...); after it, each token is one dict lookup into
+the vocabulary. The group is read first, from the name's end, so dashes in titles never fool it.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
+from scenescope.names.episodes import cross_episode, resolution_of, season_episodes
 from scenescope.names.record import ReleaseName
+from scenescope.names.tokenizer import Token, strip_edges, tokenize
+from scenescope.names.vocabulary import COMPOUND_HEADS, COMPOUNDS, LOOKUP, P2P_SUFFIXES, Hit
+
+YEAR_MIN = 1890
+YEAR_MAX = dt.date.today().year + 1
+MAX_UNPARSED = 32
+_SEASON_WORDS = frozenset({"season", "saison", "staffel", "temporada", "stagione", "series"})
+_MULTI_FIELDS = frozenset({"hdr", "languages", "subtitles", "edition", "flags", "other"})
+_EPISODE_KINDS = frozenset({"sxe", "nxn", "ep", "anv", "date", "dmy"})
+_VIDEO_FIELDS = ("resolution", "video_codec", "streaming_service")
+
+
+def _is_year(text: str) -> bool:
+    return len(text) == 4 and text.isdigit() and YEAR_MIN <= int(text) <= YEAR_MAX
+
+
+def _span_text(text: str, start: int, end: int) -> str | None:
+    words = text[start:end].replace(".", " ").replace("_", " ").split()
+    joined = " ".join(words).strip(" -([{,+")
+    return joined or None
+
+
+class _Fields:
+    """Mutable scratch for one name; turned into the frozen ReleaseName once at the end."""
+
+    __slots__ = (
+        "absolute",
+        "audio_channels",
+        "audio_codec",
+        "bit_depth",
+        "container",
+        "date",
+        "episodes",
+        "multi",
+        "resolution",
+        "saw_uhd",
+        "season",
+        "season_pack",
+        "source",
+        "streaming_service",
+        "unparsed",
+        "video_codec",
+        "website",
+        "year",
+    )
+
+    def __init__(self) -> None:
+        self.audio_channels: str | None = None
+        self.audio_codec: str | None = None
+        self.bit_depth: int | None = None
+        self.container: str | None = None
+        self.date: dt.date | None = None
+        self.episodes: tuple[int, ...] = ()
+        self.multi: dict[str, list[str]] = {}
+        self.resolution: str | None = None
+        self.season: int | None = None
+        self.season_pack = False
+        self.source: str | None = None
+        self.streaming_service: str | None = None
+        self.video_codec: str | None = None
+        self.website: str | None = None
+        self.year: int | None = None
+        self.absolute = False
+        self.saw_uhd = False
+        self.unparsed: list[str] = []
+
+    def apply(self, hit: Hit) -> None:
+        for field, value in hit[1]:
+            if field in _MULTI_FIELDS:
+                values = self.multi.setdefault(field, [])
+                if value not in values:
+                    values.append(value)
+            elif field == "audio_codec":
+                self._audio(value)
+            elif field == "bit_depth":
+                if self.bit_depth is None:
+                    self.bit_depth = int(value)
+            elif field == "season_pack":
+                self.season_pack = True
+            elif field == "resolution":
+                if value == "2160p":
+                    self.saw_uhd = True
+                if self.resolution is None:
+                    self.resolution = value
+            elif getattr(self, field) is None:
+                setattr(self, field, value)
+
+    def _audio(self, value: str) -> None:
+        current = self.audio_codec
+        if current is None or (current != value and value.startswith(current)):
+            self.audio_codec = value
+        elif value == "atmos":
+            self._other("atmos")
+        elif current == "atmos":
+            self.audio_codec = value
+            self._other("atmos")
+
+    def _other(self, value: str) -> None:
+        values = self.multi.setdefault("other", [])
+        if value not in values:
+            values.append(value)
+
+
+def _lookup(tokens: list[Token], i: int, n: int, low: str) -> tuple[Hit | None, int]:
+    """The vocabulary hit starting at token i and how many tokens it spans (compounds first)."""
+    longest = COMPOUND_HEADS.get(low)
+    if longest is not None:
+        for length in range(min(longest, n - i), 1, -1):
+            key = " ".join([low] + [t[1].lower() for t in tokens[i + 1 : i + length]])
+            hit = COMPOUNDS.get(key)
+            if hit is not None:
+                return hit, length
+    return LOOKUP.get(low), 1
+
+
+def _find_group(text: str, tokens: list[Token]) -> int:
+    """Index of the group token (the word after the name's last `-`), or -1."""
+    end = len(tokens)
+    # P2P re-posts append -Obfuscated, -xpost ... after the real group.
+    while (
+        end >= 3
+        and tokens[end - 1][1].lower() in P2P_SUFFIXES
+        and "-" in text[tokens[end - 2][3] : tokens[end - 1][2]]
+        and "-" in text[tokens[end - 3][3] : tokens[end - 2][2]]
+    ):
+        end -= 1
+    if end < 2:
+        return -1
+    kind, word, start, stop = tokens[end - 1]
+    previous = tokens[end - 2]
+    trailing = text[stop:].strip(" -_.)]}") if end == len(tokens) else ""
+    if kind != "w" or text[previous[3] : start] != "-" or trailing:
+        return -1
+    low = word.lower()
+    pair = previous[1].lower() + " " + low
+    if pair in COMPOUNDS or _is_year(low):
+        return -1
+    plow = previous[1].lower()
+    if (
+        previous[0] != "w"
+        or plow in LOOKUP
+        or _is_year(plow)
+        or "." in text[:start]
+        or "_" in text[:start]
+    ):
+        return end - 1
+    return -1
 
 
 def parse(name: str) -> ReleaseName:
+    """Parse one release name (scene or P2P style) into its fields; never raises on a str."""
     if not isinstance(name, str):
-        raise TypeError(f"parse() expects str, got {type(name).__name__}")
-    return ReleaseName(name=name)
+        raise TypeError(f"parse() expects a str release name, got {type(name).__name__}")
+    edges = strip_edges(name)
+    text = edges.text
+    if not text:
+        return ReleaseName(name=name)
+    tokens = tokenize(text)
+    group: str | None = edges.bracket_group
+    n = len(tokens)
+    if group is None:
+        group_index = _find_group(text, tokens)
+        if group_index >= 0:
+            group = tokens[group_index][1]
+            n = group_index
+    out = _Fields()
+    out.container = edges.container
+    out.website = edges.website
+
+    anchor = -1  # index of the first token that is not title
+    weak_tail: list[tuple[int, Hit, int]] = []  # weak hits at the end of the title so far
+    episode_title: list[int] = []  # [start, end] of the episode title span
+    in_episode_title = False
+    i = 0
+    while i < n:
+        kind, word, start, stop = tokens[i]
+        consumed = 1
+        if kind == "w":
+            low = word.lower()
+            hit, consumed = _lookup(tokens, i, n, low)
+            if hit is not None:
+                if anchor < 0:
+                    if not hit[0] or i == 0:
+                        weak_tail.append((i, hit, consumed))
+                        i += consumed
+                        continue
+                    anchor = _close_title(i, weak_tail, out)
+                out.apply(hit)
+                if hit[1][0][0] != "website":
+                    in_episode_title = False
+                i += consumed
+                continue
+            if low.isdigit():
+                if _is_year(low) and out.year is None and (
+                    anchor >= 0 or (i > 0 and not (i + 1 < n and _is_year(tokens[i + 1][1])))
+                ):
+                    if anchor < 0:
+                        anchor = i
+                        weak_tail.clear()
+                    out.year = int(low)
+                    in_episode_title = False
+                    i += 1
+                    continue
+                if len(low) <= 4 and not out.episodes and i > 0 and _spaced_dash(text, tokens, i):
+                    anchor = _close_title(i, weak_tail, out) if anchor < 0 else anchor
+                    out.episodes = (int(low),)
+                    out.absolute = out.season is None
+                    in_episode_title = True
+                    i += 1
+                    continue
+            elif low in _SEASON_WORDS and i + 1 < n and tokens[i + 1][1].isdigit():
+                number = tokens[i + 1][1]
+                if len(number) <= 3:
+                    anchor = _close_title(i, weak_tail, out) if anchor < 0 else anchor
+                    if out.season is None:
+                        out.season = int(number)
+                    i += 2
+                    continue
+            if anchor < 0:
+                weak_tail.clear()
+            elif in_episode_title:
+                if episode_title:
+                    episode_title[1] = stop
+                else:
+                    episode_title = [start, stop]
+            elif len(out.unparsed) < MAX_UNPARSED:
+                out.unparsed.append(word)
+            i += 1
+            continue
+        # a patterned token: always a marker
+        if anchor < 0:
+            anchor = _close_title(i, weak_tail, out)
+        _apply_pattern(kind, word, out)
+        in_episode_title = kind in _EPISODE_KINDS and not episode_title
+        i += 1
+
+    if anchor < 0:
+        anchor = _close_title(n, weak_tail, out)
+    title = _span_text(text, tokens[0][2], tokens[anchor - 1][3]) if anchor > 0 else None
+    return _build(name, out, title, episode_title, text, group)
+
+
+def _spaced_dash(text: str, tokens: list[Token], i: int) -> bool:
+    """Token i follows ` - ` (the anime `Show - 12` episode separator)."""
+    separator = text[tokens[i - 1][3] : tokens[i][2]]
+    return len(separator) >= 2 and separator[0] == " " and "-" in separator
+
+
+def _close_title(i: int, weak_tail: list[tuple[int, Hit, int]], out: _Fields) -> int:
+    """End the title at token i, giving back the weak hits that trail it (keep one title word)."""
+    end = i
+    while weak_tail:
+        index, hit, consumed = weak_tail[-1]
+        if index + consumed != end or index == 0:
+            break
+        weak_tail.pop()
+        out.apply(hit)
+        end = index
+    weak_tail.clear()
+    return end
+
+
+def _apply_pattern(kind: str, word: str, out: _Fields) -> None:
+    if kind == "sxe":
+        season, episodes, last_season = season_episodes(word)
+        if out.season is None:
+            out.season = season
+            out.episodes = episodes
+            if last_season is not None:
+                out.season_pack = True
+    elif kind == "nxn":
+        season, episode = cross_episode(word)
+        if out.season is None:
+            out.season, out.episodes = season, (episode,)
+    elif kind == "ep":
+        if not out.episodes:
+            out.episodes = (int(word.lstrip("EePp")),)
+    elif kind == "anv":
+        if not out.episodes:
+            out.episodes = (int(word[:-2]),)
+            out.absolute = out.season is None
+    elif kind == "date" or kind == "dmy":
+        digits = [int(part) for part in _split_date(word)]
+        year, month, day = digits if kind == "date" else digits[::-1]
+        try:
+            out.date = out.date or dt.date(year, month, day)
+        except ValueError:
+            out.unparsed.append(word)
+    elif kind == "wxh":
+        if out.resolution is None:
+            out.resolution = resolution_of(word)
+    elif kind == "ach":
+        prefix = word[:-3].lower()
+        hit = LOOKUP.get(prefix)
+        if hit is not None:
+            out.apply(hit)
+        if out.audio_channels is None:
+            out.audio_channels = word[-3:]
+    elif kind == "ch":
+        if out.audio_channels is None:
+            out.audio_channels = word
+    elif kind == "hdot" and out.video_codec is None:
+        out.video_codec = "h264" if word.endswith("4") else "h265"
+
+
+def _split_date(word: str) -> list[str]:
+    return [word[:4], word[5:7], word[8:10]] if word[4] in "._ -" else [
+        word[:2], word[3:5], word[6:10]]
+
+
+def _build(
+    name: str, out: _Fields, title: str | None, episode_title: list[int], text: str,
+    group: str | None,
+) -> ReleaseName:
+    multi = out.multi
+    other = multi.get("other", ())
+    source = out.source
+    if source == "bluray" and out.saw_uhd:
+        source = "uhd-bluray"
+    if source is None and out.streaming_service is not None:
+        source = "web"
+    episodes = out.episodes
+    season_pack = out.season_pack or (out.season is not None and not episodes)
+    if out.season is not None or episodes or out.date is not None or season_pack:
+        kind = "episode"
+    elif (
+        any(getattr(out, f) is not None for f in _VIDEO_FIELDS)
+        or multi.get("hdr")
+        or (source is not None and source != "web")  # a bare WEB tag is also music's
+        or "remux" in other
+    ):
+        kind = "movie"
+    else:
+        kind = "other"
+    return ReleaseName(
+        name=name,
+        title=title,
+        year=out.year,
+        kind=kind,
+        season=out.season,
+        episodes=episodes,
+        absolute_episode=out.absolute and bool(episodes),
+        season_pack=season_pack,
+        date=out.date,
+        episode_title=_span_text(text, episode_title[0], episode_title[1])
+        if episode_title
+        else None,
+        resolution=out.resolution,
+        source=source,
+        streaming_service=out.streaming_service,
+        video_codec=out.video_codec,
+        audio_codec=out.audio_codec,
+        audio_channels=out.audio_channels,
+        hdr=tuple(multi.get("hdr", ())),
+        bit_depth=out.bit_depth,
+        languages=tuple(multi.get("languages", ())),
+        subtitles=tuple(multi.get("subtitles", ())),
+        edition=tuple(multi.get("edition", ())),
+        flags=tuple(multi.get("flags", ())),
+        other=tuple(other),
+        group=group,
+        container=out.container,
+        website=out.website,
+        unparsed=tuple(out.unparsed),
+    )
 
 
 def parse_many(names: Iterable[str]) -> list[ReleaseName]:
-    return [parse(n) for n in names]
+    """Parse a batch; identical names in the batch share one parse (records are immutable)."""
+    seen: dict[str, ReleaseName] = {}
+    results: list[ReleaseName] = []
+    append = results.append
+    for name in names:
+        record = seen.get(name) if isinstance(name, str) else None
+        if record is None:
+            record = parse(name)
+            seen[name] = record
+        append(record)
+    return results

@@ -1,0 +1,128 @@
+"""Split a release name into tokens: edges first (path, extension, site tags, anime group
+prefix, CRC), then one precompiled regex whose named alternatives mark the patterned tokens
+(SxxExx, dates, WxH, channels) and plain words. Work per name is bounded by `MAX_CHARS`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from scenescope.names.vocabulary import EXTENSIONS, LOOKUP, SITE_TAGS
+
+# Names are hostile input: only this many characters are read (no real name comes close).
+MAX_CHARS = 1024
+# Video containers reported in `container` when they are the name's extension.
+VIDEO_EXTENSIONS = frozenset({"mkv", "mp4", "avi", "m4v", "wmv", "mov", "flv", "webm", "mpg",
+                              "mpeg", "m2ts", "vob", "iso", "img", "ogm", "rmvb", "3gp"})
+
+# One token per match; `m.lastgroup` names the kind. Every alternative is linear: bounded
+# repetitions only, no nested quantifiers, so no catastrophic backtracking.
+TOKEN_RE = re.compile(
+    r"""
+     (?P<date>(?:19|20)\d\d([._ -])(?:0[1-9]|1[0-2])\2(?:0[1-9]|[12]\d|3[01]))(?!\d)
+    |(?P<dmy>(?:0[1-9]|[12]\d|3[01])([._ -])(?:0[1-9]|1[0-2])\4(?:19|20)\d\d)(?!\d)
+    |(?P<sxe>[Ss]\d{1,3}(?:[Ee]\d{1,4}(?:-?[Ee]\d{1,4}|-\d{1,4}(?![^\W_]))*|-[Ss]\d{1,3})?)
+        (?![^\W_])
+    |(?P<wxh>\d{3,4}[xX×]\d{3,4})(?![^\W_])
+    |(?P<nxn>\d{1,2}[xX]\d{2,3})(?![^\W_])
+    |(?P<ep>[Ee][Pp]?\d{1,4})(?![^\W_])
+    |(?P<anv>\d{1,4}[vV]\d)(?![^\W_])
+    |(?P<ach>[A-Za-z]{2,6}\+?[1-9]\.[0-2])(?!\.?\d)
+    |(?P<ch>[1-9]\.[0-2])(?!\.?\d)
+    |(?P<hdot>[HhXx]\.26[45])(?!\d)
+    |(?P<w>[^\W_]+\+?)
+    """,
+    re.VERBOSE,
+)
+
+_LEADING_SITE = re.compile(
+    r"""^[\s\-]*(?:
+        [\[({]\s*(?P<bracket>[^\[\](){}]{1,80}?)\s*[\])}]
+      | (?P<www>www\.[\w-]{1,60}(?:\.[\w-]{1,20}){1,3})
+      | (?P<domain>[\w-]{1,60}\.(?:com|org|net|to|me|cc|tv|io|info|ws|se|la|xyz|mx|ru|lol|vip
+            |ag|co|ch|nu|pw|biz|eu|site|uk|tw|re|am|lt|sx|li|st|rs|cx|is|fr|de|it|es|nl))
+        (?=\s+-)
+    )[\s\-]*""",
+    re.VERBOSE | re.IGNORECASE,
+)
+_TRAILING_BRACKET = re.compile(r"[\s\-]*[\[({]\s*([^\[\](){}]{1,60}?)\s*[\])}][\s\-]*$")
+_DOMAIN = re.compile(r"^(?:www\.)?[\w-]{1,60}\.[a-z]{2,6}$", re.IGNORECASE)
+_CRC = re.compile(r"[\[(]([0-9A-Fa-f]{8})[\])]")
+
+Token = tuple[str, str, int, int]  # (kind, text, start, end)
+
+
+@dataclass(slots=True)
+class Edges:
+    """What was read off the edges of a name before tokenizing it."""
+
+    text: str
+    container: str | None = None
+    website: str | None = None
+    bracket_group: str | None = None
+
+
+def _is_site(text: str) -> bool:
+    low = text.lower()
+    return low in SITE_TAGS or _DOMAIN.match(low) is not None
+
+
+def strip_edges(name: str) -> Edges:
+    """Remove path, extension, site tags, CRCs and a leading [Group] from `name`."""
+    text = name[:MAX_CHARS] if len(name) > MAX_CHARS else name
+    text = text.strip()
+    if "/" in text or "\\" in text:
+        text = text.rstrip("/\\")
+        text = text[max(text.rfind("/"), text.rfind("\\")) + 1 :].strip()
+    edges = Edges(text)
+    dot = text.rfind(".")
+    if dot > 0:
+        ext = text[dot + 1 :].lower()
+        if ext in EXTENSIONS:
+            if ext in VIDEO_EXTENSIONS:
+                edges.container = ext
+            text = text[:dot]
+    if not text:
+        edges.text = ""
+        return edges
+    if text[0] in "[({wW-" or " - " in text[:90]:
+        for _ in range(2):
+            m = _LEADING_SITE.match(text)
+            if m is None:
+                break
+            bracket = m.group("bracket")
+            if bracket is None:
+                edges.website = edges.website or (m.group("www") or m.group("domain"))
+            elif _is_site(bracket):
+                edges.website = edges.website or bracket
+            elif edges.bracket_group is None and not _looks_like_tag(bracket):
+                edges.bracket_group = bracket
+            else:
+                break
+            text = text[m.end() :]
+    if "[" in text or "(" in text:
+        text = _CRC.sub(_drop_crc, text)
+        for _ in range(3):
+            m = _TRAILING_BRACKET.search(text)
+            if m is None or not _is_site(m.group(1)):
+                break
+            edges.website = edges.website or m.group(1)
+            text = text[: m.start()]
+    edges.text = text.strip(" -_.")
+    return edges
+
+
+def _drop_crc(m: re.Match[str]) -> str:
+    return m.group(0) if m.group(1).isdigit() else " "
+
+
+def _looks_like_tag(bracket: str) -> bool:
+    """A leading bracket that holds release markers ([1080p], [2019]) rather than a group."""
+    low = bracket.lower()
+    return low in LOOKUP or low.isdigit() or " " in low.strip()
+
+
+def tokenize(text: str) -> list[Token]:
+    """The tokens of an edge-stripped name, with their kinds and spans."""
+    return [(m.lastgroup or "w", m.group(), m.start(), m.end()) for m in TOKEN_RE.finditer(text)]
