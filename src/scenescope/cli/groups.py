@@ -1,0 +1,332 @@
+"""Group intelligence commands: `groups`, `group`, `race`, `families`, `network`, `successors`.
+
+Thin wrappers over scenescope.analysis.{groups, race, affiliation, successors}.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import typer
+
+from scenescope.cli.common import DB_OPTION, JSON_OPTION, db_path, fail, print_json_lines
+
+T = TypeVar("T")
+
+
+@contextmanager
+def _connection(db: Path | None) -> Iterator[Any]:
+    from scenescope.store import Store, StoreError
+
+    path = db_path(db)
+    if not path.exists():
+        fail(f"no store at {path}; ingest some pres first or pass --db")
+    try:
+        store = Store.open(path, read_only=True)
+    except StoreError as exc:
+        fail(str(exc))
+    with store:
+        yield store.connection
+
+
+def _steps(label: str, work: Callable[[], T]) -> T:
+    """Run a long analysis under a Rich progress bar on stderr."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task(label, total=1)
+        result = work()
+        progress.update(task, completed=1)
+    return result
+
+
+def _parse_since(value: str | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        fail(f"--since {value!r}: expected a date (2020-08-25) or ISO datetime")
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
+
+
+def _table(title: str, headers: list[str], rows: list[list[Any]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title)
+    for header in headers:
+        table.add_column(header)
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    Console().print(table)
+
+
+def groups(
+    since: str | None = typer.Option(None, "--since", help="Only pres from this date (UTC)."),
+    category: str | None = typer.Option(None, "--category", help="Only this section."),
+    db: Path | None = DB_OPTION,
+    json_output: bool = JSON_OPTION,
+) -> None:
+    """Every group: volume, active period, specialty, nuke rate, dormancy."""
+    from scenescope.analysis.groups import group_summaries
+
+    moment = _parse_since(since)
+    with _connection(db) as con:
+        rows = group_summaries(con, since=moment, category=category)
+    if json_output:
+        print_json_lines(r.to_dict() for r in rows)
+        return
+    _table(
+        f"{len(rows)} groups",
+        [
+            "group",
+            "releases",
+            "first pre",
+            "last pre",
+            "per week",
+            "category",
+            "source",
+            "nuked",
+            "dormant",
+        ],
+        [
+            [
+                r.group,
+                r.releases,
+                r.first_pre_at.date(),
+                r.last_pre_at.date(),
+                f"{r.pres_per_week:.1f}",
+                r.top_category,
+                r.top_source_class,
+                f"{100 * r.nuke_rate:.1f}%",
+                r.dormancy.describe() if r.dormancy else "",
+            ]
+            for r in rows
+        ],
+    )
+
+
+def group(
+    name: str = typer.Argument(..., help="Group tag (case-insensitive)."),
+    db: Path | None = DB_OPTION,
+    json_output: bool = JSON_OPTION,
+) -> None:
+    """One group's profile: volume per week, specialty, titles and leads, nukes, PROPERs, feeds."""
+    from scenescope.analysis.groups import group_profile
+
+    with _connection(db) as con:
+        try:
+            profile = group_profile(con, name)
+        except LookupError as exc:
+            fail(str(exc))
+    data = profile.to_dict()
+    if json_output:
+        print_json_lines([data])
+        return
+    s = profile.summary
+    typer.echo(
+        f"{s.group}: {s.releases} releases, {s.first_pre_at.date()} → "
+        f"{s.last_pre_at.date()}, {s.pres_per_week:.1f} pres a week"
+    )
+    if s.dormancy:
+        typer.echo(f"  DORMANT: {s.dormancy.describe()}")
+    for label, mix in (
+        ("categories", profile.categories),
+        ("sources", profile.source_classes),
+        ("resolutions", profile.resolutions),
+        ("codecs", profile.codecs),
+        ("languages", profile.languages),
+        ("feeds", profile.feeds),
+        ("spellings", profile.spellings),
+    ):
+        if mix:
+            typer.echo(f"  {label}: " + ", ".join(f"{k} {v}" for k, v in list(mix.items())[:8]))
+    typer.echo(
+        f"  nuked: {profile.nukes} ({100 * s.nuke_rate:.1f}%)"
+        + (
+            " — " + ", ".join(f"{k} {v}" for k, v in profile.top_nuke_reasons.items())
+            if profile.top_nuke_reasons
+            else ""
+        )
+    )
+    typer.echo(
+        f"  PROPERs by it: {profile.propers_by}; against it: {profile.propers_against}"
+        + (
+            " (" + ", ".join(f"{k} {v}" for k, v in profile.propers_against_by_group.items()) + ")"
+            if profile.propers_against_by_group
+            else ""
+        )
+    )
+    if profile.titles:
+        typer.echo(
+            f"  matched titles: {len(profile.titles)}; lead days median "
+            f"{data['lead_days_median']}, IQR {data['lead_days_spread']}"
+        )
+    weeks = profile.weekly_volume[-12:]
+    typer.echo("  last weeks: " + ", ".join(f"{w.isoformat()} {n}" for w, n in weeks))
+
+
+def race(
+    title: str | None = typer.Argument(None, help="Catalog title id or title (prefix)."),
+    group_name: str | None = typer.Option(None, "--group", help="Races this group entered."),
+    limit: int = typer.Option(50, "--limit", min=1, help="At most this many races."),
+    db: Path | None = DB_OPTION,
+    json_output: bool = JSON_OPTION,
+) -> None:
+    """Who pred first per title × format, the margin, and the dupes (with a group: its record)."""
+    from scenescope.analysis.race import group_race_records, races_for_group, races_for_title
+
+    if (title is None) == (group_name is None):
+        fail("give a TITLE or --group GROUP (one of them)")
+    with _connection(db) as con:
+        try:
+            races = (
+                races_for_title(con, title)
+                if title is not None
+                else races_for_group(con, group_name or "")
+            )
+        except ValueError as exc:
+            fail(str(exc))
+        record = None
+        if group_name is not None:
+            record = next(
+                (r for r in group_race_records(con) if r.group_key == group_name.strip().lower()),
+                None,
+            )
+            if record is None:
+                fail(f"no releases by group {group_name!r} in the store")
+    races = races[:limit]
+    if json_output:
+        print_json_lines(r.to_dict() for r in races)
+        return
+    if record is not None:
+        margin = (
+            ""
+            if record.median_margin_s is None
+            else f", median margin {record.median_margin_s:.0f}s"
+        )
+        typer.echo(
+            f"{record.group}: entered {record.entered} contested races, won {record.won}"
+            f"{margin}; {record.uncontested} uncontested"
+        )
+    _table(
+        f"{len(races)} races",
+        ["title", "format", "winner", "margin (s)", "dupes (nuked)"],
+        [
+            [
+                r.title,
+                r.format,
+                r.winner,
+                r.margin_s,
+                f"{len(r.dupes)} ({sum(1 for d in r.dupes if d.status == 'nuked')})",
+            ]
+            for r in races
+        ],
+    )
+
+
+def families(
+    db: Path | None = DB_OPTION,
+    json_output: bool = JSON_OPTION,
+) -> None:
+    """Affiliation families inferred from co-releases, retail timing and races, with evidence."""
+    from scenescope.analysis.affiliation import infer_families
+
+    with _connection(db) as con:
+        result = _steps("inferring families", lambda: infer_families(con))
+    if json_output:
+        print_json_lines(f.to_dict() for f in result.families)
+        return
+    if not result.families:
+        typer.echo(f"no families among {len(result.groups)} groups")
+    for f in result.families:
+        typer.echo(f"family {f.family_id} (confidence {f.confidence:.2f}): " + ", ".join(f.members))
+        for e in f.edges[:10]:
+            gap = "" if e.median_gap_s is None else f", median gap {e.median_gap_s / 60:.1f} min"
+            typer.echo(
+                f"  {e.group_a} — {e.group_b}: weight {e.weight:.2f}; {e.together} of "
+                f"{e.shared_titles} shared titles together{gap}; {e.races} races; "
+                f"{e.retail_together} retail together"
+            )
+
+
+def network(
+    out: Path = typer.Option(..., "--out", help="Output file: .graphml or .html."),
+    db: Path | None = DB_OPTION,
+) -> None:
+    """Write the group graph: GraphML (Gephi, Cytoscape) or a self-contained HTML view."""
+    from scenescope.analysis.affiliation import infer_families, network_html, write_graphml
+
+    suffix = out.suffix.lower()
+    if suffix not in (".graphml", ".html", ".htm"):
+        fail(f"--out {out}: expected a .graphml or .html file name")
+    if not out.parent.exists():
+        fail(f"--out {out}: directory {out.parent} does not exist")
+    with _connection(db) as con:
+        result = _steps("inferring families", lambda: infer_families(con))
+    if suffix == ".graphml":
+        write_graphml(result, str(out))
+    else:
+        out.write_text(network_html(result), encoding="utf-8")
+    typer.echo(
+        f"wrote {out}: {len(result.groups)} groups, {len(result.edges)} edges, "
+        f"{len(result.families)} families"
+    )
+
+
+def successors(
+    db: Path | None = DB_OPTION,
+    json_output: bool = JSON_OPTION,
+) -> None:
+    """Groups that went dark and the new groups that look like their successors."""
+    from scenescope.analysis.successors import find_successors
+
+    with _connection(db) as con:
+        candidates = _steps("scoring successors", lambda: find_successors(con))
+    if json_output:
+        print_json_lines(c.to_dict() for c in candidates)
+        return
+    _table(
+        f"{len(candidates)} candidates",
+        [
+            "dark group",
+            "last pre",
+            "candidate",
+            "rank",
+            "score",
+            "gap (days)",
+            "specialty",
+            "titles",
+            "timing",
+        ],
+        [
+            [
+                c.predecessor,
+                c.predecessor_last_pre.date(),
+                c.successor,
+                c.rank,
+                f"{c.score:.2f}",
+                f"{c.gap_days:.0f}",
+                f"{c.specialty_similarity:.2f}",
+                f"{c.title_overlap:.2f}",
+                f"{c.timing_similarity:.2f}",
+            ]
+            for c in candidates
+        ],
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("groups")(groups)
+    app.command("group")(group)
+    app.command("race")(race)
+    app.command("families")(families)
+    app.command("network")(network)
+    app.command("successors")(successors)
