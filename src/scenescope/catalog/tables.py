@@ -19,7 +19,7 @@ def connection_of(store: Any) -> duckdb.DuckDBPyConnection:
     """The DuckDB connection behind a `Store` (or a bare connection, as benchmarks pass)."""
     if isinstance(store, duckdb.DuckDBPyConnection):
         return store
-    for attribute in ("conn", "con", "connection"):
+    for attribute in ("connection", "conn"):
         conn = getattr(store, attribute, None)
         if isinstance(conn, duckdb.DuckDBPyConnection):
             return conn
