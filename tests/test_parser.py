@@ -61,14 +61,14 @@ def test_site_tags_and_p2p_suffixes_are_not_groups() -> None:
     assert parse("Movie.2019.1080p.WEB.H264-GRP-xpost").group == "GRP"
     r = parse("www.Torrenting.com - Movie.Name.2019.720p.WEBRip.x264-GRP")
     assert (r.website, r.title, r.group, r.source) == (
-        "www.Torrenting.com", "Movie Name", "GRP", "webrip"
+        "www.torrenting.com", "Movie Name", "GRP", "webrip"
     )
 
 
 def test_p2p_spaces_and_brackets() -> None:
     r = parse("Movie Name (2019) [1080p] [YTS.MX]")
     assert (r.title, r.year, r.resolution, r.group, r.website) == (
-        "Movie Name", 2019, "1080p", None, "YTS.MX"
+        "Movie Name", 2019, "1080p", None, "yts"
     )
 
 

@@ -29,7 +29,10 @@ def _is_year(text: str) -> bool:
 
 
 def _span_text(text: str, start: int, end: int) -> str | None:
-    words = text[start:end].replace(".", " ").replace("_", " ").split()
+    """Words of text[start:end] joined by single spaces; dots are separators only in names
+    written without spaces (scene style), so `Kill Bill: Vol. 1` keeps its dot."""
+    span = text[start:end].replace("_", " ")
+    words = (span if " " in text else span.replace(".", " ")).split()
     joined = " ".join(words).strip(" -([{,+")
     return joined or None
 
@@ -92,8 +95,6 @@ class _Fields:
             elif field == "season_pack":
                 self.season_pack = True
             elif field == "resolution":
-                if value == "2160p":
-                    self.saw_uhd = True
                 if self.resolution is None:
                     self.resolution = value
             elif getattr(self, field) is None:
@@ -127,9 +128,21 @@ def _lookup(tokens: list[Token], i: int, n: int, low: str) -> tuple[Hit | None, 
     return LOOKUP.get(low), 1
 
 
-def _find_group(text: str, tokens: list[Token]) -> int:
-    """Index of the group token (the word after the name's last `-`), or -1."""
+def _find_group(text: str, tokens: list[Token]) -> tuple[int, list[str]]:
+    """Index of the group token (the word after the name's last `-`), or -1, and the
+    uploader tags found after it (`-GRP[PRiME]`), which are not placed anywhere else."""
     end = len(tokens)
+    tags: list[str] = []
+    if end >= 3:
+        last = tokens[end - 1]
+        before = text[tokens[end - 2][3] : last[2]]
+        if (
+            before == "["
+            and text[last[3] : last[3] + 1] == "]"
+            and "-" in text[tokens[end - 3][3] : tokens[end - 2][2]]
+        ):
+            tags.append(last[1])
+            end -= 1
     # P2P re-posts append -Obfuscated, -xpost ... after the real group.
     while (
         end >= 3
@@ -139,17 +152,16 @@ def _find_group(text: str, tokens: list[Token]) -> int:
     ):
         end -= 1
     if end < 2:
-        return -1
+        return -1, []
     kind, word, start, stop = tokens[end - 1]
     previous = tokens[end - 2]
     trailing = text[stop:].strip(" -_.)]}") if end == len(tokens) else ""
     if kind != "w" or text[previous[3] : start] != "-" or trailing:
-        return -1
+        return -1, []
     low = word.lower()
-    pair = previous[1].lower() + " " + low
-    if pair in COMPOUNDS or _is_year(low):
-        return -1
     plow = previous[1].lower()
+    if plow + " " + low in COMPOUNDS or _is_year(low):
+        return -1, []
     if (
         previous[0] != "w"
         or plow in LOOKUP
@@ -157,8 +169,8 @@ def _find_group(text: str, tokens: list[Token]) -> int:
         or "." in text[:start]
         or "_" in text[:start]
     ):
-        return end - 1
-    return -1
+        return end - 1, tags
+    return -1, []
 
 
 def parse(name: str) -> ReleaseName:
@@ -172,12 +184,13 @@ def parse(name: str) -> ReleaseName:
     tokens = tokenize(text)
     group: str | None = edges.bracket_group
     n = len(tokens)
+    out = _Fields()
     if group is None:
-        group_index = _find_group(text, tokens)
+        group_index, uploader_tags = _find_group(text, tokens)
         if group_index >= 0:
             group = tokens[group_index][1]
             n = group_index
-    out = _Fields()
+            out.unparsed.extend(uploader_tags)
     out.container = edges.container
     out.website = edges.website
 
@@ -193,6 +206,8 @@ def parse(name: str) -> ReleaseName:
             low = word.lower()
             hit, consumed = _lookup(tokens, i, n, low)
             if hit is not None:
+                if low == "uhd":
+                    out.saw_uhd = True
                 if anchor < 0:
                     if not hit[0] or i == 0:
                         weak_tail.append((i, hit, consumed))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from scenescope.names.vocabulary import EXTENSIONS, LOOKUP, SITE_TAGS
+from scenescope.names.vocabulary import COMPOUNDS, EXTENSIONS, LOOKUP, SITE_TAGS
 
 # Names are hostile input: only this many characters are read (no real name comes close).
 MAX_CHARS = 1024
@@ -48,6 +48,7 @@ _LEADING_SITE = re.compile(
 )
 _TRAILING_BRACKET = re.compile(r"[\s\-]*[\[({]\s*([^\[\](){}]{1,60}?)\s*[\])}][\s\-]*$")
 _DOMAIN = re.compile(r"^(?:www\.)?[\w-]{1,60}\.[a-z]{2,6}$", re.IGNORECASE)
+_WORD = re.compile(r"[^\W_]+")
 _CRC = re.compile(r"[\[(]([0-9A-Fa-f]{8})[\])]")
 
 Token = tuple[str, str, int, int]  # (kind, text, start, end)
@@ -93,9 +94,9 @@ def strip_edges(name: str) -> Edges:
                 break
             bracket = m.group("bracket")
             if bracket is None:
-                edges.website = edges.website or (m.group("www") or m.group("domain"))
+                edges.website = edges.website or site_value(m.group("www") or m.group("domain"))
             elif _is_site(bracket):
-                edges.website = edges.website or bracket
+                edges.website = edges.website or site_value(bracket)
             elif edges.bracket_group is None and not _looks_like_tag(bracket):
                 edges.bracket_group = bracket
             else:
@@ -107,10 +108,17 @@ def strip_edges(name: str) -> Edges:
             m = _TRAILING_BRACKET.search(text)
             if m is None or not _is_site(m.group(1)):
                 break
-            edges.website = edges.website or m.group(1)
+            edges.website = edges.website or site_value(m.group(1))
             text = text[: m.start()]
     edges.text = text.strip(" -_.")
     return edges
+
+
+def site_value(text: str) -> str:
+    """A site tag's canonical value: the vocabulary's for known tags, else the lowercased domain."""
+    low = text.lower().strip()
+    hit = LOOKUP.get(low) or COMPOUNDS.get(low.replace(".", " "))
+    return hit[1][0][1] if hit is not None else low
 
 
 def _drop_crc(m: re.Match[str]) -> str:
@@ -119,8 +127,9 @@ def _drop_crc(m: re.Match[str]) -> str:
 
 def _looks_like_tag(bracket: str) -> bool:
     """A leading bracket that holds release markers ([1080p], [2019]) rather than a group."""
-    low = bracket.lower()
-    return low in LOOKUP or low.isdigit() or " " in low.strip()
+    return any(
+        word.isdigit() or word in LOOKUP for word in _WORD.findall(bracket.lower())
+    )
 
 
 def tokenize(text: str) -> list[Token]:
