@@ -1,0 +1,89 @@
+"""Affiliation families over a real store: the family is found, with its evidence, and the
+rival that races it is not in it; the network exports are well-formed."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from scenescope.analysis.affiliation import (
+    AffiliationSettings,
+    infer_families,
+    network_html,
+    write_graphml,
+)
+from scenescope.analysis.family_metrics import adjusted_rand_index, score_families
+from scenescope.store import Store
+from test_groups_support import build_store
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    return build_store(tmp_path_factory.mktemp("affiliation"))
+
+
+def test_family_found_with_evidence(store: Store) -> None:
+    result = infer_families(store.connection)
+    assert len(result.families) == 1
+    family = result.families[0]
+    assert set(family.members) == {"SPRiNTER", "GECKOS"}
+    assert family.confidence > 0.5
+    edge = family.edges[0]
+    assert edge.together == 8 and edge.races == 0 and edge.retail_together == 8
+    assert edge.median_gap_s == pytest.approx(240.0)
+    assert result.family_of("rival") is None
+    assert result.community["rival"] != result.community["sprinter"]
+
+
+def test_racing_groups_get_no_edge(store: Store) -> None:
+    result = infer_families(store.connection)
+    pairs = {frozenset((e.group_a, e.group_b)) for e in result.edges}
+    assert frozenset(("SPRiNTER", "RiVAL")) not in pairs
+
+
+def test_tight_window_drops_the_edge(store: Store) -> None:
+    # GECKOS follows SPRiNTER by 4 minutes: a 1-minute window sees no joint drops
+    result = infer_families(store.connection, AffiliationSettings(together_window_s=60))
+    assert result.families == ()
+
+
+def test_score_against_truth(store: Store) -> None:
+    result = infer_families(store.connection)
+    truth = {
+        "groups": [{"name": n} for n in ("SPRiNTER", "GECKOS", "RiVAL", "LONER", "OLDTV")],
+        "families": [{"family_id": "F1", "members": ["sprinter", "GECKOS"]}],
+    }
+    score = score_families(result, truth, min_releases=5)
+    assert score.whole == {"F1": True}
+    assert score.ari == pytest.approx(1.0)
+    wrong = {
+        "groups": truth["groups"],
+        "families": [{"family_id": "F1", "members": ["SPRiNTER", "RiVAL"]}],
+    }
+    assert score_families(result, wrong, min_releases=5).whole == {"F1": False}
+
+
+def test_adjusted_rand_index_known_values() -> None:
+    assert adjusted_rand_index([0, 0, 1, 1], ["a", "a", "b", "b"]) == pytest.approx(1.0)
+    assert adjusted_rand_index([0, 0, 0, 1, 1, 1], [0, 0, 1, 1, 2, 2]) == pytest.approx(
+        0.242424, abs=1e-5
+    )
+    assert adjusted_rand_index([0, 0, 1, 2], [0, 0, 1, 1]) == pytest.approx(0.571428, abs=1e-5)
+    with pytest.raises(ValueError, match="differ in length"):
+        adjusted_rand_index([0, 1], [0])
+
+
+def test_graphml_and_html(store: Store, tmp_path: Path) -> None:
+    result = infer_families(store.connection)
+    path = tmp_path / "net.graphml"
+    write_graphml(result, str(path))
+    root = ET.parse(path).getroot()
+    ns = {"g": "http://graphml.graphdrawing.org/xmlns"}
+    assert len(root.findall(".//g:node", ns)) == len(result.groups)
+    assert len(root.findall(".//g:edge", ns)) == 1
+    page = network_html(result)
+    assert page.startswith("<!doctype html>")
+    assert "SPRiNTER" in page and "<svg" in page and "<script>" in page
+    assert "http://" not in page and "https://" not in page  # offline: nothing fetched
