@@ -1,0 +1,237 @@
+"""`scenescope alerts list|test|deliver|rules`: recorded alerts, sample sends, queue flush.
+
+Thin wrappers over `scenescope.alerts` (rules, dispatcher, queue, sinks).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from scenescope.cli.common import DB_OPTION, JSON_OPTION, db_path, fail, print_json_lines
+
+alerts_app = typer.Typer(
+    help="Leak alerts: rules, sinks (webhook, Slack, SMTP) and the delivery queue.",
+    no_args_is_help=True,
+)
+
+CONFIG_OPTION = typer.Option(
+    None,
+    "--config",
+    "-c",
+    help="Alert rules (TOML). Default: $SCENESCOPE_ALERTS, else alerts.toml in the config dir.",
+)
+
+
+def _load(config: Path | None) -> Any:
+    from scenescope.alerts.rules import AlertConfigError, default_config_path, load_config
+
+    try:
+        return load_config(config or default_config_path())
+    except AlertConfigError as exc:
+        fail(str(exc))
+
+
+def _open_store(db: Path | None, *, read_only: bool = False) -> Any:
+    from scenescope.store import Store, StoreError
+
+    path = db_path(db)
+    if read_only and not path.exists():
+        fail(f"no store at {path} (use --db, or ingest something first)")
+    try:
+        return Store.open(path, read_only=read_only)
+    except StoreError as exc:
+        fail(str(exc))
+
+
+@alerts_app.command("list")
+def list_command(
+    rule: str | None = typer.Option(None, "--rule", help="Only this rule's alerts."),
+    limit: int = typer.Option(50, "--limit", min=1, help="Newest N alerts."),
+    db: Path | None = DB_OPTION,
+    json_out: bool = JSON_OPTION,
+) -> None:
+    """Recorded alerts, newest first, with each sink's delivery state."""
+    from scenescope.alerts.queue import list_alerts
+
+    with _open_store(db, read_only=True) as store:
+        rows = list_alerts(store.connection, rule=rule, limit=limit)
+    if json_out:
+        print_json_lines(rows)
+        return
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table("id", "created", "rule", "reason", "release", "lead d", "severity", "delivery")
+    for row in rows:
+        if row["suppressed"]:
+            delivery = "suppressed"
+        else:
+            delivery = ", ".join(
+                f"{d['sink']}: {d['status']}"
+                + (f" ({d['attempts']}x)" if d["attempts"] > 1 else "")
+                for d in row["deliveries"]
+            )
+        table.add_row(
+            str(row["alert_id"]),
+            row["created_at"][:19],
+            escape(row["rule"]),
+            row["reason"],
+            escape(row["release_name"]),
+            f"{row['lead_days']:.1f}" if row["lead_days"] is not None else "-",
+            escape(row["severity"] or "-"),
+            escape(delivery),
+        )
+    console = Console()
+    console.print(table)
+    if not rows:
+        console.print("no alerts recorded")
+
+
+@alerts_app.command("test")
+def test_command(
+    rule: str = typer.Argument(..., help="Rule name from the config."),
+    config: Path | None = CONFIG_OPTION,
+    json_out: bool = JSON_OPTION,
+) -> None:
+    """Send a clearly-labelled sample alert through the rule's sinks; print each result.
+
+    The sample is not recorded in the store and does not count for dedupe.
+    """
+    from scenescope.alerts.message import Alert, sample_leak
+    from scenescope.alerts.rules import AlertConfigError
+    from scenescope.alerts.sinks import make_sink
+
+    settings = _load(config)
+    try:
+        chosen = settings.rule(rule)
+    except AlertConfigError as exc:
+        fail(str(exc))
+    now = dt.datetime.now(dt.UTC)
+    alert = Alert(
+        alert_id=0, rule=chosen.name, reason="test", leak=sample_leak(now), created_at=now
+    )
+    results = []
+    for name in chosen.sinks:
+        sink = make_sink(settings.sinks[name], settings.delivery)
+        try:
+            result = sink.send(alert, delivery_id=f"test-{int(now.timestamp())}")
+        finally:
+            sink.close()
+        results.append(
+            {
+                "sink": name,
+                "kind": sink.kind,
+                "ok": result.ok,
+                "status_code": result.status_code,
+                "error": result.error,
+                "retryable": not result.ok and not result.permanent,
+            }
+        )
+    if json_out:
+        print_json_lines(results)
+    else:
+        for r in results:
+            code = f" ({r['status_code']})" if r["status_code"] is not None else ""
+            state = "delivered" if r["ok"] else f"FAILED: {r['error']}"
+            typer.echo(f"{r['sink']} [{r['kind']}]: {state}{code}")
+    if not all(r["ok"] for r in results):
+        raise typer.Exit(1)
+
+
+@alerts_app.command("deliver")
+def deliver_command(
+    config: Path | None = CONFIG_OPTION,
+    all_pending: bool = typer.Option(
+        False, "--all", help="Also retry deliveries still waiting out their backoff."
+    ),
+    db: Path | None = DB_OPTION,
+    json_out: bool = JSON_OPTION,
+) -> None:
+    """Try every queued delivery that is due once (use when no `watch` is running)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from scenescope.alerts import queue as alert_queue
+    from scenescope.alerts.dispatcher import AlertDispatcher, DeliveryOutcome
+
+    settings = _load(config)
+    with _open_store(db) as store:
+        due = alert_queue.due_deliveries(store.connection, None if all_pending else _utcnow())
+        progress = Progress(
+            TextColumn("delivering"), BarColumn(), MofNCompleteColumn(), disable=json_out
+        )
+        task = progress.add_task("deliver", total=len(due))
+
+        def advance(outcome: DeliveryOutcome) -> None:
+            progress.advance(task)
+
+        with progress, AlertDispatcher(store.connection, settings, on_attempt=advance) as sender:
+            outcomes = sender.deliver_due(ignore_backoff=all_pending)
+        waiting = alert_queue.pending_count(store.connection)
+    rows = [
+        {
+            "delivery_id": o.delivery_id,
+            "alert_id": o.alert_id,
+            "sink": o.sink,
+            "attempt": o.attempt,
+            "status": o.status,
+            "status_code": o.result.status_code,
+            "error": o.result.error,
+        }
+        for o in outcomes
+    ]
+    if json_out:
+        print_json_lines(rows)
+        return
+    counts = {
+        s: sum(1 for o in outcomes if o.status == s) for s in ("delivered", "pending", "dead")
+    }
+    typer.echo(
+        f"{len(outcomes)} attempts: {counts['delivered']} delivered, {counts['pending']} will "
+        f"retry, {counts['dead']} dead-lettered; {waiting} still queued"
+    )
+
+
+@alerts_app.command("rules")
+def rules_command(config: Path | None = CONFIG_OPTION, json_out: bool = JSON_OPTION) -> None:
+    """The rules and sinks a config file defines (validates it)."""
+    settings = _load(config)
+    rows = [
+        {
+            "rule": r.name,
+            "sinks": [f"{s} ({settings.sinks[s].kind})" for s in r.sinks],
+            "titles": sorted(r.titles),
+            "title_ids": sorted(r.title_ids),
+            "studios": sorted(r.studios),
+            "severities": sorted(r.severities),
+            "source_classes": sorted(r.source_classes),
+            "groups": sorted(r.groups),
+            "min_lead_days": r.min_lead_days,
+            "realert_on": sorted(r.realert_on),
+        }
+        for r in settings.rules.values()
+    ]
+    if json_out:
+        print_json_lines(rows)
+        return
+    for row in rows:
+        filters = [
+            f"{key}={','.join(map(str, value)) if isinstance(value, list) else value}"
+            for key, value in row.items()
+            if key not in ("rule", "sinks") and value not in (None, [])
+        ]
+        typer.echo(
+            f"{row['rule']}: {' '.join(filters) or 'every leak'} -> {', '.join(row['sinks'])}"
+        )
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(alerts_app, name="alerts")
