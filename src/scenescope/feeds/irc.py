@@ -138,6 +138,7 @@ class IrcClient:
         self.registered = False
         self.joined: set[str] = set()
         self.pongs_sent = 0
+        self.ponged = asyncio.Event()  # set at every PONG we send (tests wait on it)
         self.nick_collisions = 0
         self._writer: asyncio.StreamWriter | None = None
 
@@ -207,6 +208,7 @@ class IrcClient:
         if msg.command == "PING":
             await self._send(f"PONG :{msg.params[-1] if msg.params else ''}")
             self.pongs_sent += 1
+            self.ponged.set()
         elif msg.command == "001":
             self.registered = True
             if msg.params:

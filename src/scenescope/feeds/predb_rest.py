@@ -13,6 +13,7 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -23,7 +24,6 @@ from scenescope.feeds.ratelimit import Backoff, RateLimit, TokenBucket
 
 log = logging.getLogger(__name__)
 
-FEED_NAME = "predb.ovh"
 MAX_PAGE_ROWS = 100  # predb.ovh caps `count`
 SEARCH_LIMIT = RateLimit(30, 60.0)
 LIVE_LIMIT = RateLimit(2, 20.0)
@@ -33,6 +33,16 @@ _SCHEMES = {
     "predb+wss://": "https://",
     "predb+ws://": "http://",
 }
+
+
+def feed_label(url: str, channel: str) -> str:
+    """Provenance name for a predb feed: `predb.ovh/ws`, `predb:127.0.0.1:8080/live` …
+
+    `channel` is `ws`, `live` or `api` (backfill pages), so the same pre seen through the
+    websocket and through REST counts as two reports, one per path it reached us by.
+    """
+    host = urlsplit(http_base_url(url)).netloc
+    return f"{'predb.ovh' if host == 'predb.ovh' else f'predb:{host}'}/{channel}"
 
 
 class PredbError(RuntimeError):
@@ -87,7 +97,8 @@ class PredbRestClient:
         self.limits = limits or PredbLimits()
         self._http = http or httpx.AsyncClient(timeout=30.0, headers={"User-Agent": "scenescope"})
         self._buckets = {"": TokenBucket(self.limits.search), "live": TokenBucket(self.limits.live)}
-        self.meter = meter or HealthMeter(FEED_NAME)
+        self.feed = feed_label(url, "api")
+        self.meter = meter or HealthMeter(self.feed)
         self.requests_sent = 0
 
     async def aclose(self) -> None:
@@ -201,7 +212,11 @@ def _event_time(event: FeedEvent) -> dt.datetime | None:
 
 
 async def backfill_pages(
-    client: PredbRestClient, wanted: BackfillRange, *, start_page: int = 1, feed: str = FEED_NAME
+    client: PredbRestClient,
+    wanted: BackfillRange,
+    *,
+    start_page: int = 1,
+    feed: str | None = None,
 ) -> AsyncIterator[BackfillPage]:
     """Walk `/?q=` pages from `start_page`, newest first, until the range is covered.
 
@@ -210,6 +225,7 @@ async def backfill_pages(
     arriving during the walk push rows down to later pages, so a resumed walk may see a row
     twice (the store ignores the repeat) but never skips one.
     """
+    feed = feed or client.feed
     page = start_page
     while True:
         result = await client.search(wanted.query, page, wanted.page_size)
@@ -247,9 +263,10 @@ class LivePoller:
 
     url: str
     limits: PredbLimits = field(default_factory=PredbLimits)
-    name: str = FEED_NAME
+    name: str = ""
 
     def __post_init__(self) -> None:
+        self.name = self.name or feed_label(self.url, "live")
         self.meter = HealthMeter(self.name)
         self.client = PredbRestClient(self.url, limits=self.limits, meter=self.meter)
 

@@ -16,7 +16,7 @@ from websockets.asyncio.client import connect
 from scenescope.feeds.base import FeedHealth, HealthMeter
 from scenescope.feeds.events import FeedEvent, NukeEvent, PreReport, Reject
 from scenescope.feeds.predb_ovh_rows import frame_events, release_events_or_reject
-from scenescope.feeds.predb_rest import FEED_NAME, PredbError, PredbLimits, PredbRestClient
+from scenescope.feeds.predb_rest import PredbError, PredbLimits, PredbRestClient, feed_label
 from scenescope.feeds.ratelimit import Backoff
 
 log = logging.getLogger(__name__)
@@ -42,15 +42,15 @@ class PredbWebsocketFeed:
         self,
         url: str,
         *,
-        name: str = FEED_NAME,
+        name: str | None = None,
         limits: PredbLimits | None = None,
         backoff_base_seconds: float = 0.5,
         backoff_cap_seconds: float = 30.0,
     ) -> None:
         self.url = url
         self.ws_url = websocket_url(url)
-        self.name = name
-        self.meter = HealthMeter(name)
+        self.name = name or feed_label(url, "ws")
+        self.meter = HealthMeter(self.name)
         self.rest = PredbRestClient(url, limits=limits, meter=self.meter)
         self.backoff = Backoff(backoff_base_seconds, backoff_cap_seconds)
         self.gap_fills = 0
