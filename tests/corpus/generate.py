@@ -156,7 +156,7 @@ FLAGS = [
 ]
 SERVICES = [
     ("AMZN", "AMZN"), ("NF", "NF"), ("DSNP", "DSNP"), ("HMAX", "HMAX"), ("ATVP", "ATVP"),
-    ("HULU", "HULU"), ("PCOK", "PCOK"), ("MAX", "MAX"), ("PMTP", "PMTP"), ("iT", "iT"),
+    ("HULU", "HULU"), ("PCOK", "PCOK"), ("MAX", "MAX"), ("PMTP", "PMTP"), ("iT", "IT"),
 ]
 # (token, audio_codec, audio_channels) for P2P-style audio tags
 AUDIO_SPACE = [
@@ -180,6 +180,9 @@ HDRS = [
     ("HDR", ["hdr10"]), ("HDR10", ["hdr10"]), ("HDR10+", ["hdr10+"]), ("DV", ["dv"]),
     ("DV.HDR", ["dv", "hdr10"]), ("HLG", ["hlg"]), ("DoVi", ["dv"]), ("HDR10Plus", ["hdr10+"]),
 ]
+
+# Tracker tags glued after the group name the site that re-posted it, not the group.
+SITE_TAGS = {"[tgx]": "tgx", "[rarbg]": "rarbg", "[ettv]": "ettv", "[eztv]": "eztv"}
 
 Case = dict[str, Any]
 
@@ -341,6 +344,8 @@ def p2p_movie(rng: random.Random) -> Case:
         clean = scene_title(title)
         exp["title"] = clean
         tag = rng.choice(["[TGx]", "[rarbg]", "[ettv]", "[EtHD]", "[eztv]", "[PRiME]"])
+        if tag.lower() in SITE_TAGS:
+            exp["website"] = SITE_TAGS[tag.lower()]
         svc = f"{service[0]}." if service else ""
         name = f"{dotted(clean)}.{year}.{res}.{svc}{source_token}.{codec_token}-{group}{tag}"
         exp.pop("audio_codec")
@@ -442,7 +447,9 @@ def tv_episode(rng: random.Random) -> Case:
         tags.append("p2p")
     name = ".".join(parts) + "-" + group
     if rng.random() < 0.1:
-        name += rng.choice(["[ettv]", "[eztv]", "[rarbg]", "[TGx]"])
+        tag = rng.choice(["[ettv]", "[eztv]", "[rarbg]", "[TGx]"])
+        name += tag
+        exp["website"] = SITE_TAGS[tag.lower()]
         tags.append("site-tag")
     exp["group"] = group
     if group != group.upper():
