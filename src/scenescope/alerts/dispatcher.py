@@ -115,8 +115,10 @@ class AlertDispatcher:
     def submit(self, leaks: Iterable[Leak]) -> list[RecordedAlert]:
         """Record an alert for every (leak, matching rule) not seen before; queue its sends."""
         recorded: list[RecordedAlert] = []
+        # oldest first, originals before their PROPERs, so dedupe sees the first release first
+        ordered = sorted(leaks, key=lambda x: (x.pre_at, is_proper(x.release_name), x.release_name))
         with self._submit_lock:
-            for leak in leaks:
+            for leak in ordered:
                 for rule in self.config.matching_rules(leak):
                     alert = self._record(rule, leak)
                     if alert is not None:

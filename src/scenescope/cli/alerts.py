@@ -67,6 +67,7 @@ def list_command(
     from rich.table import Table
 
     table = Table("id", "created", "rule", "reason", "release", "lead d", "severity", "delivery")
+    table.columns[4].overflow = "fold"  # never cut a release name short
     for row in rows:
         if row["suppressed"]:
             delivery = "suppressed"
@@ -78,7 +79,7 @@ def list_command(
             )
         table.add_row(
             str(row["alert_id"]),
-            row["created_at"][:19],
+            row["created_at"][5:16].replace("T", " "),
             escape(row["rule"]),
             row["reason"],
             escape(row["release_name"]),
