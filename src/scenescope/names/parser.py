@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from scenescope.names.episodes import cross_episode, resolution_of, season_episodes
 from scenescope.names.record import ReleaseName
-from scenescope.names.tokenizer import Token, strip_edges, tokenize
+from scenescope.names.tokenizer import WORD_KINDS, Token, strip_edges, tokenize
 from scenescope.names.vocabulary import COMPOUND_HEADS, COMPOUNDS, LOOKUP, P2P_SUFFIXES, Hit
 
 YEAR_MIN = 1890
@@ -20,8 +20,8 @@ YEAR_MAX = dt.date.today().year + 1
 MAX_UNPARSED = 32
 _SEASON_WORDS = frozenset({"season", "saison", "staffel", "temporada", "stagione", "series"})
 _MULTI_FIELDS = frozenset({"hdr", "languages", "subtitles", "edition", "flags", "other"})
+_FIRST_WINS = frozenset({"resolution", "source", "video_codec", "streaming_service"})
 _EPISODE_KINDS = frozenset({"sxe", "nxn", "ep", "anv", "date", "dmy"})
-_VIDEO_FIELDS = ("resolution", "video_codec", "streaming_service")
 
 
 def _is_year(text: str) -> bool:
@@ -83,7 +83,10 @@ class _Fields:
 
     def apply(self, hit: Hit) -> None:
         for field, value in hit[1]:
-            if field in _MULTI_FIELDS:
+            if field in _FIRST_WINS:
+                if getattr(self, field) is None:
+                    setattr(self, field, value)
+            elif field in _MULTI_FIELDS:
                 values = self.multi.setdefault(field, [])
                 if value not in values:
                     values.append(value)
@@ -94,9 +97,6 @@ class _Fields:
                     self.bit_depth = int(value)
             elif field == "season_pack":
                 self.season_pack = True
-            elif field == "resolution":
-                if self.resolution is None:
-                    self.resolution = value
             elif getattr(self, field) is None:
                 setattr(self, field, value)
 
@@ -156,14 +156,14 @@ def _find_group(text: str, tokens: list[Token]) -> tuple[int, list[str]]:
     kind, word, start, stop = tokens[end - 1]
     previous = tokens[end - 2]
     trailing = text[stop:].strip(" -_.)]}") if end == len(tokens) else ""
-    if kind != "w" or text[previous[3] : start] != "-" or trailing:
+    if kind not in WORD_KINDS or text[previous[3] : start] != "-" or trailing:
         return -1, []
     low = word.lower()
     plow = previous[1].lower()
     if plow + " " + low in COMPOUNDS or _is_year(low):
         return -1, []
     if (
-        previous[0] != "w"
+        previous[0] not in WORD_KINDS
         or plow in LOOKUP
         or _is_year(plow)
         or "." in text[:start]
@@ -202,9 +202,12 @@ def parse(name: str) -> ReleaseName:
     while i < n:
         kind, word, start, stop = tokens[i]
         consumed = 1
-        if kind == "w":
+        if kind in WORD_KINDS:
             low = word.lower()
-            hit, consumed = _lookup(tokens, i, n, low)
+            if low in COMPOUND_HEADS:
+                hit, consumed = _lookup(tokens, i, n, low)
+            else:
+                hit = LOOKUP.get(low)
             if hit is not None:
                 if low == "uhd":
                     out.saw_uhd = True
@@ -342,7 +345,8 @@ def _build(
     group: str | None,
 ) -> ReleaseName:
     multi = out.multi
-    other = multi.get("other", ())
+    empty: tuple[str, ...] = ()
+    other = tuple(multi["other"]) if "other" in multi else empty
     source = out.source
     if source == "bluray" and out.saw_uhd:
         source = "uhd-bluray"
@@ -353,8 +357,10 @@ def _build(
     if out.season is not None or episodes or out.date is not None or season_pack:
         kind = "episode"
     elif (
-        any(getattr(out, f) is not None for f in _VIDEO_FIELDS)
-        or multi.get("hdr")
+        out.resolution is not None
+        or out.video_codec is not None
+        or out.streaming_service is not None
+        or "hdr" in multi
         or (source is not None and source != "web")  # a bare WEB tag is also music's
         or "remux" in other
     ):
@@ -380,17 +386,17 @@ def _build(
         video_codec=out.video_codec,
         audio_codec=out.audio_codec,
         audio_channels=out.audio_channels,
-        hdr=tuple(multi.get("hdr", ())),
+        hdr=tuple(multi["hdr"]) if "hdr" in multi else empty,
         bit_depth=out.bit_depth,
-        languages=tuple(multi.get("languages", ())),
-        subtitles=tuple(multi.get("subtitles", ())),
-        edition=tuple(multi.get("edition", ())),
-        flags=tuple(multi.get("flags", ())),
-        other=tuple(other),
+        languages=tuple(multi["languages"]) if "languages" in multi else empty,
+        subtitles=tuple(multi["subtitles"]) if "subtitles" in multi else empty,
+        edition=tuple(multi["edition"]) if "edition" in multi else empty,
+        flags=tuple(multi["flags"]) if "flags" in multi else empty,
+        other=other,
         group=group,
         container=out.container,
         website=out.website,
-        unparsed=tuple(out.unparsed),
+        unparsed=tuple(out.unparsed) if out.unparsed else empty,
     )
 
 

@@ -16,25 +16,32 @@ MAX_CHARS = 1024
 VIDEO_EXTENSIONS = frozenset({"mkv", "mp4", "avi", "m4v", "wmv", "mov", "flv", "webm", "mpg",
                               "mpeg", "m2ts", "vob", "iso", "img", "ogm", "rmvb", "3gp"})
 
-# One token per match; `m.lastgroup` names the kind. Every alternative is linear: bounded
-# repetitions only, no nested quantifiers, so no catastrophic backtracking.
+# One token per match; `m.lastgroup` names the kind ("w" and "v" are plain words). Plain
+# words that start with a letter are tried first (the common case, atomic so they never
+# backtrack); other alternatives are only tried where their first character fits. Every
+# alternative is linear: bounded repetitions, no nested quantifiers, no catastrophic
+# backtracking.
 TOKEN_RE = re.compile(
     r"""
-     (?P<date>(?:19|20)\d\d([._ -])(?:0[1-9]|1[0-2])\2(?:0[1-9]|[12]\d|3[01]))(?!\d)
-    |(?P<dmy>(?:0[1-9]|[12]\d|3[01])([._ -])(?:0[1-9]|1[0-2])\4(?:19|20)\d\d)(?!\d)
-    |(?P<sxe>[Ss]\d{1,3}(?:[Ee]\d{1,4}(?:-?[Ee]\d{1,4}|-\d{1,4}(?![^\W_]))*|-[Ss]\d{1,3})?)
+     (?P<w>(?![SsEeHhXx][\d.])(?>[^\W\d_][^\W_]*\+?)(?!\.?\d))
+    |(?=\d)(?:
+      (?P<date>(?:19|20)\d\d([._ -])(?:0[1-9]|1[0-2])\3(?:0[1-9]|[12]\d|3[01]))(?!\d)
+     |(?P<dmy>(?:0[1-9]|[12]\d|3[01])([._ -])(?:0[1-9]|1[0-2])\5(?:19|20)\d\d)(?!\d)
+     |(?P<wxh>\d{3,4}[xX×]\d{3,4})(?![^\W_])
+     |(?P<nxn>\d{1,2}[xX]\d{2,3})(?![^\W_])
+     |(?P<anv>\d{1,4}[vV]\d)(?![^\W_])
+     |(?P<ch>[1-9]\.[0-2])(?!\.?\d))
+    |(?=[SsEeHhXx])(?:
+      (?P<sxe>[Ss]\d{1,3}(?:[Ee]\d{1,4}(?:-?[Ee]\d{1,4}|-\d{1,4}(?![^\W_]))*|-[Ss]\d{1,3})?)
         (?![^\W_])
-    |(?P<wxh>\d{3,4}[xX×]\d{3,4})(?![^\W_])
-    |(?P<nxn>\d{1,2}[xX]\d{2,3})(?![^\W_])
-    |(?P<ep>[Ee][Pp]?\d{1,4})(?![^\W_])
-    |(?P<anv>\d{1,4}[vV]\d)(?![^\W_])
+     |(?P<ep>[Ee][Pp]?\d{1,4})(?![^\W_])
+     |(?P<hdot>[HhXx]\.26[45])(?!\d))
     |(?P<ach>[A-Za-z]{2,6}\+?[1-9]\.[0-2])(?!\.?\d)
-    |(?P<ch>[1-9]\.[0-2])(?!\.?\d)
-    |(?P<hdot>[HhXx]\.26[45])(?!\d)
-    |(?P<w>[^\W_]+\+?)
+    |(?P<v>[^\W_]+\+?)
     """,
     re.VERBOSE,
 )
+WORD_KINDS = frozenset({"w", "v"})
 
 _LEADING_SITE = re.compile(
     r"""^[\s\-]*(?:
@@ -134,4 +141,4 @@ def _looks_like_tag(bracket: str) -> bool:
 
 def tokenize(text: str) -> list[Token]:
     """The tokens of an edge-stripped name, with their kinds and spans."""
-    return [(m.lastgroup or "w", m.group(), m.start(), m.end()) for m in TOKEN_RE.finditer(text)]
+    return [(m.lastgroup or "v", m.group(), m.start(), m.end()) for m in TOKEN_RE.finditer(text)]
