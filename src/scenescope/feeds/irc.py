@@ -42,13 +42,14 @@ class IrcTarget:
 
 def parse_irc_url(url: str) -> IrcTarget:
     """Parse an announce-channel URL; raises ValueError naming what is wrong."""
-    parts = urlsplit(url)
+    # `#chan` would parse as a URL fragment (swallowing any ?query after it): escape it.
+    parts = urlsplit(url.replace("#", "%23"))
     if parts.scheme not in DEFAULT_PORTS:
         raise ValueError(f"not an IRC URL (irc://HOST:PORT/#channel or ircs://…): {url!r}")
     if not parts.hostname:
         raise ValueError(f"IRC URL has no host: {url!r}")
-    # `#chan` parses as a URL fragment; channels may also be given without `#` in the path.
-    raw = unquote(parts.path.lstrip("/")) + (f"#{parts.fragment}" if parts.fragment else "")
+    # Channels may also be given without `#` in the path.
+    raw = unquote(parts.path.lstrip("/"))
     channels = tuple(
         c if c[0] in "#&" else f"#{c}" for c in (c.strip() for c in raw.split(",")) if c
     )
