@@ -76,15 +76,26 @@ def parse_command(
     if json_out:
         print_json_lines(rows)
         return
+    from rich import box
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(show_lines=False, header_style="bold")
-    for _, header in TABLE_COLUMNS:
-        table.add_column(header, overflow="fold")
-    for row in rows:
-        table.add_row(*(_cell(row, column) for column, _ in TABLE_COLUMNS))
-    Console().print(table)
+    cells = [[_cell(row, column) for column, _ in TABLE_COLUMNS] for row in rows]
+    # Columns that are empty for every name are left out, so narrow terminals stay readable.
+    shown = [k for k in range(len(TABLE_COLUMNS)) if k == 0 or any(r[k] for r in cells)]
+    table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False, padding=(0, 1))
+    for k in shown:
+        column, header = TABLE_COLUMNS[k]
+        if column == "title":  # only the title wraps; short fields stay on one line
+            table.add_column(header, overflow="fold", min_width=10)
+        else:
+            table.add_column(header, no_wrap=True)
+    for r in cells:
+        table.add_row(*(r[k] for k in shown))
+    console = Console()
+    if not console.is_terminal:  # a pipe or file: never squeeze the table to 80 columns
+        console = Console(width=max(console.width, 160))
+    console.print(table)
 
 
 def register(app: typer.Typer) -> None:
