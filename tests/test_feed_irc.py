@@ -131,7 +131,7 @@ def test_same_release_from_websocket_irc_and_rest_is_one_release_three_reports(
                         "SELECT count(*) OVER (), report_count, feed_count, epoch(pre_at)"
                         " FROM release_state WHERE name = ?",
                         [name],
-                    ).fetchone()
+                    ).fetchall()[0]
                     reports = store.connection.execute(
                         "SELECT feed, epoch(pre_at) FROM pre_reports JOIN releases"
                         " USING (release_id) WHERE name = ? ORDER BY pre_at",
@@ -141,7 +141,7 @@ def test_same_release_from_websocket_irc_and_rest_is_one_release_three_reports(
                         "SELECT trusted, flag_reason IS NOT NULL FROM pre_reports JOIN releases"
                         " USING (release_id) WHERE name = ?",
                         [bogus["name"]],
-                    ).fetchone()
+                    ).fetchall()[0]
                     return state, reports, flagged
         finally:
             await bot.close()

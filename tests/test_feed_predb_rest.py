@@ -68,7 +68,7 @@ def test_backfill_pages_every_row_into_the_store_within_rate_limit(tmp_path: Pat
                 wanted = BackfillRange(page_size=20)
                 result = await run_backfill(store, server.http_url, wanted, limits=FAST)
                 assert store_names(store) == {r["name"] for r in rows}
-                reports = store.connection.execute("SELECT count(*) FROM pre_reports").fetchone()
+                reports = store.connection.execute("SELECT count(*) FROM pre_reports").fetchall()[0]
                 assert reports == (230,)
             return server, result
 

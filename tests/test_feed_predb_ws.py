@@ -110,7 +110,9 @@ def test_bad_frames_are_quarantined_and_the_feed_keeps_running(tmp_path: Path) -
                         await server.send_raw(frame)
                     await server.publish("insert", good_after)
                     await h.wait_for(lambda: good_after["name"] in h.names(), what="good row")
-                quarantined = store.connection.execute("SELECT count(*) FROM quarantine").fetchone()
+                quarantined = store.connection.execute(
+                    "SELECT count(*) FROM quarantine"
+                ).fetchall()[0]
                 names = {r[0] for r in store.connection.execute("SELECT name FROM releases")
                          .fetchall()}  # fmt: skip
                 return quarantined[0], server.ws_connects, names, feed.health()

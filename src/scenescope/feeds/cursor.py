@@ -64,9 +64,11 @@ def load_cursor(
 ) -> BackfillCursor:
     """The stored cursor for this backfill, or a fresh one at page 0."""
     key = cursor_key(source, wanted)
-    row = conn.execute(
+    # fetchall, not fetchone: an unfinished result would block the store's next write.
+    rows = conn.execute(
         "SELECT last_page, rows_committed, done FROM feed_cursors WHERE cursor_key = ?", [key]
-    ).fetchone()
+    ).fetchall()
+    row = rows[0] if rows else None
     fresh = BackfillCursor(key, http_base_url(source), wanted.query, wanted.since, wanted.until)
     if row is None:
         return fresh
