@@ -1,0 +1,164 @@
+"""The accuracy gate: scenescope.parse against the labeled corpus in tests/corpus/.
+
+Checks the corpus itself (size, vocabulary, coverage) and that the parser gets enough of the
+asserted fields right, overall and field by field; a failure prints the worst fields and misses.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent / "corpus"))
+import corpus_scoring as cs
+
+import scenescope
+from scenescope.names.record import ReleaseName
+
+OVERALL_THRESHOLD = 0.90
+# Per-field floors, set from what the parser reaches; raise them as it improves.
+FIELD_THRESHOLDS: dict[str, float] = {
+    "title": 0.90,
+    "year": 0.95,
+    "kind": 0.90,
+    "season": 0.95,
+    "episodes": 0.93,
+    "date": 0.95,
+    "resolution": 0.95,
+    "source": 0.90,
+    "streaming_service": 0.90,
+    "video_codec": 0.95,
+    "audio_codec": 0.90,
+    "audio_channels": 0.90,
+    "hdr": 0.90,
+    "bit_depth": 0.90,
+    "languages": 0.85,
+    "languages_contains": 0.90,
+    "subtitles": 0.80,
+    "edition": 0.85,
+    "flags": 0.90,
+    "group": 0.90,
+    "container": 0.90,
+    "website": 0.80,
+    "season_pack": 0.85,
+    "absolute_episode": 0.80,
+    "episode_title": 0.75,
+}
+
+
+@pytest.fixture(scope="module")
+def corpus() -> list[cs.Case]:
+    return cs.load_corpus()
+
+
+@pytest.fixture(scope="module")
+def scorecard(corpus: list[cs.Case]) -> cs.Scorecard:
+    outputs = [record.to_dict() for record in scenescope.parse_many([c.name for c in corpus])]
+    return cs.score(corpus, outputs)
+
+
+def _report(card: cs.Scorecard, keys: list[str] | None = None, examples: int = 6) -> str:
+    lines = [f"overall {card.right}/{card.asserted} = {card.accuracy:.3f}"]
+    ranked = sorted(card.fields.items(), key=lambda item: item[1].accuracy)
+    for key, tally in ranked[:10]:
+        lines.append(f"  {key:20} {tally.right:5}/{tally.asserted:<5} {tally.accuracy:.3f}")
+    for key in keys or [key for key, _ in ranked[:5]]:
+        shown = [miss for miss in card.misses if miss.field == key][:examples]
+        for miss in shown:
+            lines.append(
+                f"  miss {key}: {miss.case.name!r} expected {miss.expected!r} got {miss.actual!r}"
+                f" ({miss.case.where})"
+            )
+    return "\n".join(lines)
+
+
+def test_corpus_is_large_and_well_formed(corpus: list[cs.Case]) -> None:
+    assert len(corpus) >= 1500
+    assert len({case.name for case in corpus}) == len(corpus)
+    record_fields = {f.name for f in fields(ReleaseName)}
+    # every asserted field is a ReleaseName field (languages_contains checks `languages`)
+    for case in corpus:
+        for key in case.expected:
+            assert key.removesuffix("_contains") in record_fields, (case.where, key)
+
+
+def test_corpus_covers_every_category(corpus: list[cs.Case]) -> None:
+    counts = Counter(tag for case in corpus for tag in case.tags)
+    short = {tag: counts[tag] for tag, least in cs.REQUIRED_TAGS.items() if counts[tag] < least}
+    assert not short, f"categories under their minimum: {short}"
+    assert sum("kind" in case.expected for case in corpus) >= 1400
+    assert sum("group" in case.expected for case in corpus) >= 1400
+
+
+@pytest.mark.parametrize(
+    ("line", "complaint"),
+    [
+        ('{"name": "A.2019-G", "expected": {"colour": "red"}}', "'colour': unknown field"),
+        ('{"name": "A.2019-G", "expected": {"source": "blu-ray"}}', "not in the vocabulary"),
+        ('{"name": "A.2019-G", "expected": {"year": "2019"}}', "non-negative integer"),
+        ('{"name": "A.2019-G", "expected": {"date": "2019-13-01"}}', "YYYY-MM-DD"),
+        ('{"name": "A.2019-G", "expected": {"flags": null}}', "use [] or false"),
+        ('{"name": "A.2019-G", "expected": {"resolution": "HD"}}', "does not match"),
+        ('{"name": "", "expected": {"year": 2019}}', "'name'"),
+        ("{not json", "not valid JSON"),
+    ],
+)
+def test_bad_corpus_lines_are_named(line: str, complaint: str) -> None:
+    with pytest.raises(cs.CorpusError) as caught:
+        cs.parse_line(line, "cases.jsonl:7")
+    assert "cases.jsonl:7" in str(caught.value)
+    assert complaint in str(caught.value)
+
+
+def test_duplicate_names_are_rejected_with_both_lines(tmp_path: Path) -> None:
+    line = json.dumps({"name": "Heat.1995.1080p.BluRay.x264-GRP", "expected": {"year": 1995}})
+    path = tmp_path / "dup.jsonl"
+    path.write_text(f"{line}\n\n{line}\n", encoding="utf-8")
+    with pytest.raises(cs.CorpusError, match=r"dup.jsonl:3: .*duplicate of .*dup.jsonl:1"):
+        cs.load_corpus([path])
+
+
+def test_scoring_rules() -> None:
+    case = cs.Case(
+        name="x",
+        expected={
+            "title": "Spider-Man No Way Home", "flags": ["proper", "repack"], "group": None,
+            "languages_contains": ["de"], "episodes": [1, 2], "website": "torrenting.com",
+            "season_pack": False, "year": 2021,
+        },
+        tags=(),
+        where="t:1",
+    )
+    perfect = {
+        "title": "Spider-Man  No Way Home", "flags": ["repack", "proper"], "group": None,
+        "languages": ["en", "de"], "episodes": [2, 1], "website": "www.Torrenting.com",
+        "season_pack": False, "year": 2021,
+    }
+    assert cs.score([case], [perfect]).accuracy == 1.0
+    wrong = {
+        "title": "Spider Man No Way Home", "flags": ["proper"], "group": "Home",
+        "languages": ["en"], "episodes": [1], "website": "other.org", "season_pack": True,
+        "year": 2020,
+    }
+    card = cs.score([case], [wrong])
+    assert card.right == 0 and card.asserted == 8
+    assert {miss.field for miss in card.misses} == set(case.expected)
+
+
+def test_overall_accuracy(scorecard: cs.Scorecard) -> None:
+    assert scorecard.accuracy >= OVERALL_THRESHOLD, _report(scorecard)
+
+
+def test_per_field_accuracy(scorecard: cs.Scorecard) -> None:
+    assert set(scorecard.fields) <= set(FIELD_THRESHOLDS), set(scorecard.fields)
+    below = [
+        key
+        for key, tally in scorecard.fields.items()
+        if tally.accuracy < FIELD_THRESHOLDS[key]
+    ]
+    assert not below, _report(scorecard, keys=below)
