@@ -1,0 +1,403 @@
+"""The catalog the Scene releases from: movies with per-territory windows, series with episodes.
+
+Titles are fictional but as messy as real ones: digits and years inside titles, colons and
+dashes, remakes sharing a name, foreign originals and aliases, a series named like a film.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from scenescope.world.config import CatalogSection
+
+WINDOWS: tuple[str, ...] = ("theatrical", "digital", "physical", "tv")
+
+_ADJ = (
+    "Silent", "Broken", "Crimson", "Hidden", "Last", "Golden", "Frozen", "Wild", "Dark",
+    "Burning", "Distant", "Hollow", "Iron", "Lonely", "Midnight", "Northern", "Paper", "Quiet",
+    "Restless", "Scarlet", "Shallow", "Sleeping", "Stolen", "Sunken", "Tender", "Velvet",
+    "Wicked", "Bitter", "Blind", "Bright", "Cold", "Endless", "Fading", "Gentle", "Lost",
+    "Savage", "Secret", "Shattered", "Twisted", "Final", "Electric", "Hungry", "Perfect",
+)
+_NOUN = (
+    "Harbor", "Orchard", "Signal", "Meadow", "Lantern", "Frontier", "Witness", "Passage",
+    "Horizon", "Garden", "Kingdom", "Island", "Mirror", "Highway", "Tide", "Empire", "Station",
+    "Canyon", "Fortress", "Compass", "Ember", "Voyage", "Circuit", "Harvest", "Citadel",
+    "Reckoning", "Echo", "Sanctuary", "Labyrinth", "Outpost", "Verdict", "Shepherd", "Vessel",
+    "Covenant", "Prairie", "Summit", "Archive", "Tunnel", "Monarch", "Lighthouse", "Bayou",
+    "Blizzard", "Carnival", "Dominion", "Glacier", "Heist", "Quarry", "Runway", "Saboteur",
+)
+_NAMES = (
+    "Alice", "Marcus", "Nora", "Elliot", "Greta", "Victor", "Ingrid", "Caleb", "Mabel",
+    "Rufus", "Daisy", "Otto", "Clara", "Silas", "Hazel", "Felix", "Ruby", "Jonah", "Vera",
+)
+_PLACES = (
+    "Varenna", "Ashford", "Belmont", "Calder", "Dunmore", "Eastwick", "Fairhaven", "Glenrock",
+    "Holloway", "Kingsbridge", "Larkspur", "Marlowe", "Northgate", "Oakridge", "Pinecrest",
+    "Ravensworth", "Stonebrook", "Thornbury", "Westmere", "Yardley", "Brooklyn", "Memphis",
+)
+_FR_WORDS = (
+    "Nuit", "Maison", "Rivière", "Été", "Ombre", "Mémoire", "Vérité", "Fenêtre", "Forêt",
+    "Lumière", "Tempête", "Château", "Frontière", "Saison", "Chasseur", "Étoile", "Île",
+)
+_FR_LINKS = ("La {} des {}", "Le {} de {}", "Une {} à {}", "Les {} du {}", "L'{} de la {}")
+_DE_WORDS = (
+    "Nacht", "Haus", "Fluss", "Sommer", "Schatten", "Wahrheit", "Fenster", "Wald", "Licht",
+    "Sturm", "Grenze", "Jäger", "Stern", "Insel", "Brücke", "Spur", "Zeuge", "Straße",
+)
+_DE_LINKS = ("Die {} der {}", "Der {} im {}", "Das {} am {}", "Im {} des {}", "Die {} von {}")
+_NUMBERS = ("2", "3", "7", "10", "12", "19", "21", "47", "99", "101", "1917", "2049", "2067")
+_STUDIO_NETWORKS = ("NBX", "Channel Nine West", "Eastside TV", "StreamCo", "Lumen+", "Kite TV")
+
+
+@dataclass(frozen=True, slots=True)
+class Movie:
+    """A film and its official windows: window → territory → date."""
+
+    index: int
+    title_id: str
+    title: str
+    year: int
+    original_title: str
+    aliases: tuple[str, ...]
+    studio: str
+    language: str  # en / fr / de: the original language
+    dates: dict[str, dict[str, dt.date]] = field(hash=False)
+
+    kind = "movie"
+
+    def earliest(self, window: str) -> tuple[dt.date, str] | None:
+        """(date, territory) of the earliest opening of `window`, ties broken by territory."""
+        per_territory = self.dates.get(window)
+        if not per_territory:
+            return None
+        territory = min(per_territory, key=lambda t: (per_territory[t], t))
+        return per_territory[territory], territory
+
+
+@dataclass(frozen=True, slots=True)
+class Season:
+    """One season: weekly (or daily, or all-at-once) episodes from `first_air` in the home
+    territory; other territories air it `territory_lag_days` later (absent = never)."""
+
+    number: int
+    first_air: dt.date
+    episodes: int
+    territory_lag_days: dict[str, int] = field(hash=False)
+
+    def air_dates(self, style: str) -> list[dt.date]:
+        """Home-territory air date of episodes 1..N."""
+        if style == "drop":
+            return [self.first_air] * self.episodes
+        if style == "daily":
+            out: list[dt.date] = []
+            day = self.first_air
+            while len(out) < self.episodes:
+                if day.weekday() < 4:  # Mon–Thu
+                    out.append(day)
+                day += dt.timedelta(days=1)
+            return out
+        return [self.first_air + dt.timedelta(days=7 * i) for i in range(self.episodes)]
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """A TV series: weekly, daily, anime or streaming-drop style."""
+
+    index: int
+    title_id: str
+    title: str
+    year: int
+    original_title: str
+    aliases: tuple[str, ...]
+    studio: str
+    style: str  # weekly / daily / anime / drop
+    country_tag: str  # "" or "US"/"UK" when a namesake exists
+    air_hour_utc: int
+    seasons: tuple[Season, ...]
+
+    kind = "series"
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    movies: tuple[Movie, ...]
+    series: tuple[Series, ...]
+
+
+class _TitleMaker:
+    """Draws fictional titles, never repeating a (title, year, kind) unless asked (remakes)."""
+
+    def __init__(self, rng: random.Random, cfg: CatalogSection) -> None:
+        self.rng = rng
+        self.cfg = cfg
+        self.used: set[tuple[str, int, str]] = set()
+        self.used_titles: set[str] = set()
+
+    def english(self) -> str:
+        rng = self.rng
+        roll = rng.random()
+        if roll < self.cfg.digit_title_share:
+            form = rng.randrange(4)
+            if form == 0:
+                return f"{rng.choice(_NOUN)} {rng.choice(_NUMBERS)}"
+            if form == 1:
+                return str(rng.choice((1987, 2012, 1999, 2033, 1776, 2046)))
+            if form == 2:
+                return f"{rng.choice(('3', '7', '12', '40'))} Days in {rng.choice(_PLACES)}"
+            return f"The {rng.choice(_NOUN)} {rng.choice(('2', '3', 'II'))}"
+        if roll < self.cfg.digit_title_share + self.cfg.colon_title_share:
+            sep = ": " if rng.random() < 0.7 else " - "
+            return f"{rng.choice(_NOUN)}{sep}{rng.choice(_ADJ)} {rng.choice(_NOUN)}"
+        form = rng.randrange(7)
+        if form == 0:
+            return f"The {rng.choice(_ADJ)} {rng.choice(_NOUN)}"
+        if form == 1:
+            return f"{rng.choice(_NOUN)} of {rng.choice(_PLACES)}"
+        if form == 2:
+            return f"{rng.choice(_NAMES)}'s {rng.choice(_NOUN)}"
+        if form == 3:
+            return f"{rng.choice(_ADJ)} {rng.choice(_NOUN)}"
+        if form == 4:
+            return f"A {rng.choice(_NOUN)} in {rng.choice(_PLACES)}"
+        if form == 5:
+            first, second = rng.sample(_NAMES, 2)
+            return f"{first} & {second}"
+        first, second = rng.sample(_NOUN, 2)
+        return f"The {first} and the {second}"
+
+    def foreign(self, language: str) -> str:
+        words, links = (_FR_WORDS, _FR_LINKS) if language == "fr" else (_DE_WORDS, _DE_LINKS)
+        first, second = self.rng.sample(words, 2)
+        return self.rng.choice(links).format(first, second)
+
+    def unique(self, make: str, year: int, kind: str, language: str = "en") -> str:
+        for _ in range(200):
+            title = self.english() if make == "en" else self.foreign(language)
+            key = (title.lower(), year, kind)
+            # distinct titles across the catalog, except deliberate remakes and namesakes
+            if key not in self.used and title.lower() not in self.used_titles:
+                self.used.add(key)
+                self.used_titles.add(title.lower())
+                return title
+        title = f"{self.english()} {self.rng.choice(_PLACES)} {len(self.used)}"
+        self.used.add((title.lower(), year, kind))
+        self.used_titles.add(title.lower())
+        return title
+
+
+def build_catalog(
+    cfg: CatalogSection,
+    territories: tuple[str, ...],
+    start: dt.date,
+    end: dt.date,
+    movie_count: int,
+    series_counts: dict[str, int],
+    seed: int,
+) -> Catalog:
+    """Movies opening across [start − 320 days, end] and series airing over the window."""
+    rng = random.Random(f"{seed}:catalog")
+    maker = _TitleMaker(rng, cfg)
+    movies = _movies(cfg, territories, start, end, movie_count, rng, maker)
+    series = _series(cfg, territories, start, end, series_counts, rng, maker, movies)
+    return Catalog(movies=tuple(movies), series=tuple(series))
+
+
+def _movies(
+    cfg: CatalogSection,
+    territories: tuple[str, ...],
+    start: dt.date,
+    end: dt.date,
+    count: int,
+    rng: random.Random,
+    maker: _TitleMaker,
+) -> list[Movie]:
+    first = start - dt.timedelta(days=320)
+    span = (end - first).days + 1
+    openings = sorted(first + dt.timedelta(days=rng.randrange(span)) for _ in range(count))
+    movies: list[Movie] = []
+    for opening in openings:
+        index = len(movies)
+        title_id = f"M{index + 1:06d}"
+        roll = rng.random()
+        language = "fr" if roll < 0.06 else "de" if roll < 0.10 else "en"
+        dates = _movie_windows(cfg, territories, opening, language, rng)
+        year = min(d for per in dates.values() for d in per.values()).year
+        aliases: tuple[str, ...] = ()
+        if language == "en":
+            if movies and rng.random() < cfg.remake_share:
+                original = _remake_source(rng, movies, maker, opening)
+                movies.append(original)
+                index, title_id = len(movies), f"M{len(movies) + 1:06d}"
+                title = original.title
+                maker.used.add((title.lower(), year, "movie"))
+            else:
+                title = maker.unique("en", year, "movie")
+            original_title = title
+            if rng.random() < cfg.alias_share:
+                aliases = (maker.foreign(rng.choice(("fr", "de"))),)
+        else:
+            original_title = maker.unique(language, year, "movie", language)
+            title = maker.unique("en", year, "movie")
+            aliases = (original_title,)
+        movies.append(Movie(index, title_id, title, year, original_title, aliases,
+                            rng.choice(cfg.studios), language, dates))
+    return movies
+
+
+def _remake_source(
+    rng: random.Random, movies: list[Movie], maker: _TitleMaker, opening: dt.date
+) -> Movie:
+    """An older film whose title the remake reuses (catalog entry, windows long past)."""
+    old_year = rng.randrange(1965, opening.year - 8)
+    title = maker.unique("en", old_year, "movie")
+    old_open = dt.date(old_year, rng.randrange(1, 13), rng.randrange(1, 28))
+    dates = {
+        "theatrical": {"US": old_open},
+        "physical": {"US": old_open + dt.timedelta(days=200)},
+    }
+    index = len(movies)
+    return Movie(index, f"M{index + 1:06d}", title, old_year, title, (), rng.choice(
+        ("Meridian Films", "Kestrel Pictures")), "en", dates)
+
+
+def _movie_windows(
+    cfg: CatalogSection,
+    territories: tuple[str, ...],
+    opening: dt.date,
+    language: str,
+    rng: random.Random,
+) -> dict[str, dict[str, dt.date]]:
+    jitter = cfg.window_jitter_days
+    base: dict[str, dt.date] = {}
+    if rng.random() < cfg.streaming_original_share:
+        base["digital"] = opening
+        if rng.random() < 0.4:
+            base["physical"] = opening + dt.timedelta(days=int(90 + rng.uniform(0, 60)))
+    else:
+        base["theatrical"] = opening
+        physical = opening + dt.timedelta(
+            days=max(30, round(rng.gauss(cfg.theatrical_to_physical_days, jitter))))
+        base["physical"] = physical
+        roll = rng.random()
+        if roll < cfg.day_and_date_share:
+            base["digital"] = opening
+        elif opening >= cfg.pvod_from and roll < cfg.day_and_date_share + cfg.pvod_17_day_share:
+            base["digital"] = opening + dt.timedelta(days=17)
+        else:
+            before = max(0, round(rng.gauss(cfg.digital_before_physical_days, jitter / 2)))
+            base["digital"] = physical - dt.timedelta(days=before)
+        if rng.random() < 0.5:
+            base["tv"] = physical + dt.timedelta(days=int(120 + rng.uniform(0, 200)))
+    home = {"en": "US", "fr": "FR", "de": "DE"}[language]
+    dates: dict[str, dict[str, dt.date]] = {}
+    for window in WINDOWS:
+        if window not in base:
+            continue
+        per: dict[str, dt.date] = {}
+        for territory in territories:
+            if territory == home or (home not in territories and territory == territories[0]):
+                per[territory] = base[window]
+                continue
+            if language != "en" and rng.random() < 0.5:
+                continue  # foreign films often never open in some territories
+            same_day = window == "digital" and rng.random() < 0.4
+            lag = 0 if same_day else int(rng.expovariate(1.0 / cfg.territory_lag_days))
+            if language != "en" or rng.random() < 0.15:
+                per[territory] = base[window] + dt.timedelta(days=lag)
+            else:
+                # some territories open first (a European theatrical before the US, etc.)
+                per[territory] = base[window] + dt.timedelta(days=lag - rng.randrange(0, 4))
+        dates[window] = per
+    return dates
+
+
+def _series(
+    cfg: CatalogSection,
+    territories: tuple[str, ...],
+    start: dt.date,
+    end: dt.date,
+    counts: dict[str, int],
+    rng: random.Random,
+    maker: _TitleMaker,
+    movies: list[Movie],
+) -> list[Series]:
+    out: list[Series] = []
+    styles = [style for style in ("weekly", "daily", "anime", "drop") for _ in range(counts[style])]
+    rng.shuffle(styles)
+    modern = [m for m in movies if m.year >= 2000 and m.language == "en"]
+    for style in styles:
+        index = len(out)
+        title_id = f"S{index + 1:06d}"
+        year = rng.randrange(2005, start.year + 1)
+        country_tag = ""
+        aliases: tuple[str, ...] = ()
+        if modern and rng.random() < cfg.series_film_namesake_share:
+            title = rng.choice(modern).title  # a series named like a film
+            maker.used.add((title.lower(), year, "series"))
+            country_tag = "US" if rng.random() < 0.5 else ""
+        elif style == "anime":
+            title = maker.unique("en", year, "series")
+            aliases = (_romanized(rng),)
+        else:
+            title = maker.unique("en", year, "series")
+            if rng.random() < cfg.alias_share / 2:
+                aliases = (maker.foreign(rng.choice(("fr", "de"))),)
+        seasons = _seasons(cfg, territories, start, end, style, year, rng)
+        out.append(Series(index, title_id, title, year, title, aliases,
+                          rng.choice(_STUDIO_NETWORKS), style, country_tag,
+                          rng.choice((0, 1, 2, 3, 4, 20, 21)), tuple(seasons)))
+    return out
+
+
+def _romanized(rng: random.Random) -> str:
+    syllables = ("ka", "mi", "to", "shi", "no", "ra", "yu", "ki", "ha", "ru", "sa", "ne")
+    word = lambda n: "".join(rng.choice(syllables) for _ in range(n)).capitalize()  # noqa: E731
+    return f"{word(3)} no {word(2)}"
+
+
+def _seasons(
+    cfg: CatalogSection,
+    territories: tuple[str, ...],
+    start: dt.date,
+    end: dt.date,
+    style: str,
+    first_year: int,
+    rng: random.Random,
+) -> list[Season]:
+    if style == "daily":
+        episodes = 180
+    else:
+        episodes = rng.randrange(cfg.season_episodes_min, cfg.season_episodes_max + 1)
+    length_days = 7 * episodes if style != "daily" else int(episodes * 7 / 4)
+    if style == "daily":
+        cycle = length_days + 40  # a daily show is on air most of the year
+    elif style == "drop":
+        cycle = 365
+    else:
+        cycle = int(length_days / cfg.on_air_share)
+    cycle = max(cycle, length_days + 14)
+    cursor = start - dt.timedelta(days=rng.randrange(0, cycle))
+    number = max(1, start.year - first_year)
+    seasons: list[Season] = []
+    while cursor <= end:
+        lags: dict[str, int] = {}
+        for territory in territories:
+            if territory == territories[0] or style == "drop":
+                lags[territory] = 0
+            elif rng.random() < 0.6:
+                lags[territory] = rng.choice((0, 1, 7, 30, 90))
+        seasons.append(Season(number, cursor, episodes, lags))
+        number += 1
+        cursor += dt.timedelta(days=cycle + rng.randrange(-10, 11))
+    return seasons
+
+
+def iter_episodes(series: Series) -> Iterator[tuple[Season, int, dt.date]]:
+    """(season, episode number, home air date) for every episode of the series."""
+    for season in series.seasons:
+        for number, air in enumerate(season.air_dates(series.style), start=1):
+            yield season, number, air

@@ -1,0 +1,301 @@
+"""Runs a world: builds catalog, groups and supply, then walks the days — opportunities,
+the race, noise, the chill — streaming every event to disk in time order, and writes truth.
+
+`simulate(config, out_dir)` is the library entry point behind `scenescope simulate`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scenescope.world import naming
+from scenescope.world.catalog import Catalog, build_catalog, iter_episodes
+from scenescope.world.config import WorldConfig, config_digest
+from scenescope.world.enforcement import Operation, build_operation
+from scenescope.world.groups import Group, Roster, build_roster
+from scenescope.world.opportunities import DAY, OpportunityBook, day_ts
+from scenescope.world.pres import (
+    TECH_REASONS,
+    NukeAction,
+    PreMaker,
+    SimRelease,
+    expected_episode_releases,
+    expected_movie_releases,
+)
+from scenescope.world.race import Cluster, Race
+from scenescope.world.supply import Supply, build_supply
+from scenescope.world.tiers import TierModel
+from scenescope.world.truth import LeakJudge, Tally, write_truth
+from scenescope.world.writer import WorldWriter, write_static_table
+
+NOISE_SIZE_MB = {"MP3": 110.0, "FLAC": 420.0, "0DAY": 180.0, "GAMES": 6000.0, "EBOOK": 6.0,
+                 "PDA": 60.0, "MVID": 300.0}
+SERIES_STYLE_RATE = {"weekly": None, "daily": 0.55, "anime": None, "drop": 14.0 / 365.0}
+
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class WorldSummary:
+    out_dir: Path
+    seed: int
+    days: int
+    releases: int
+    pres_rows: int
+    nukes: int
+    frames: int
+    sightings: int
+    shipments: int
+    leaks: int
+    titles: int
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"out_dir": str(self.out_dir), "seed": self.seed, "days": self.days,
+                "releases": self.releases, "pres_rows": self.pres_rows, "nukes": self.nukes,
+                "frames": self.frames, "sightings": self.sightings,
+                "shipments": self.shipments, "leaks": self.leaks, "titles": self.titles,
+                "seconds": round(self.seconds, 2)}
+
+
+def catalog_sizes(config: WorldConfig) -> tuple[int, dict[str, int]]:
+    """How many movies and series (per style) give the configured pre volume."""
+    vol, cat, scale = config.volume, config.catalog, config.world.scale
+    film_tv = vol.pres_per_day * vol.film_tv_share * scale
+    movie_rate = film_tv * vol.movie_share_of_film_tv / expected_movie_releases(config)
+    span_days = (config.world.end - config.world.start).days + 1 + 320
+    movie_count = max(1, round(movie_rate * span_days))
+    shares = {"daily": cat.series_daily_share, "anime": cat.series_anime_share,
+              "drop": cat.series_streaming_drop_share}
+    shares["weekly"] = max(0.0, 1.0 - sum(shares.values()))
+    per_series = 0.0
+    for style, share in shares.items():
+        rate = SERIES_STYLE_RATE[style] or cat.on_air_share / 7.0
+        per_series += share * rate * expected_episode_releases(config, style)
+    series_total = film_tv * (1.0 - vol.movie_share_of_film_tv) / per_series
+    counts = {style: max(1, round(series_total * share)) for style, share in shares.items()}
+    return movie_count, counts
+
+
+def simulate(config: WorldConfig, out_dir: Path,
+             progress: ProgressCallback | None = None) -> WorldSummary:
+    """Simulate the configured world into `out_dir` (files overwritten) and return counts."""
+    started = time.perf_counter()
+    seed = config.world.seed
+    out_dir.mkdir(parents=True, exist_ok=True)
+    movie_count, series_counts = catalog_sizes(config)
+    catalog = build_catalog(config.catalog, config.world.territories, config.world.start,
+                            config.world.end, movie_count, series_counts, seed)
+    roster = build_roster(config, seed)
+    operation = build_operation(config.enforcement)
+    with WorldWriter(out_dir) as writer:
+        _write_catalog(out_dir, catalog)
+        supply = build_supply(config, catalog.movies, seed,
+                              lambda s: writer.shipments.write(
+                                  (s.shipment_id, s.account_id, s.title_id, s.disc_format,
+                                   s.shipped_at.isoformat(), s.quantity, s.distributor)))
+        _write_accounts(out_dir, supply)
+        run = _Run(config, catalog, roster, supply, operation, writer, seed)
+        days = (config.world.end - config.world.start).days + 1
+        for index in range(days):
+            run.day(config.world.start + dt.timedelta(days=index))
+            if progress is not None:
+                progress(index + 1, days)
+        run.flush(None)
+        counts = {"releases": run.releases, "pres_rows": writer.pres.rows,
+                  "nukes": writer.nukes.rows, "ws_frames": writer.frame_count,
+                  "sightings": writer.sightings.rows, "shipments": writer.shipments.rows,
+                  "movies": len(catalog.movies), "series": len(catalog.series)}
+        write_truth(out_dir / "truth.json", seed=seed, digest=config_digest(config),
+                    config=config.to_dict(), roster=roster, supply=supply, operation=operation,
+                    tally=run.tally, leaks=run.leaks, counts=counts,
+                    successor_first_pre=run.successor_first_pre)
+        summary = WorldSummary(out_dir, seed, days, run.releases, writer.pres.rows,
+                               writer.nukes.rows, writer.frame_count, writer.sightings.rows,
+                               writer.shipments.rows, len(run.leaks),
+                               len(catalog.movies) + len(catalog.series),
+                               time.perf_counter() - started)
+    return summary
+
+
+class _Run:
+    """The day loop's state: the event heap (time-ordered output), tallies and leaks."""
+
+    def __init__(self, config: WorldConfig, catalog: Catalog, roster: Roster, supply: Supply,
+                 operation: Operation | None, writer: WorldWriter, seed: int) -> None:
+        self.config = config
+        self.op = operation
+        self.writer = writer
+        self.maker = PreMaker(config, catalog, roster, seed)
+        self.race = Race(self.maker, catalog, supply, operation)
+        self.book = OpportunityBook(catalog, supply, config.pres, seed, config.world.start)
+        self.tiers = TierModel(config.tiers, seed)
+        self.judge = LeakJudge(catalog)
+        self.tally = Tally(operation)
+        self.chill_rng = random.Random(f"{seed}:chill")
+        self.noise_rng = random.Random(f"{seed}:noise")
+        self.roster = roster
+        self.heap: list[tuple[int, int, str, Any]] = []
+        self.seq = 0
+        self.releases = 0
+        self.leaks: list[dict[str, Any]] = []
+        self.successor_name = roster.successor.name if roster.successor else None
+        self.successor_first_pre: int | None = None
+        self.compensation: float | None = None
+
+    def day(self, day: dt.date) -> None:
+        for opp in self.book.for_day(day):
+            for cluster in self.race.clusters(opp):
+                self.cluster(cluster)
+        self.noise(day)
+        self.flush(day_ts(day) + DAY)
+
+    def cluster(self, cluster: Cluster) -> None:
+        if not cluster.releases:
+            return
+        chill = self.chill(cluster.releases[0].ts)
+        actual = not cluster.removed and self.chill_rng.random() < chill
+        for release in cluster.releases:
+            self.tally.add(release, actual)
+            if actual:
+                self.push(release.ts, "P", release)
+        if actual:
+            for action in cluster.nukes:
+                self.push(action.ts, "N", action)
+
+    def noise(self, day: dt.date) -> None:
+        cfg, vol, rng = self.config.noise, self.config.volume, self.noise_rng
+        base = vol.pres_per_day * (1.0 - vol.film_tv_share) * self.config.world.scale
+        base *= vol.weekday_factor[day.weekday()]
+        total_weight = sum(cfg.weights)
+        start = day_ts(day)
+        for category, weight in zip(cfg.categories, cfg.weights, strict=True):
+            groups = [g for g in self.roster.noise_groups[category] if g.active_on(day)]
+            if not groups:
+                continue
+            cumulative = _cumulative(groups)
+            count = _poisson(rng, base * weight / total_weight)
+            size_mb = NOISE_SIZE_MB.get(category, 100.0)
+            for _ in range(count):
+                ts = start + int(rng.random() * DAY)
+                group = rng.choices(groups, cum_weights=cumulative)[0]
+                size = size_mb * (0.3 + rng.random() * 1.4)
+                release = SimRelease(0, naming.noise_name(category, group.name, day, rng),
+                                     ts, category, int(size * 1024), int(size / 50) + 2,
+                                     group.name, "", "", "noise")
+                actual = rng.random() < self.chill(ts)
+                self.tally.add(release, actual)
+                if not actual:
+                    continue
+                self.push(ts, "P", release)
+                if rng.random() < self.config.pres.noise_nuke_prob:
+                    reason = rng.choice(("dupe", "mislabeled", *TECH_REASONS[:3]))
+                    at = ts + int(rng.uniform(300, 86400))
+                    self.push(at, "N", NukeAction(release, at, "nuke", reason,
+                                                  rng.choice(self.config.pres.nuke_networks)))
+
+    def chill(self, ts: int) -> float:
+        """The operation's multiplier for surviving groups at ts. The configured figures are
+        whole-Scene ratios, so survivors are scaled up by what the removed family (net of
+        displacement) contributed in the four weeks before — measured, not assumed."""
+        if self.op is None or ts < self.op.event_ts:
+            return 1.0
+        if self.compensation is None:
+            family = {g.name for g in self.roster.family_groups
+                      if g.family == self.op.family_id}
+            removed = sum(cf for (group, week), (cf, _) in self.tally.group_weeks.items()
+                          if group in family and -4 <= week <= -1)
+            total = sum(cf for (_, week), (cf, _) in self.tally.group_weeks.items()
+                        if -4 <= week <= -1)
+            share = removed / total if total else 0.0
+            self.compensation = 1.0 / (1.0 - share * (1.0 - self.op.displacement_share))
+        return min(1.0, self.op.multiplier(ts) * self.compensation)
+
+    def push(self, ts: int, kind: str, payload: Any) -> None:
+        self.seq += 1
+        heapq.heappush(self.heap, (ts, self.seq, kind, payload))
+
+    def flush(self, before: int | None) -> None:
+        heap, writer = self.heap, self.writer
+        while heap and (before is None or heap[0][0] < before):
+            _, _, kind, payload = heapq.heappop(heap)
+            if kind == "P":
+                self._emit_pre(payload)
+            elif kind == "N":
+                writer.nuke(payload)
+            else:
+                writer.sighting(payload.name, payload.tier, payload.site, payload.ts)
+
+    def _emit_pre(self, release: SimRelease) -> None:
+        self.releases += 1
+        release.id = self.releases
+        self.writer.pre(release, self.maker.feed_reports(release))
+        if release.title_id:
+            leak = self.judge.leak(release)
+            if leak is not None:
+                self.leaks.append(leak)
+            for sighting in self.tiers.sightings(release):
+                self.push(sighting.ts, "S", sighting)
+        if release.group == self.successor_name and self.successor_first_pre is None:
+            self.successor_first_pre = release.ts
+
+
+def _cumulative(groups: list[Group]) -> list[float]:
+    out: list[float] = []
+    running = 0.0
+    for g in groups:
+        running += g.weight
+        out.append(running)
+    return out
+
+
+def _poisson(rng: random.Random, lam: float) -> int:
+    """A Poisson draw (normal approximation above 50, exact below) from a seeded stream."""
+    if lam <= 0:
+        return 0
+    if lam > 50:
+        return max(0, round(rng.gauss(lam, lam ** 0.5)))
+    limit, product, count = pow(2.718281828459045, -lam), rng.random(), 0
+    while product > limit:
+        product *= rng.random()
+        count += 1
+    return count
+
+
+def _write_catalog(out_dir: Path, catalog: Catalog) -> None:
+    titles: list[tuple[Any, ...]] = []
+    dates: list[tuple[Any, ...]] = []
+    for movie in catalog.movies:
+        titles.append((movie.title_id, "movie", movie.title, movie.year, movie.original_title,
+                       "|".join(movie.aliases), movie.studio))
+        for window in ("theatrical", "digital", "physical", "tv"):
+            for territory, date in sorted(movie.dates.get(window, {}).items()):
+                dates.append((movie.title_id, territory, window, date.isoformat()))
+    episodes: list[tuple[Any, ...]] = []
+    for series in catalog.series:
+        titles.append((series.title_id, "series", series.title, series.year,
+                       series.original_title, "|".join(series.aliases), series.studio))
+        for season, number, air in iter_episodes(series):
+            for territory, lag in sorted(season.territory_lag_days.items()):
+                episodes.append((series.title_id, season.number, number,
+                                 (air + dt.timedelta(days=lag)).isoformat(), territory))
+    write_static_table(out_dir / "titles.csv", ("title_id", "kind", "title", "year",
+                                                "original_title", "aliases", "studio"), titles)
+    write_static_table(out_dir / "release_dates.csv", ("title_id", "territory", "window", "date"),
+                       dates)
+    write_static_table(out_dir / "episodes.csv", ("title_id", "season", "episode", "air_date",
+                                                  "territory"), episodes)
+
+
+def _write_accounts(out_dir: Path, supply: Supply) -> None:
+    rows = [(a.account_id, a.name, a.kind, a.country, a.opened_at.isoformat(),
+             a.closed_at.isoformat() if a.closed_at else "") for a in supply.accounts]
+    write_static_table(out_dir / "accounts.csv", ("account_id", "name", "kind", "country",
+                                                  "opened_at", "closed_at"), rows)

@@ -1,0 +1,192 @@
+"""The disc supply chain: distributors, retail/rental/press accounts, family fronts, shipments.
+
+Street-dated discs reach accounts days to weeks before the street date. Some accounts are
+fronts a family controls (posing as a retailer, as in the background article); a family's
+retail-disc releases are ripped from discs its fronts received.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from scenescope.world.catalog import Movie
+from scenescope.world.config import FamilySection, WorldConfig
+
+_SHOP_WORDS = ("Video", "Disc", "Media", "Movies", "Entertainment", "Home Cinema", "DVD")
+_TOWNS = ("Ashford", "Belmont", "Calder", "Dunmore", "Eastwick", "Fairhaven", "Glenrock",
+          "Holloway", "Kingsbridge", "Larkspur", "Marlowe", "Northgate", "Oakridge", "Queens",
+          "Pinecrest", "Stonebrook", "Thornbury", "Westmere", "Yardley", "Newark", "Hoboken")
+_OWNERS = ("Miller", "Ortega", "Chen", "Novak", "Okafor", "Schmidt", "Dubois", "Rossi")
+_COUNTRY_BY_LANGUAGE = {"en": "US", "de": "DE", "fr": "FR"}
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    account_id: str
+    name: str
+    kind: str  # retailer / rental / wholesale / press / other
+    country: str
+    opened_at: dt.date
+    front_of: str | None = None  # family id when the account is a front
+    closed_at: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Shipment:
+    shipment_id: str
+    account_id: str
+    title_id: str
+    disc_format: str  # dvd / bluray / uhd
+    shipped_at: dt.date
+    quantity: int
+    distributor: str
+
+
+@dataclass(frozen=True, slots=True)
+class DiscSource:
+    """Where a retail-disc release's disc came from, before street date."""
+
+    title_index: int
+    family_id: str | None  # None = an independent group via a careless shop
+    account_id: str
+    shipped_at: dt.date
+    pre_ts: int  # when the rip is pred (unix seconds)
+    territory: str
+    counterfactual_only: bool = False  # the front was shut before this disc would ship
+
+
+@dataclass(frozen=True, slots=True)
+class Supply:
+    accounts: tuple[Account, ...]
+    family_sources: dict[int, tuple[DiscSource, ...]]  # title index → family disc sources
+    shop_leaks: dict[int, DiscSource]  # title index → early disc for an independent group
+
+
+def build_supply(
+    config: WorldConfig,
+    movies: tuple[Movie, ...],
+    seed: int,
+    write_shipment: Callable[[Shipment], None],
+) -> Supply:
+    """Accounts (fronts included) and every shipment; shipments are streamed to the writer."""
+    rng = random.Random(f"{seed}:supply")
+    cfg = config.supply
+    start, end = config.world.start, config.world.end
+    enf = config.enforcement
+    accounts: list[Account] = []
+    for name in cfg.distributors:
+        accounts.append(Account(_aid(accounts), name, "wholesale", "US",
+                                start - dt.timedelta(days=rng.randrange(2000, 8000))))
+    for kind, count in (("retailer", cfg.retail_accounts), ("rental", cfg.rental_accounts),
+                        ("press", cfg.press_accounts)):
+        for _ in range(count):
+            country = rng.choices(("US", "GB", "DE", "FR"), weights=(0.6, 0.12, 0.16, 0.12))[0]
+            accounts.append(Account(_aid(accounts), _shop_name(rng, kind), kind, country,
+                                    start - dt.timedelta(days=rng.randrange(60, 6000))))
+    fronts: dict[str, list[Account]] = {}
+    for fam in config.families:
+        country = "DE" if fam.specialty == "foreign-de" else "US"
+        closed = enf.date if enf.enabled and enf.family == fam.family_id else None
+        for _ in range(fam.fronts):
+            front = Account(_aid(accounts), _shop_name(rng, "retailer"), "retailer", country,
+                            max(fam.founded, start - dt.timedelta(days=rng.randrange(90, 1500))),
+                            front_of=fam.family_id, closed_at=closed)
+            accounts.append(front)
+            fronts.setdefault(fam.family_id, []).append(front)
+
+    by_country: dict[str, list[Account]] = {}
+    for acc in accounts:
+        if acc.kind != "wholesale" and acc.front_of is None:
+            by_country.setdefault(acc.country, []).append(acc)
+
+    family_sources: dict[int, list[DiscSource]] = {}
+    shop_leaks: dict[int, DiscSource] = {}
+    counter = 0
+    first, last = start - dt.timedelta(days=40), end + dt.timedelta(days=40)
+    for movie in movies:
+        physical = movie.dates.get("physical", {})
+        for territory in sorted(physical):
+            street = physical[territory]
+            if not first <= street <= last or territory not in by_country:
+                continue
+            formats = ("dvd", "bluray", "uhd") if rng.random() < 0.3 else ("dvd", "bluray")
+            shops = rng.sample(by_country[territory], min(len(by_country[territory]), rng.randint(
+                cfg.accounts_per_title_min, cfg.accounts_per_title_max)))
+            distributor = rng.choice(cfg.distributors)
+            early: list[tuple[dt.date, Account]] = []
+            for shop in shops:
+                shipped = street - dt.timedelta(days=rng.randint(
+                    cfg.ship_before_street_days_min, cfg.ship_before_street_days_max))
+                counter += 1
+                write_shipment(Shipment(f"SH{counter:08d}", shop.account_id, movie.title_id,
+                                        rng.choice(formats), shipped, rng.choice((1, 2, 5, 10, 25)),
+                                        distributor))
+                early.append((shipped, shop))
+            if rng.random() < cfg.other_leak_prob and early:
+                shipped, shop = min(early, key=lambda pair: (pair[0], pair[1].account_id))
+                lead = rng.uniform(0.3, cfg.other_leak_lead_days_max)
+                pre_ts = _ts(street) - int(lead * 86400)
+                if pre_ts > _ts(shipped) + 3600 * 6 and movie.index not in shop_leaks:
+                    shop_leaks[movie.index] = DiscSource(movie.index, None, shop.account_id,
+                                                         shipped, pre_ts, territory)
+            for fam in config.families:
+                source = _family_source(fam, fronts.get(fam.family_id, []), movie, territory,
+                                        street, rng)
+                if source is None:
+                    continue
+                quantity = rng.choice((1, 2, 3))
+                if not source.counterfactual_only:
+                    counter += 1
+                    write_shipment(Shipment(f"SH{counter:08d}", source.account_id,
+                                            movie.title_id, "bluray", source.shipped_at,
+                                            quantity, distributor))
+                family_sources.setdefault(movie.index, []).append(source)
+    return Supply(tuple(accounts), {k: tuple(v) for k, v in family_sources.items()}, shop_leaks)
+
+
+def _family_source(
+    fam: FamilySection,
+    fronts: list[Account],
+    movie: Movie,
+    territory: str,
+    street: dt.date,
+    rng: random.Random,
+) -> DiscSource | None:
+    if not fronts or fam.specialty not in ("retail-disc", "foreign-de"):
+        return None
+    wanted = "DE" if fam.specialty == "foreign-de" else "US"
+    if territory != wanted:
+        return None
+    if rng.random() >= fam.title_coverage:
+        return None
+    front = rng.choice(fronts)
+    if street <= front.opened_at or (front.closed_at is not None and street - dt.timedelta(
+            days=40) >= front.closed_at):
+        return None
+    # lead before street date: the disc arrives, is ripped within hours to days, and is pred
+    lead_days = max(0.5, rng.gauss(fam.lead_days_mean, fam.lead_days_mean / 3 + 0.5))
+    rip_days = rng.uniform(0.2, 2.5)
+    shipped = street - dt.timedelta(days=int(lead_days + rip_days) + 1)
+    closed = front.closed_at is not None and shipped >= front.closed_at
+    pre_ts = _ts(shipped) + int((rip_days + rng.uniform(0.0, 0.9)) * 86400)
+    return DiscSource(movie.index, fam.family_id, front.account_id, shipped, pre_ts, territory,
+                      counterfactual_only=closed)
+
+
+def _aid(accounts: list[Account]) -> str:
+    return f"A{len(accounts) + 1:05d}"
+
+
+def _shop_name(rng: random.Random, kind: str) -> str:
+    if kind == "press":
+        return f"{rng.choice(_TOWNS)} {rng.choice(('Gazette', 'Film Review', 'Critics Circle'))}"
+    if kind == "rental":
+        return f"{rng.choice(_OWNERS)}'s {rng.choice(('Video Rental', 'Movie Rental', 'Rentals'))}"
+    return f"{rng.choice(_TOWNS)} {rng.choice(_SHOP_WORDS)}"
+
+
+def _ts(day: dt.date) -> int:
+    return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp())

@@ -1,0 +1,66 @@
+"""Down the pyramid: when a release shows up on P2P, Usenet, DDL, streaming and IPTV.
+
+Each tier reaches a release with some probability after a log-normal lag from the pre;
+P2P often renames it; some titles never reach the streaming / IPTV tiers at all.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+
+from scenescope.world import naming
+from scenescope.world.config import TiersSection
+from scenescope.world.pres import SimRelease
+
+SITES: dict[str, tuple[str, ...]] = {
+    "p2p": ("tracker-alpha.example", "tracker-beta.example", "magnetdock.example"),
+    "usenet": ("indexer-one.example", "nzbharbor.example"),
+    "ddl": ("lockerhub.example", "fileriver.example"),
+    "streaming": ("streamvault.example", "watchnow.example", "flixmirror.example"),
+    "iptv": ("panel-nova.example", "panel-orbit.example"),
+}
+_HIDDEN_TIERS = ("streaming", "iptv")
+
+
+@dataclass(frozen=True, slots=True)
+class Sighting:
+    name: str
+    tier: str
+    site: str
+    ts: int
+
+
+class TierModel:
+    def __init__(self, cfg: TiersSection, seed: int) -> None:
+        self.cfg = cfg
+        self.rng = random.Random(f"{seed}:tiers")
+        self.seed = seed
+        self.log_medians = [math.log(m * 60.0) for m in cfg.median_lag_minutes]
+        self.max_lag = int(cfg.max_lag_days * 86400)
+
+    def never_reaches(self, title_id: str, tier: str) -> bool:
+        """Deterministic per title: some titles never reach streaming / IPTV."""
+        if tier not in _HIDDEN_TIERS:
+            return False
+        return random.Random(f"{self.seed}:{title_id}").random() < self.cfg.never_reach_share
+
+    def sightings(self, release: SimRelease) -> list[Sighting]:
+        if not release.title_id:
+            return []
+        rng, cfg = self.rng, self.cfg
+        out: list[Sighting] = []
+        for index, tier in enumerate(cfg.names):
+            if rng.random() >= cfg.reach_prob[index]:
+                continue
+            if self.never_reaches(release.title_id, tier):
+                continue
+            lag = min(self.max_lag, int(rng.lognormvariate(self.log_medians[index],
+                                                           cfg.lag_sigma[index])))
+            name = release.name
+            if tier == "p2p" and rng.random() < cfg.p2p_rename_share:
+                name = naming.p2p_name(name, rng)
+            out.append(Sighting(name, tier, rng.choice(SITES.get(tier, ("site.example",))),
+                                release.ts + lag))
+        return out

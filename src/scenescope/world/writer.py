@@ -1,0 +1,125 @@
+"""Streamed output of a simulated world: one open file per table, rows written as they
+happen (never a whole year in memory), in the formats of shared/DESIGN.md.
+
+Times are ISO-8601 UTC with a `Z` (`2020-08-25T06:00:00Z`); ws frames carry unix seconds.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
+
+from scenescope.world.pres import NukeAction, SimRelease
+
+PRES_COLUMNS = ("name", "pre_at", "category", "size_kb", "files", "feed")
+NUKES_COLUMNS = ("name", "kind", "reason", "network", "at")
+SIGHTINGS_COLUMNS = ("name", "tier", "site", "seen_at")
+SHIPMENTS_COLUMNS = ("shipment_id", "account_id", "title_id", "format", "shipped_at", "quantity",
+                     "distributor")
+TRUTH_RELEASE_COLUMNS = ("name", "title_id", "group", "source_class", "is_noise", "kind",
+                         "season", "episode", "format", "category", "pre_at", "family")
+NUKE_TYPE_IDS = {"nuke": 1, "unnuke": 2, "modnuke": 3, "delpre": 4, "undelpre": 5}
+WS_FEED = "predb.ovh"
+
+
+def iso(ts: int) -> str:
+    """Unix seconds as ISO-8601 UTC (`...Z`)."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
+
+
+class CsvTable:
+    """One CSV file with a header, written row by row."""
+
+    def __init__(self, path: Path, columns: tuple[str, ...]) -> None:
+        self.handle: IO[str] = path.open("w", newline="", encoding="utf-8")
+        self.writer = csv.writer(self.handle, lineterminator="\n")
+        self.writer.writerow(columns)
+        self.rows = 0
+
+    def write(self, row: tuple[Any, ...] | list[Any]) -> None:
+        self.writer.writerow(row)
+        self.rows += 1
+
+    def close(self) -> None:
+        self.handle.close()
+
+
+class WorldWriter:
+    """The streamed tables of one world: pres, nukes, ws frames, sightings, shipments and the
+    per-release truth. Use as a context manager."""
+
+    def __init__(self, out_dir: Path) -> None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        self.out_dir = out_dir
+        self.pres = CsvTable(out_dir / "pres.csv", PRES_COLUMNS)
+        self.nukes = CsvTable(out_dir / "nukes.csv", NUKES_COLUMNS)
+        self.sightings = CsvTable(out_dir / "sightings.csv", SIGHTINGS_COLUMNS)
+        self.shipments = CsvTable(out_dir / "shipments.csv", SHIPMENTS_COLUMNS)
+        self.truth_releases = CsvTable(out_dir / "truth_releases.csv", TRUTH_RELEASE_COLUMNS)
+        self.frames: IO[str] = (out_dir / "ws_frames.jsonl").open("w", encoding="utf-8")
+        self.frame_count = 0
+        self.nuke_ids = 0
+
+    def __enter__(self) -> WorldWriter:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for table in (self.pres, self.nukes, self.sightings, self.shipments,
+                      self.truth_releases):
+            table.close()
+        self.frames.close()
+
+    def pre(self, release: SimRelease, reports: list[tuple[str, int]]) -> None:
+        for feed, reported in reports:
+            self.pres.write((release.name, iso(reported), release.category, release.size_kb,
+                             release.files, feed))
+            if feed == WS_FEED:
+                self._frame("insert", _ws_row(release, reported, None))
+        self.truth_releases.write((
+            release.name, release.title_id, release.group, release.source_class,
+            0 if release.title_id else 1, release.kind, release.season or "",
+            release.episode if release.kind == "episode" else "", release.format_key,
+            release.category, iso(release.ts), release.family))
+
+    def nuke(self, action: NukeAction) -> None:
+        release = action.release
+        self.nukes.write((release.name, action.kind, action.reason, action.network,
+                          iso(action.ts)))
+        self.nuke_ids += 1
+        nuke = {"id": self.nuke_ids, "typeID": NUKE_TYPE_IDS[action.kind],
+                "type": action.kind.upper(), "preID": release.id, "reason": action.reason,
+                "net": action.network, "nukeAt": action.ts}
+        self._frame(action.kind, _ws_row(release, release.ts, nuke))
+
+    def sighting(self, name: str, tier: str, site: str, ts: int) -> None:
+        self.sightings.write((name, tier, site, iso(ts)))
+
+    def _frame(self, action: str, row: dict[str, Any]) -> None:
+        self.frames.write(json.dumps({"action": action, "row": row}, separators=(",", ":"),
+                                     ensure_ascii=False))
+        self.frames.write("\n")
+        self.frame_count += 1
+
+
+def _ws_row(release: SimRelease, pre_at: int, nuke: dict[str, Any] | None) -> dict[str, Any]:
+    """A release shaped like predb.ovh's: size in kB, preAt in unix seconds."""
+    team = release.name.rpartition("-")[2]
+    return {"id": release.id, "name": release.name, "team": team, "cat": release.category,
+            "genre": "", "url": "", "size": release.size_kb, "files": release.files,
+            "preAt": pre_at, "nuke": nuke}
+
+
+def write_static_table(path: Path, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> int:
+    table = CsvTable(path, columns)
+    for row in rows:
+        table.write(row)
+    table.close()
+    return table.rows
