@@ -33,8 +33,8 @@ class CatalogIndex:
 
     by_key: dict[str, list[KeyEntry]] = field(default_factory=dict)
     keys: list[str] = field(default_factory=list)
-    keys_by_token: dict[str, list[int]] = field(default_factory=dict)
-    keys_by_prefix: dict[str, list[int]] = field(default_factory=dict)
+    keys_by_token: dict[str, list[str]] = field(default_factory=dict)
+    keys_by_prefix: dict[str, list[str]] = field(default_factory=dict)
     episodes: dict[str, set[tuple[int, int]]] = field(default_factory=dict)
     episodes_by_air_date: dict[tuple[str, dt.date], tuple[int, int]] = field(default_factory=dict)
     title_count: int = 0
@@ -59,12 +59,12 @@ class CatalogIndex:
                     by_key[key].append(KeyEntry(title.title_id, title.kind, title.year, via))
         index.by_key = dict(by_key)
         index.keys = list(index.by_key)
-        tokens: dict[str, list[int]] = defaultdict(list)
-        prefixes: dict[str, list[int]] = defaultdict(list)
-        for number, key in enumerate(index.keys):
+        tokens: dict[str, list[str]] = defaultdict(list)
+        prefixes: dict[str, list[str]] = defaultdict(list)
+        for key in index.keys:
             for token in set(key_tokens(key)):
-                tokens[token].append(number)
-            prefixes[key[:PREFIX_LENGTH]].append(number)
+                tokens[token].append(key)
+            prefixes[key[:PREFIX_LENGTH]].append(key)
         index.keys_by_token = dict(tokens)
         index.keys_by_prefix = dict(prefixes)
         index._add_episodes(episodes)
@@ -80,11 +80,17 @@ class CatalogIndex:
                 self.episodes_by_air_date.setdefault(key, (ep.season, ep.episode))
         self.episodes = dict(numbers)
 
-    def fuzzy_block(self, key: str, max_tokens: int = 2) -> list[int]:
-        """Catalog keys worth comparing with `key`: sharing a rare word of it, or its prefix."""
-        tokens = [t for t in set(key_tokens(key)) if t in self.keys_by_token]
-        tokens.sort(key=lambda t: len(self.keys_by_token[t]))
-        block: set[int] = set(self.keys_by_prefix.get(key[:PREFIX_LENGTH], ()))
+    def fuzzy_block(self, key: str, max_tokens: int = 2, max_list: int = 200) -> list[str]:
+        """Catalog keys worth comparing with `key`: sharing a rare word of it, or its prefix
+        (may repeat a key). Words and prefixes shared by more than `max_list` keys do not
+        block: they would bring noise, and comparing against them costs what blocking saves."""
+        by_token = self.keys_by_token
+        tokens = [t for t in set(key_tokens(key)) if 0 < len(by_token.get(t, ())) <= max_list]
+        tokens.sort(key=lambda t: len(by_token[t]))
+        block: list[str] = []
+        prefix = self.keys_by_prefix.get(key[:PREFIX_LENGTH], [])
+        if len(prefix) <= max_list:
+            block += prefix
         for token in tokens[:max_tokens]:
-            block.update(self.keys_by_token[token])
-        return sorted(block)
+            block += by_token[token]
+        return block

@@ -142,12 +142,11 @@ class Matcher:
     ) -> list[tuple[float, str, KeyEntry]]:
         hits = self._fuzzy_cache.get(key)
         if hits is None:
-            block = self.index.fuzzy_block(key)
-            choices = [self.index.keys[i] for i in block]
+            choices = self.index.fuzzy_block(key)
             found = process.extract(
-                key, choices, scorer=fuzz.ratio, limit=3, score_cutoff=self.policy.fuzzy_cutoff
+                key, choices, scorer=fuzz.ratio, limit=6, score_cutoff=self.policy.fuzzy_cutoff
             )
-            hits = [(choice, float(score)) for choice, score, _ in found]
+            hits = list({choice: float(score) for choice, score, _ in found}.items())
             self._fuzzy_cache[key] = hits
         out = []
         for choice, similarity in hits:

@@ -56,8 +56,11 @@ def title_key(title: str | None) -> str:
     """
     if not title:
         return ""
-    # Decompose before and after casefolding: each can produce what the other undoes.
-    text = strip_accents(strip_accents(title).casefold()).translate(_LIGATURES)
+    if title.isascii():
+        text = title.lower()
+    else:
+        # Decompose before and after casefolding: each can produce what the other undoes.
+        text = strip_accents(strip_accents(title).casefold()).translate(_LIGATURES)
     text = _APOSTROPHES.sub("", text).replace("&", " ")
     words = [w for w in _NON_WORD.split(text) if w]
     words = [_ROMAN.get(w, w) for w in words if w not in _DROPPED]

@@ -1,0 +1,141 @@
+"""`scenescope leaks`: one row per pre-release leak (release, title, source, group, lead...).
+
+A thin wrapper over `scenescope.analysis.leaks.find_leaks`; `--json` prints JSON Lines and
+`--csv` CSV with the same columns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import typer
+
+from scenescope.cli.common import DB_OPTION, JSON_OPTION, db_path, fail, print_json_lines
+
+CSV_COLUMNS = (
+    "release_name",
+    "title_id",
+    "title",
+    "studio",
+    "source_class",
+    "group",
+    "pre_at",
+    "official_date",
+    "territory",
+    "window",
+    "lead_days",
+    "lead_hours",
+    "severity",
+    "nuke_status",
+)
+
+
+def _since(value: str | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        fail(f"--since: {value!r} is not a date (use YYYY-MM-DD or ISO-8601)")
+    return parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed.astimezone(dt.UTC)
+
+
+def leaks_command(
+    since: str | None = typer.Option(None, "--since", help="Only pres at or after this date."),
+    title: str | None = typer.Option(None, "--title", help="A title_id or words of the title."),
+    group: str | None = typer.Option(None, "--group", help="Only this group (any case)."),
+    studio: str | None = typer.Option(None, "--studio", help="Words of the studio's name."),
+    min_lead: float | None = typer.Option(
+        None, "--min-lead", help="At least this many days early."
+    ),
+    severity_file: Path | None = typer.Option(
+        None, "--severity-config", help="TOML file of [[severity]] levels (most severe first)."
+    ),
+    limit: int | None = typer.Option(None, "--limit", min=1, help="Print at most this many."),
+    db: Path | None = DB_OPTION,
+    json_out: bool = JSON_OPTION,
+    csv_out: bool = typer.Option(False, "--csv", help="Print CSV with a header."),
+) -> None:
+    """Releases pred before the official window their source is measured against."""
+    from scenescope.analysis.leaks import SeverityConfigError, find_leaks, load_severity_policy
+    from scenescope.store import Store, StoreError
+
+    if json_out and csv_out:
+        fail("choose one of --json and --csv")
+    policy = None
+    if severity_file is not None:
+        try:
+            policy = load_severity_policy(severity_file)
+        except SeverityConfigError as exc:
+            fail(str(exc))
+    try:
+        store = Store.open(db_path(db), read_only=True)
+    except StoreError as exc:
+        fail(str(exc))
+    with store:
+        leaks = find_leaks(
+            store,
+            since=_since(since),
+            title=title,
+            group=group,
+            studio=studio,
+            min_lead_days=min_lead,
+            policy=policy,
+        )
+    if limit is not None:
+        leaks = leaks[:limit]
+    rows = [leak.to_dict() for leak in leaks]
+    if json_out:
+        print_json_lines(rows)
+    elif csv_out:
+        import csv
+        import sys
+
+        writer = csv.DictWriter(sys.stdout, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        _print_table(rows)
+
+
+def _print_table(rows: list[dict[str, object]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=f"{len(rows)} leaks", title_justify="left")
+    for header in (
+        "release",
+        "title",
+        "source",
+        "group",
+        "pre (UTC)",
+        "official",
+        "lead",
+        "severity",
+        "nuke",
+    ):
+        table.add_column(header)
+    for row in rows:
+        official = f"{row['official_date']} {row['window']} {row['territory'] or ''}".strip()
+        lead = float(str(row["lead_days"]))
+        lead_text = f"{lead:.1f} d" if abs(lead) >= 1 else f"{float(str(row['lead_hours'])):.1f} h"
+        cells = (
+            row["release_name"],
+            row["title"],
+            row["source_class"],
+            row["group"],
+            str(row["pre_at"])[:19].replace("T", " "),
+            official,
+            lead_text,
+            row["severity"],
+            row["nuke_status"],
+        )
+        # Text(): release names are hostile; never let them be read as Rich markup.
+        table.add_row(*(Text("" if c is None else str(c)) for c in cells))
+    Console().print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("leaks")(leaks_command)
