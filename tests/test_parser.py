@@ -61,7 +61,7 @@ def test_site_tags_and_p2p_suffixes_are_not_groups() -> None:
     assert parse("Movie.2019.1080p.WEB.H264-GRP-xpost").group == "GRP"
     r = parse("www.Torrenting.com - Movie.Name.2019.720p.WEBRip.x264-GRP")
     assert (r.website, r.title, r.group, r.source) == (
-        "www.torrenting.com", "Movie Name", "GRP", "webrip"
+        "torrenting.com", "Movie Name", "GRP", "webrip"
     )
 
 

@@ -20,7 +20,10 @@ YEAR_MAX = dt.date.today().year + 1
 MAX_UNPARSED = 32
 _SEASON_WORDS = frozenset({"season", "saison", "staffel", "temporada", "stagione", "series"})
 _MULTI_FIELDS = frozenset({"hdr", "languages", "subtitles", "edition", "flags", "other"})
-_FIRST_WINS = frozenset({"resolution", "source", "video_codec", "streaming_service"})
+_FIRST_WINS = frozenset(
+    {"resolution", "resolution_alias", "source", "video_codec", "streaming_service"}
+)
+_NON_VIDEO = frozenset({"ebook", "audiobook"})
 _EPISODE_KINDS = frozenset({"sxe", "nxn", "ep", "anv", "date", "dmy"})
 
 
@@ -50,6 +53,7 @@ class _Fields:
         "episodes",
         "multi",
         "resolution",
+        "resolution_alias",
         "saw_uhd",
         "season",
         "season_pack",
@@ -70,6 +74,7 @@ class _Fields:
         self.episodes: tuple[int, ...] = ()
         self.multi: dict[str, list[str]] = {}
         self.resolution: str | None = None
+        self.resolution_alias: str | None = None
         self.season: int | None = None
         self.season_pack = False
         self.source: str | None = None
@@ -128,9 +133,9 @@ def _lookup(tokens: list[Token], i: int, n: int, low: str) -> tuple[Hit | None, 
     return LOOKUP.get(low), 1
 
 
-def _find_group(text: str, tokens: list[Token]) -> tuple[int, list[str]]:
-    """Index of the group token (the word after the name's last `-`), or -1, and the
-    uploader tags found after it (`-GRP[PRiME]`), which are not placed anywhere else."""
+def _find_group(text: str, tokens: list[Token]) -> tuple[int, int, list[str]]:
+    """Token range [start, end) of the group (the word after the name's last `-`, or -1, -1)
+    and the uploader tags found after it (`-GRP[PRiME]`), which are not placed elsewhere."""
     end = len(tokens)
     tags: list[str] = []
     if end >= 3:
@@ -152,25 +157,51 @@ def _find_group(text: str, tokens: list[Token]) -> tuple[int, list[str]]:
     ):
         end -= 1
     if end < 2:
-        return -1, []
+        return -1, -1, []
     kind, word, start, stop = tokens[end - 1]
     previous = tokens[end - 2]
-    trailing = text[stop:].strip(" -_.)]}") if end == len(tokens) else ""
-    if kind not in WORD_KINDS or text[previous[3] : start] != "-" or trailing:
-        return -1, []
     low = word.lower()
-    plow = previous[1].lower()
-    if plow + " " + low in COMPOUNDS or _is_year(low):
-        return -1, []
+    trailing = text[stop:].strip(" -_.") if end == len(tokens) else ""
+    separator = text[previous[3] : start]
+    if kind not in WORD_KINDS or _is_year(low):
+        return -1, -1, []
+    if separator in ("-", "]-", ")-") and not trailing:
+        plow = previous[1].lower()
+        if plow + " " + low in COMPOUNDS:
+            return -1, -1, []
+        if (
+            separator == "-"
+            and len(plow) <= 2
+            and end >= 3
+            and plow not in LOOKUP
+            and text[tokens[end - 3][3] : previous[2]] == "-"
+            and _is_marker(tokens[end - 3])
+            and tokens[end - 3][1].lower() + " " + plow not in COMPOUNDS
+        ):
+            return end - 2, end, tags  # a short dashed group: `x264-D-Z0N3`
+        if (
+            "." in text[:start]
+            or "_" in text[:start]
+            or any(_is_marker(token) for token in tokens[max(0, end - 6) : end - 1])
+        ):
+            return end - 1, end, tags
+        return -1, -1, []
+    # P2P tag lists end with the encoder: `(1080p BluRay x265 HEVC 10bit AAC 7.1 Tigole)`
     if (
-        previous[0] not in WORD_KINDS
-        or plow in LOOKUP
-        or _is_year(plow)
-        or "." in text[:start]
-        or "_" in text[:start]
+        trailing in (")", "]")
+        and separator == " "
+        and end >= 4
+        and _is_marker(previous)
+        and low not in LOOKUP
+        and not low.isdigit()
     ):
-        return end - 1, tags
-    return -1, []
+        return end - 1, end, tags
+    return -1, -1, []
+
+
+def _is_marker(token: Token) -> bool:
+    """A token that is release vocabulary or a pattern, never a title word."""
+    return token[0] not in WORD_KINDS or token[1].lower() in LOOKUP or _is_year(token[1])
 
 
 def parse(name: str) -> ReleaseName:
@@ -186,9 +217,9 @@ def parse(name: str) -> ReleaseName:
     n = len(tokens)
     out = _Fields()
     if group is None:
-        group_index, uploader_tags = _find_group(text, tokens)
+        group_index, group_end, uploader_tags = _find_group(text, tokens)
         if group_index >= 0:
-            group = tokens[group_index][1]
+            group = text[tokens[group_index][2] : tokens[group_end - 1][3]]
             n = group_index
             out.unparsed.extend(uploader_tags)
     out.container = edges.container
@@ -208,6 +239,13 @@ def parse(name: str) -> ReleaseName:
                 hit, consumed = _lookup(tokens, i, n, low)
             else:
                 hit = LOOKUP.get(low)
+            if (
+                hit is not None
+                and in_episode_title
+                and not hit[0]
+                and _title_word_next(tokens, i + consumed, n)
+            ):
+                hit = None  # `S02E11.Proper.Procedure`: a weak word inside the episode title
             if hit is not None:
                 if low == "uhd":
                     out.saw_uhd = True
@@ -240,7 +278,12 @@ def parse(name: str) -> ReleaseName:
                     in_episode_title = True
                     i += 1
                     continue
-            elif low in _SEASON_WORDS and i + 1 < n and tokens[i + 1][1].isdigit():
+            elif (
+                low in _SEASON_WORDS
+                and i + 1 < n
+                and tokens[i + 1][1].isdigit()
+                and "-" not in text[stop : tokens[i + 1][2]]
+            ):
                 number = tokens[i + 1][1]
                 if len(number) <= 3:
                     anchor = _close_title(i, weak_tail, out) if anchor < 0 else anchor
@@ -248,6 +291,9 @@ def parse(name: str) -> ReleaseName:
                         out.season = int(number)
                     i += 2
                     continue
+            elif anchor >= 0 and _spaced_channels(tokens, i, n, low, out):
+                i += 2
+                continue
             if anchor < 0:
                 weak_tail.clear()
             elif in_episode_title:
@@ -268,14 +314,43 @@ def parse(name: str) -> ReleaseName:
 
     if anchor < 0:
         anchor = _close_title(n, weak_tail, out)
-    title = _span_text(text, tokens[0][2], tokens[anchor - 1][3]) if anchor > 0 else None
+    title = None
+    if anchor > 0:
+        title_end = tokens[anchor - 1][3]
+        while title_end < len(text) and text[title_end] in "!?'":  # `Bocchi the Rock!`
+            title_end += 1
+        title = _span_text(text, tokens[0][2], title_end)
     return _build(name, out, title, episode_title, text, group)
+
+
+def _title_word_next(tokens: list[Token], i: int, n: int) -> bool:
+    """Token i is a plain word the vocabulary does not know (so a title goes on through it)."""
+    if i >= n or tokens[i][0] not in WORD_KINDS:
+        return False
+    low = tokens[i][1].lower()
+    return low not in LOOKUP and low not in COMPOUND_HEADS and not low.isdigit()
+
+
+def _spaced_channels(tokens: list[Token], i: int, n: int, low: str, out: _Fields) -> bool:
+    """`DDP5 1` / `AAC2 0`: channels written with a space for the dot (P2P renames)."""
+    if len(low) > 8 or not low[-1].isdigit() or i + 1 >= n:
+        return False
+    hit = LOOKUP.get(low[:-1])
+    following = tokens[i + 1][1]
+    if hit is None or hit[1][0][0] != "audio_codec" or following not in ("0", "1", "2"):
+        return False
+    out.apply(hit)
+    if out.audio_channels is None:
+        out.audio_channels = f"{low[-1]}.{following}"
+    return True
 
 
 def _spaced_dash(text: str, tokens: list[Token], i: int) -> bool:
     """Token i follows ` - ` (the anime `Show - 12` episode separator)."""
-    separator = text[tokens[i - 1][3] : tokens[i][2]]
-    return len(separator) >= 2 and separator[0] == " " and "-" in separator
+    stop = tokens[i][3]
+    return " - " in text[tokens[i - 1][3] : tokens[i][2]].replace("_", " ") and text[
+        stop : stop + 1
+    ] not in (".", ",")
 
 
 def _close_title(i: int, weak_tail: list[tuple[int, Hit, int]], out: _Fields) -> int:
@@ -352,12 +427,15 @@ def _build(
         source = "uhd-bluray"
     if source is None and out.streaming_service is not None:
         source = "web"
+    resolution = out.resolution or out.resolution_alias
     episodes = out.episodes
     season_pack = out.season_pack or (out.season is not None and not episodes)
-    if out.season is not None or episodes or out.date is not None or season_pack:
+    if other and not _NON_VIDEO.isdisjoint(other):
+        kind = "other"
+    elif out.season is not None or episodes or out.date is not None or season_pack:
         kind = "episode"
     elif (
-        out.resolution is not None
+        resolution is not None
         or out.video_codec is not None
         or out.streaming_service is not None
         or "hdr" in multi
@@ -380,7 +458,7 @@ def _build(
         episode_title=_span_text(text, episode_title[0], episode_title[1])
         if episode_title
         else None,
-        resolution=out.resolution,
+        resolution=resolution,
         source=source,
         streaming_service=out.streaming_service,
         video_codec=out.video_codec,

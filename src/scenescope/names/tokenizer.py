@@ -14,7 +14,7 @@ from scenescope.names.vocabulary import COMPOUNDS, EXTENSIONS, LOOKUP, SITE_TAGS
 MAX_CHARS = 1024
 # Video containers reported in `container` when they are the name's extension.
 VIDEO_EXTENSIONS = frozenset({"mkv", "mp4", "avi", "m4v", "wmv", "mov", "flv", "webm", "mpg",
-                              "mpeg", "m2ts", "vob", "iso", "img", "ogm", "rmvb", "3gp"})
+                              "mpeg", "m2ts", "ts", "vob", "iso", "img", "ogm", "rmvb", "3gp"})
 
 # One token per match; `m.lastgroup` names the kind ("w" and "v" are plain words). Plain
 # words that start with a letter are tried first (the common case, atomic so they never
@@ -32,7 +32,7 @@ TOKEN_RE = re.compile(
      |(?P<anv>\d{1,4}[vV]\d)(?![^\W_])
      |(?P<ch>[1-9]\.[0-2])(?!\.?\d))
     |(?=[SsEeHhXx])(?:
-      (?P<sxe>[Ss]\d{1,3}(?:[Ee]\d{1,4}(?:-?[Ee]\d{1,4}|-\d{1,4}(?![^\W_]))*|-[Ss]\d{1,3})?)
+      (?P<sxe>[Ss]\d{1,4}(?:[Ee]\d{1,4}(?:-?[Ee]\d{1,4}|-\d{1,4}(?![^\W_]))*|-[Ss]\d{1,3})?)
         (?![^\W_])
      |(?P<ep>[Ee][Pp]?\d{1,4})(?![^\W_])
      |(?P<hdot>[HhXx]\.26[45])(?!\d))
@@ -53,7 +53,7 @@ _LEADING_SITE = re.compile(
     )[\s\-]*""",
     re.VERBOSE | re.IGNORECASE,
 )
-_TRAILING_BRACKET = re.compile(r"[\s\-]*[\[({]\s*([^\[\](){}]{1,60}?)\s*[\])}][\s\-]*$")
+_TRAILING_BRACKET = re.compile(r"[\s\-.]*[\[({]\s*([^\[\](){}]{1,60}?)\s*[\])}][\s\-]*$")
 _DOMAIN = re.compile(r"^(?:www\.)?[\w-]{1,60}\.[a-z]{2,6}$", re.IGNORECASE)
 _WORD = re.compile(r"[^\W_]+")
 _CRC = re.compile(r"[\[(]([0-9A-Fa-f]{8})[\])]")
@@ -87,7 +87,8 @@ def strip_edges(name: str) -> Edges:
     dot = text.rfind(".")
     if dot > 0:
         ext = text[dot + 1 :].lower()
-        if ext in EXTENSIONS:
+        # `.ts` is also TeleSync: only an extension right after a `-GROUP`
+        if ext in EXTENSIONS and (ext != "ts" or "-" in text[:dot].rsplit(".", 1)[-1]):
             if ext in VIDEO_EXTENSIONS:
                 edges.container = ext
             text = text[:dot]
@@ -125,7 +126,9 @@ def site_value(text: str) -> str:
     """A site tag's canonical value: the vocabulary's for known tags, else the lowercased domain."""
     low = text.lower().strip()
     hit = LOOKUP.get(low) or COMPOUNDS.get(low.replace(".", " "))
-    return hit[1][0][1] if hit is not None else low
+    if hit is not None:
+        return hit[1][0][1]
+    return low[4:] if low.startswith("www.") else low
 
 
 def _drop_crc(m: re.Match[str]) -> str:

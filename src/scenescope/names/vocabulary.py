@@ -33,21 +33,26 @@ def _t(field: str, value: str, *spellings: str, strong: bool = True) -> Term:
 TERMS: tuple[Term, ...] = (
     # --- resolution -------------------------------------------------------------------
     _t("resolution", "360p", "360p"),
-    _t("resolution", "480p", "480p", "480i", "sd"),
+    _t("resolution", "480p", "480p", "480i"),
     _t("resolution", "540p", "540p"),
     _t("resolution", "576p", "576p", "576i"),
-    _t("resolution", "720p", "720p", "720i"),
+    _t("resolution", "720p", "720p", "720i", "bd720p"),
     _t("resolution", "900p", "900p"),
-    _t("resolution", "1080p", "1080p", "fhd"),
+    _t("resolution", "1080p", "1080p", "bd1080p"),
     _t("resolution", "1080i", "1080i"),
     _t("resolution", "1440p", "1440p"),
-    _t("resolution", "2160p", "2160p", "4k", "uhd"),
-    _t("resolution", "4320p", "4320p", "8k"),
+    _t("resolution", "2160p", "2160p"),
+    _t("resolution", "4320p", "4320p"),
+    # Aliases only count when the name has no explicit NNNNp (`4K.REMASTERED.1080p` is 1080p).
+    _t("resolution_alias", "2160p", "4k", "uhd"),
+    _t("resolution_alias", "4320p", "8k"),
+    _t("resolution_alias", "1080p", "fhd"),
+    _t("resolution_alias", "480p", "sd"),
     # --- source -----------------------------------------------------------------------
     _t("source", "uhd-bluray", "uhd bluray", "uhd blu ray", "uhdbd", "uhd bdrip", "uhdrip",
        "uhd bd", "uhdremux"),
     _t("source", "bluray", "bluray", "blu ray", "bdrip", "brrip", "bdremux", "bdmv", "bd25",
-       "bd50", "bd", "br", "bdiso", "hdbluray"),
+       "bd50", "bd", "br", "bdiso", "hdbluray", "bd720p", "bd1080p"),
     _t("source", "hddvd", "hddvd", "hd dvd", "hddvdrip"),
     _t("source", "dvd", "dvd", "dvdrip", "dvdr", "dvd r", "dvd5", "dvd9", "dvdiso", "dvdmux",
        "pal", "ntsc"),
@@ -215,21 +220,21 @@ TERMS: tuple[Term, ...] = (
     _t("edition", "final-cut", "final cut", strong=False),
     _t("edition", "open-matte", "open matte", "openmatte", strong=False),
     # --- release flags -----------------------------------------------------------------
-    _t("flags", "proper", "proper"),
-    _t("flags", "repack", "repack", "repack2", "repack3", "rpk"),
-    _t("flags", "rerip", "rerip"),
+    _t("flags", "proper", "proper", strong=False),
+    _t("flags", "repack", "repack", "repack2", "repack3", "rpk", strong=False),
+    _t("flags", "rerip", "rerip", strong=False),
     _t("flags", "real", "real", strong=False),
-    _t("flags", "internal", "internal", "int"),
+    _t("flags", "internal", "internal", "int", strong=False),
     _t("flags", "limited", "limited", strong=False),
     _t("flags", "festival", "festival", "fest", strong=False),
-    _t("flags", "stv", "stv"),
-    _t("flags", "dubbed", "dubbed", "dub"),
+    _t("flags", "stv", "stv", strong=False),
+    _t("flags", "dubbed", "dubbed", "dub", strong=False),
     _t("flags", "subbed", "subbed", "sub", "subs", strong=False),
-    _t("flags", "read-nfo", "read nfo", "readnfo"),
-    _t("flags", "dirfix", "dirfix", "dir fix"),
-    _t("flags", "nfofix", "nfofix", "nfo fix"),
-    _t("flags", "samplefix", "samplefix", "sample fix"),
-    _t("flags", "syncfix", "syncfix", "sync fix"),
+    _t("flags", "read-nfo", "read nfo", "readnfo", strong=False),
+    _t("flags", "dirfix", "dirfix", "dir fix", strong=False),
+    _t("flags", "nfofix", "nfofix", "nfo fix", strong=False),
+    _t("flags", "samplefix", "samplefix", "sample fix", strong=False),
+    _t("flags", "syncfix", "syncfix", "sync fix", strong=False),
     _t("flags", "proof", "proof", "prooffix", strong=False),
     # --- other markers outside the main fields -----------------------------------------
     _t("other", "remux", "remux"),
@@ -249,6 +254,9 @@ TERMS: tuple[Term, ...] = (
     _t("other", "pal", "pal"),
     _t("other", "nuked", "nuked", strong=False),
     _t("other", "obfuscated", "obfuscated", "obfuscation", strong=False),
+    # markers of non-video releases: the name is kind "other" whatever else it says
+    _t("other", "ebook", "ebook", "epub", "retail ebook"),
+    _t("other", "audiobook", "audiobook", "abook"),
     # --- containers (as the name's extension, or written as a tag) ----------------------
     _t("container", "mkv", "mkv"),
     _t("container", "mp4", "mp4"),
@@ -265,6 +273,7 @@ TERMS: tuple[Term, ...] = (
     _t("website", "publichd", "publichd", strong=False),
     _t("website", "torrentgalaxy", "torrentgalaxy", strong=False),
     _t("website", "1337x", "1337x", strong=False),
+    _t("website", "extratorrent", "extratorrent", strong=False),
     # --- P2P re-post suffixes after the group (recognised and dropped on purpose) --------
     _t(IGNORE, "p2p-suffix", "xpost", "postbot", "obfuscated", "scrambled", "asrequested",
        "buymore", "rp", "4p", "chamele0n", "sample", "rakuv", "rakuvfinhel", "ws", "1",
@@ -279,7 +288,7 @@ EDGE_ONLY_FIELDS = frozenset({"container", "website", IGNORE})
 EXTENSIONS: frozenset[str] = frozenset(
     {"mkv", "mp4", "avi", "m4v", "wmv", "mov", "flv", "webm", "mpg", "mpeg", "m2ts", "vob",
      "iso", "img", "nfo", "srt", "sub", "idx", "ass", "ssa", "rar", "zip", "7z", "par2", "nzb",
-     "torrent", "sfv", "jpg", "png", "txt", "ogm", "rmvb", "3gp", "wav"}
+     "torrent", "sfv", "jpg", "png", "txt", "ogm", "rmvb", "3gp", "wav", "ts"}
 )
 
 Assignment = tuple[str, str]
@@ -336,7 +345,9 @@ def render_markdown() -> str:
         "Choices: `DL` (German *dual language*) adds `de`; the original language is not",
         "written in the name, so it is only listed when another language tag is. `TrueHD` and",
         "`DDP` win over `Atmos` for `audio_codec` (Atmos is then kept in `other`). A streaming",
-        "service without a source tag implies `source = web`.",
+        "service without a source tag implies `source = web`. `resolution_alias` terms (`4K`,",
+        "`UHD`) set `resolution` only when no explicit `NNNNp` is in the name. Names with an",
+        "`ebook`/`audiobook` marker are kind `other`.",
         "",
         "| field | value | spellings | ends title |",
         "|---|---|---|---|",
