@@ -139,6 +139,7 @@ class Store:
 
     def close(self) -> None:
         if self._conn is not None:
+            self._writer.close()
             self._conn.close()
             self._conn = None
 

@@ -76,7 +76,9 @@ class BatchWriter:
     """
 
     def __init__(self, conn: duckdb.DuckDBPyConnection) -> None:
-        self.conn = conn
+        # Own cursors, so a half-read result on the store's shared connection never blocks us.
+        self.conn = conn.cursor()
+        self.conn.execute("SET TimeZone = 'UTC'")
         self._reader: duckdb.DuckDBPyConnection | None = None
         self._lock = threading.Lock()
 
@@ -112,6 +114,12 @@ class BatchWriter:
                 if in_flight is not None:
                     in_flight.exception()  # let a handed-over batch finish before leaving
             return total
+
+    def close(self) -> None:
+        for cursor in (self._reader, self.conn):
+            if cursor is not None:
+                cursor.close()
+        self._reader = None
 
     def prepare(
         self,

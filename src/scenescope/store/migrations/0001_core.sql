@@ -72,8 +72,6 @@ CREATE TABLE quarantine (
     seen_at TIMESTAMPTZ NOT NULL
 );
 
-CREATE INDEX releases_group_key_idx ON releases (group_key);
-
 -- Current state of each release, derived from its whole history (never "last write wins"):
 -- pre_at is the earliest trusted report; status replays nuke/unnuke/modnuke and delpre/undelpre
 -- in event-time order (ties: the later kind in the list above wins).
