@@ -99,7 +99,14 @@ def _number(value: str | None, column: str, convert: Callable[[str], Any]) -> An
 
 
 def _raw_line(row: list[str]) -> str:
-    return ",".join(row)[:4096].encode("utf-8", "backslashreplace").decode("utf-8")
+    # Undecodable input bytes were kept as surrogate escapes: show them as \xNN in quarantine.
+    text = ",".join(row)[:4096]
+    if text.isascii():
+        return text
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 class FileFeed:
@@ -168,9 +175,11 @@ class FileFeed:
                 continue
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue
-            if len(row) != width:
+            if len(row) > width:
                 yield reader.line_num, {}, row
                 continue
+            if len(row) < width:  # trailing optional columns left out
+                row = row + [""] * (width - len(row))
             yield reader.line_num, dict(zip(columns, row, strict=True)), row
 
     def _reject(self, line: int, reason: str, row: list[str]) -> Reject:
@@ -263,7 +272,7 @@ class FileFeed:
 def _width_reason(row: list[str], kind: str) -> str:
     if len(row) == 1 and row[0].startswith("<unreadable CSV"):
         return row[0].strip("<>")
-    return f"expected {kind} columns, got {len(row)} fields"
+    return f"{len(row)} fields, more than the {kind} header has"
 
 
 def _logged_seen_at(line: str) -> dt.datetime | None:
