@@ -45,19 +45,22 @@ PRES = {
     "Dune.2021.1080p.WEB-DL.DDP5.1.H264-FLUX": utc(2021, 11, 23, 20),
     "Dune.2021.HDCAM.x264-CAMGRP": utc(2021, 9, 16, 2),
     "Dune.2021.TS.x264-EARLY": utc(2021, 9, 10),
-    "Dune.2021.DVDSCR.x264-SCR": utc(2021, 12, 1),
+    "Dune.2021.DVDSCR.x264-SCR": utc(2021, 11, 1),
+    "Dune.2021.DVDSCR.x264-TOOLATE": utc(2021, 11, 30),
     "Dune.2021.1080p.BluRay.x264-NUKED": utc(2021, 12, 30),
     "Fargo.S01E01.720p.HDTV.x264-KILLERS": utc(2014, 4, 14),
     "Fargo.S01E01.1080p.HDTV.x264-ONTIME": utc(2014, 4, 15, 3),
+    "Fargo.S01.1080p.WEB.H264-PACK": utc(2014, 4, 10),
 }
 EXPECTED = {  # name -> (severity, window, territory, lead_days)
     "Dune.2021.1080p.BluRay.x264-SPARKS": ("pre-physical-7d", "physical", "GB", 12.5),
     "Dune.2021.720p.BluRay.x264-LATE": ("pre-physical", "physical", "GB", 0.25),
     "Dune.2021.1080p.WEB-DL.DDP5.1.H264-FLUX": ("pre-digital", "digital", "US", 4 / 24),
     "Dune.2021.TS.x264-EARLY": ("pre-theatrical", "theatrical", "FR", 5.0),
-    "Dune.2021.DVDSCR.x264-SCR": ("screener", "physical", "GB", 40.0),
+    "Dune.2021.DVDSCR.x264-SCR": ("screener", "digital", "US", 23.0),
     "Dune.2021.1080p.BluRay.x264-NUKED": ("pre-physical-7d", "physical", "GB", 11.0),
     "Fargo.S01E01.720p.HDTV.x264-KILLERS": ("pre-broadcast", "tv", "US", 1.0),
+    "Fargo.S01.1080p.WEB.H264-PACK": ("pre-broadcast", "tv", "US", 5.0),  # season's first airing
 }
 
 
@@ -107,7 +110,9 @@ def test_filters(store_path: Path) -> None:
             return {leak.release_name for leak in find_leaks(store, **kwargs)}  # type: ignore[arg-type]
 
         assert names(group="sparks") == {"Dune.2021.1080p.BluRay.x264-SPARKS"}
-        assert names(studio="fx") == {"Fargo.S01E01.720p.HDTV.x264-KILLERS"}
+        assert names(studio="fx") == {
+            "Fargo.S01E01.720p.HDTV.x264-KILLERS", "Fargo.S01.1080p.WEB.H264-PACK",
+        }
         assert names(title="fargo") == names(studio="fx")
         assert names(min_lead_days=7) == {
             "Dune.2021.1080p.BluRay.x264-SPARKS",

@@ -148,14 +148,25 @@ episode_air AS (
            arg_min(territory, (air_date, territory)) AS territory
     FROM catalog_episodes WHERE air_date IS NOT NULL
     GROUP BY title_id, season, episode
+),
+season_air AS (  -- a season pack is measured against the season's first airing
+    SELECT title_id, season,
+           min(air_date) AS air_date,
+           arg_min(territory, (air_date, territory)) AS territory
+    FROM catalog_episodes WHERE air_date IS NOT NULL
+    GROUP BY title_id, season
 )
 SELECT
     r.release_id, r.name, r.group_name, r.source, r.streaming_service, r.date,
     s.pre_at, s.status,
     t.title_id, t.title, t.kind, t.studio,
-    coalesce(m.air_date, r.date, e.air_date) AS air_date,
-    CASE WHEN m.air_date IS NOT NULL OR r.date IS NOT NULL THEN NULL ELSE e.territory END
-        AS air_territory,
+    coalesce(m.air_date, r.date, e.air_date, CASE WHEN m.episode IS NULL THEN sa.air_date END)
+        AS air_date,
+    CASE
+        WHEN m.air_date IS NOT NULL OR r.date IS NOT NULL THEN NULL
+        WHEN e.air_date IS NOT NULL THEN e.territory
+        ELSE sa.territory
+    END AS air_territory,
     th.date AS theatrical_date, th.territory AS theatrical_territory,
     dg.date AS digital_date, dg.territory AS digital_territory,
     ph.date AS physical_date, ph.territory AS physical_territory,
@@ -166,6 +177,7 @@ JOIN release_state s USING (release_id)
 JOIN catalog_titles t ON t.title_id = m.title_id
 LEFT JOIN episode_air e
     ON e.title_id = m.title_id AND e.season = m.season AND e.episode = m.episode
+LEFT JOIN season_air sa ON sa.title_id = m.title_id AND sa.season = m.season
 LEFT JOIN windows th ON th.title_id = m.title_id AND th.release_window = 'theatrical'
 LEFT JOIN windows dg ON dg.title_id = m.title_id AND dg.release_window = 'digital'
 LEFT JOIN windows ph ON ph.title_id = m.title_id AND ph.release_window = 'physical'
@@ -199,24 +211,22 @@ def _window_dates(row: dict[str, Any]) -> dict[str, OfficialDate]:
     return out
 
 
-def official_date_for(
-    row: dict[str, Any], klass: str, window: str | None, pre_at: dt.datetime
-) -> OfficialDate | None:
-    """The date a release of this class is measured against (None: nothing to measure)."""
-    dates = _window_dates(row)
+def official_date_for(row: dict[str, Any], klass: str, window: str | None) -> OfficialDate | None:
+    """The date a release of this class is measured against (None: nothing to measure).
+
+    An episode (or season pack) of a series: its first airing, whatever the source. A film:
+    the earliest territory's opening of the class's window; a screener: the first home
+    window (digital or physical), else the theatrical one."""
     episode_air = row["air_date"]
-    if row["kind"] == "series" and episode_air is not None and klass != "retail-disc":
-        # An episode's WEB, HDTV or screener copy is measured against its first airing.
-        return OfficialDate("tv", episode_air, row["air_territory"])
+    if row["kind"] == "series" and episode_air is not None:
+        return OfficialDate("tv", episode_air, row["air_territory"] or None)
+    dates = _window_dates(row)
     if window is not None:
         return dates.get(window)
-    # Screener: the window it pre-empts (the next one after the pre), else the last one.
-    if not dates:
-        return None
-    ahead = [d for d in dates.values() if day_start(d.date) > pre_at]
-    if ahead:
-        return min(ahead, key=lambda d: (d.date, d.window))
-    return max(dates.values(), key=lambda d: (d.date, d.window))
+    home = [d for w, d in dates.items() if w in ("digital", "physical")]
+    if not home:
+        return dates.get("theatrical")
+    return min(home, key=lambda d: (d.date, d.window))
 
 
 def leak_from_row(row: dict[str, Any], policy: SeverityPolicy) -> Leak | None:
@@ -227,11 +237,11 @@ def leak_from_row(row: dict[str, Any], policy: SeverityPolicy) -> Leak | None:
         return None
     pre_at = pre_at.astimezone(dt.UTC)
     klass, window = found
-    official = official_date_for(row, klass, window, pre_at)
+    official = official_date_for(row, klass, window)
     if official is None:
         return None
     lead = lead_days(official.date, pre_at)
-    if lead <= 0 and klass != "screener":
+    if lead <= 0:  # a screener is pre-release by nature; pred after home release it is not new
         return None
     theatrical = row["theatrical_date"]
     before_theatrical = theatrical is not None and pre_at < day_start(theatrical)

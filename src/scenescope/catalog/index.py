@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from scenescope.catalog.normalize import key_tokens, title_key
+from scenescope.catalog.normalize import full_key, key_tokens, title_key
 from scenescope.catalog.records import CatalogTitle, Episode
 
 PREFIX_LENGTH = 4
@@ -25,6 +25,7 @@ class KeyEntry:
     kind: str  # movie / series
     year: int | None
     via: str  # title / original title / alias
+    full: str = ""  # the name's full key, leading article included
 
 
 @dataclass(slots=True)
@@ -56,7 +57,8 @@ class CatalogIndex:
                 key = title_key(name)
                 if key and key not in seen:
                     seen.add(key)
-                    by_key[key].append(KeyEntry(title.title_id, title.kind, title.year, via))
+                    entry = KeyEntry(title.title_id, title.kind, title.year, via, full_key(name))
+                    by_key[key].append(entry)
         index.by_key = dict(by_key)
         index.keys = list(index.by_key)
         tokens: dict[str, list[str]] = defaultdict(list)

@@ -22,6 +22,13 @@ from scenescope.catalog.tables import connection_of, load_episodes, load_titles
 ProgressCallback = Callable[[int, int], None]
 
 # What the matcher needs from a release row; episode_like marks series-shaped names.
+# Only video releases are matched: sections for music, books, games and software are left
+# out (a game named like a film is a common false match), and so are names with no video
+# marker at all (no source, resolution, codec, streaming tag, episode or air date).
+NON_VIDEO_SECTIONS = (
+    "MP3|FLAC|0DAY|EBOOK|GAME|PDA|APPS|MVID|MDVDR|MBLURAY|AUDIOBOOK|ABOOK|MUSIC|CONSOLE"
+    "|PS[2-5]|PSP|PSV|XBOX|NSW|WII|NDS|3DS|DOX|LINUX|MACOS"
+)
 _INPUT_SQL = """
 CREATE OR REPLACE TEMP TABLE match_input AS
 SELECT
@@ -33,7 +40,11 @@ SELECT
     r.season,
     r.episodes[1] AS episode,
     r.date
-FROM releases r
+FROM releases r {join}
+WHERE NOT regexp_matches(upper(coalesce(r.category, '')), ?)
+  AND (r.source IS NOT NULL OR r.resolution IS NOT NULL OR r.video_codec IS NOT NULL
+       OR r.streaming_service IS NOT NULL OR r.season IS NOT NULL OR r.date IS NOT NULL
+       OR coalesce(len(r.episodes), 0) > 0)
 """
 
 _GROUPS_SQL = """
@@ -102,10 +113,13 @@ def match_releases(
         conn.register("match_results", results)
         conn.execute("BEGIN TRANSACTION")
         try:
-            conn.execute(
-                "DELETE FROM release_matches"
-                " WHERE release_id IN (SELECT release_id FROM match_input)"
-            )
+            if release_ids is None:
+                conn.execute("DELETE FROM release_matches")  # a full rematch starts clean
+            else:
+                conn.execute(
+                    "DELETE FROM release_matches"
+                    " WHERE release_id IN (SELECT release_id FROM match_input)"
+                )
             conn.execute(
                 f"""
                 INSERT INTO release_matches
@@ -132,12 +146,14 @@ def match_releases(
 
 def _select_input(conn: duckdb.DuckDBPyConnection, release_ids: Iterable[int] | None) -> None:
     if release_ids is None:
-        conn.execute(_INPUT_SQL)
+        conn.execute(_INPUT_SQL.format(join=""), [NON_VIDEO_SECTIONS])
         return
     ids = pa.table({"release_id": pa.array(sorted(set(release_ids)), pa.int64())})
     conn.register("match_ids", ids)
     try:
-        conn.execute(_INPUT_SQL + " JOIN match_ids USING (release_id)")
+        conn.execute(
+            _INPUT_SQL.format(join="JOIN match_ids USING (release_id)"), [NON_VIDEO_SECTIONS]
+        )
     finally:
         conn.unregister("match_ids")
 

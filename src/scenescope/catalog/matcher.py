@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from scenescope.catalog.index import CatalogIndex, KeyEntry
-from scenescope.catalog.normalize import title_key
+from scenescope.catalog.normalize import full_key, title_key
 
 _COUNTRY_SUFFIXES = frozenset({"us", "uk", "au", "ca", "nz", "ie"})
 
@@ -99,6 +99,14 @@ class Matcher:
         scored = self._title_cache.get(cache_key)
         if scored is None:
             scored = self._title_level(title_key(title), year, query.episode_like)
+            full = full_key(title)
+            if any(entry.full != full for _, _, entry in scored):
+                # `Gentle Runway` / `The Gentle Runway`, `X II` / `X 2` share a key: the
+                # form as written wins.
+                scored = [
+                    (s, r, e) if e.full == full else (s * 0.95, f"{r}, article differs", e)
+                    for s, r, e in scored
+                ]
             self._title_cache[cache_key] = scored
         if not scored:
             return []
@@ -134,7 +142,11 @@ class Matcher:
             if not allowed:
                 continue
             factor, year_note = year_factor(year, entry.year)
-            out.append((factor * kind_factor, f"{entry.via}, {year_note}{note}", entry))
+            # An alias is weaker evidence than the title or original title: catalogs share
+            # alternative titles between films more often than main ones.
+            via_factor = 0.95 if entry.via == "alias" else 1.0
+            score = factor * kind_factor * via_factor
+            out.append((score, f"{entry.via}, {year_note}{note}", entry))
         return out
 
     def _fuzzy(

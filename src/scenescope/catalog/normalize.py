@@ -48,25 +48,35 @@ def strip_accents(text: str) -> str:
 
 
 @lru_cache(maxsize=262_144)
-def title_key(title: str | None) -> str:
-    """The normalized key of a title: casefolded, unaccented, punctuation-free words.
-
-    `&`/`and` are dropped, leading English articles removed, sequel roman numerals turned
-    into digits. Returns "" for a title with no words.
-    """
+def title_words(title: str | None) -> tuple[str, ...]:
+    """The normalized words of a title: casefolded, unaccented, without punctuation,
+    `&`/`and` dropped (leading articles and roman numerals kept)."""
     if not title:
-        return ""
+        return ()
     if title.isascii():
         text = title.lower()
     else:
         # Decompose before and after casefolding: each can produce what the other undoes.
         text = strip_accents(strip_accents(title).casefold()).translate(_LIGATURES)
     text = _APOSTROPHES.sub("", text).replace("&", " ")
-    words = [w for w in _NON_WORD.split(text) if w]
-    words = [_ROMAN.get(w, w) for w in words if w not in _DROPPED]
-    while len(words) > 1 and words[0] in _LEADING_ARTICLES:
-        words = words[1:]
-    return " ".join(words)
+    return tuple(w for w in _NON_WORD.split(text) if w and w not in _DROPPED)
+
+
+def full_key(title: str | None) -> str:
+    """The title as written, normalized but with its leading article and roman numerals:
+    tells `The X` from `X`, and `X II` from `X 2`, when the catalog holds both."""
+    return " ".join(title_words(title))
+
+
+@lru_cache(maxsize=262_144)
+def title_key(title: str | None) -> str:
+    """The blocking key of a title: its normalized words with sequel roman numerals as digits
+    and without leading English articles. Returns "" for a title with no words."""
+    words = tuple(_ROMAN.get(w, w) for w in title_words(title))
+    start = 0
+    while len(words) - start > 1 and words[start] in _LEADING_ARTICLES:
+        start += 1
+    return " ".join(words[start:])
 
 
 def key_tokens(key: str) -> list[str]:
