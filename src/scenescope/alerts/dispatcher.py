@@ -190,11 +190,12 @@ class AlertDispatcher:
     def _seconds_to_next_due(self) -> float:
         with self._state:
             in_flight = list(self._in_flight)
-        row = self._loop_cursor.execute(
+        row = alert_queue.first_row(
+            self._loop_cursor,
             "SELECT min(next_attempt_at) FROM alert_deliveries"
             " WHERE status = 'pending' AND NOT list_contains(?::BIGINT[], delivery_id)",
             [in_flight],
-        ).fetchone()
+        )
         if not row or row[0] is None:
             return IDLE_POLL_SECONDS
         wait = (row[0] - _utcnow()).total_seconds()

@@ -39,11 +39,19 @@ class PendingDelivery:
     alert: Alert
 
 
+def first_row(cursor: Any, sql: str, params: list[Any] | None = None) -> tuple[Any, ...] | None:
+    """The first row of a query, with the result fully consumed (DuckDB refuses new work on a
+    connection with an unfinished result)."""
+    rows = cursor.execute(sql, params or []).fetchall()
+    return rows[0] if rows else None
+
+
 def ensure_schema(connection: Any) -> None:
     """Create the alert tables if the store's migrations have not (safe to run twice)."""
-    exists = connection.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'alert_deliveries'"
-    ).fetchone()
+    exists = first_row(
+        connection,
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'alert_deliveries'",
+    )
     if not exists or not exists[0]:
         connection.execute(MIGRATION.read_text(encoding="utf-8"))
 
@@ -74,7 +82,8 @@ def record_alert(
     """
     cursor.execute("BEGIN TRANSACTION")
     try:
-        row = cursor.execute(
+        row = first_row(
+            cursor,
             "INSERT INTO alerts (rule, reason, suppressed, dedupe_key, release_name, title_id,"
             " title, source_class, group_name, severity, lead_days, pre_at, leak_json, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -95,7 +104,7 @@ def record_alert(
                 json.dumps(leak.to_dict(), ensure_ascii=False),
                 now,
             ],
-        ).fetchone()
+        )
         if row is None:
             cursor.execute("ROLLBACK")
             return None
@@ -147,16 +156,14 @@ def due_deliveries(
 
 def next_due_at(cursor: Any) -> dt.datetime | None:
     """When the earliest pending delivery becomes due (None when nothing is pending)."""
-    row = cursor.execute(
-        "SELECT min(next_attempt_at) FROM alert_deliveries WHERE status = 'pending'"
-    ).fetchone()
+    row = first_row(
+        cursor, "SELECT min(next_attempt_at) FROM alert_deliveries WHERE status = 'pending'"
+    )
     return row[0].astimezone(dt.UTC) if row and row[0] is not None else None
 
 
 def pending_count(cursor: Any) -> int:
-    row = cursor.execute(
-        "SELECT count(*) FROM alert_deliveries WHERE status = 'pending'"
-    ).fetchone()
+    row = first_row(cursor, "SELECT count(*) FROM alert_deliveries WHERE status = 'pending'")
     return int(row[0]) if row else 0
 
 

@@ -19,8 +19,6 @@ from scenescope.feeds.events import FeedEvent, PreReport
 
 log = logging.getLogger(__name__)
 
-_STOP = object()
-
 
 class WatchAlerts:
     """Pass `on_applied` to `run_watch(..., on_applied=...)`; `close()` when the watch ends."""
@@ -39,7 +37,7 @@ class WatchAlerts:
         self._match = match
         self._index: Any = None
         self._on_recorded = on_recorded
-        self._batches: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self._batches: queue.SimpleQueue[list[str] | None] = queue.SimpleQueue()  # None: stop
         self._thread = threading.Thread(target=self._run, name="scenescope-alert-detect")
         self._started = False
 
@@ -62,14 +60,27 @@ class WatchAlerts:
             self._batches.put(names)
 
     def _run(self) -> None:
-        while True:
+        stopping = False
+        while not stopping:
+            # everything queued while the last detection ran goes into one pass: under a
+            # burst the per-pass cost (match, find_leaks) is paid once, not per batch
+            names: list[str] = []
             item = self._batches.get()
-            if item is _STOP:
-                return
+            while True:
+                if item is None:
+                    stopping = True
+                else:
+                    names.extend(item)
+                try:
+                    item = self._batches.get_nowait()
+                except queue.Empty:
+                    break
+            if not names:
+                continue
             try:
-                self.detect(list(item))  # type: ignore[call-overload]
+                self.detect(names)
             except Exception:  # one bad batch must not end alerting for the whole watch
-                log.exception("alert detection failed for a batch")
+                log.exception("alert detection failed for %d pres", len(names))
 
     def detect(self, names: Sequence[str]) -> list[RecordedAlert]:
         """Match the named releases, find their leaks and queue alerts (also usable directly)."""
@@ -95,7 +106,7 @@ class WatchAlerts:
     def close(self) -> None:
         """Finish detecting what was handed over, stop delivery (the queue stays stored)."""
         if self._started:
-            self._batches.put(_STOP)
+            self._batches.put(None)
             self._thread.join()
         self.dispatcher.close()
         self._cursor.close()
