@@ -7,10 +7,11 @@ neither a slow analysis nor a dead sink ever holds up the feeds or the store wri
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from scenescope.alerts.dispatcher import AlertDispatcher, RecordedAlert
@@ -116,3 +117,18 @@ class WatchAlerts:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+AppliedHook = Callable[[Sequence[FeedEvent], float], None]
+
+
+@contextlib.contextmanager
+def watch_alerts(store: Any, config: AlertConfig | None) -> Iterator[AppliedHook | None]:
+    """For `scenescope watch`: yields the `on_applied` hook to pass to `run_watch`, or None
+    when no alert config was given; on exit, detection finishes and delivery stops (what is
+    still queued stays in the store for the next watch or `scenescope alerts deliver`)."""
+    if config is None:
+        yield None
+        return
+    with WatchAlerts(store, config) as alerts:
+        yield alerts.on_applied
