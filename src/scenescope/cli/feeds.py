@@ -38,18 +38,27 @@ def watch(
     health_every: float = typer.Option(
         30.0, "--health-every", min=0.5, help="Seconds between feed health log lines."
     ),
+    alerts_config: Path | None = typer.Option(
+        None, "--alerts", help="Alert rules (TOML): send leak alerts as pres arrive."
+    ),
     json_output: bool = JSON_OPTION,
 ) -> None:
     """Run live feeds together, writing to the store as frames arrive (Ctrl-C to stop)."""
     import asyncio
     import logging
 
+    from scenescope.alerts.rules import AlertConfigError, load_config
+    from scenescope.alerts.watch_hook import watch_alerts
     from scenescope.feeds.announce import AnnounceConfigError, load_announce_config
     from scenescope.feeds.sources import open_feed
     from scenescope.feeds.watch import WatchOptions, run_watch
     from scenescope.store import Store, StoreError
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    try:
+        alert_rules = load_config(alerts_config) if alerts_config else None
+    except AlertConfigError as exc:
+        fail(str(exc))
     try:
         config = load_announce_config(announce_config)
     except AnnounceConfigError as exc:
@@ -62,9 +71,9 @@ def watch(
         store = Store.open(db_path(db))
     except StoreError as exc:
         fail(str(exc))
-    with store:
+    with store, watch_alerts(store, alert_rules) as on_applied:
         options = WatchOptions(health_interval_seconds=health_every)
-        summary = asyncio.run(run_watch(feeds, store, options=options))
+        summary = asyncio.run(run_watch(feeds, store, options=options, on_applied=on_applied))
     result = {
         "events_received": summary.events_received,
         "events_applied": summary.events_applied,
