@@ -87,3 +87,16 @@ def test_view_follows_new_events(tmp_path: Path) -> None:
         )
         after = {r.group: r.releases for r in group_summaries(fresh.connection)}
     assert after["GECKOS"] == before["GECKOS"] + 1
+
+
+def test_state_matches_the_store_view(store: Store) -> None:
+    # group_releases replays nukes itself (speed); it must agree with release_state
+    from scenescope.analysis.groups import build_group_releases
+
+    build_group_releases(store.connection)
+    differ = store.connection.execute(
+        "SELECT count(*) FROM group_releases g JOIN release_state s USING (release_id) "
+        "WHERE g.pre_at <> s.pre_at OR g.status <> s.status "
+        "OR g.nuke_reason IS DISTINCT FROM s.nuke_reason"
+    ).fetchone()
+    assert differ == (0,)

@@ -65,6 +65,18 @@ def build_events() -> list[PreReport | NukeEvent]:
             START + dt.timedelta(days=2 * i, hours=7),
             "X264-HD",
         )
+    loner = "Lonely.Road.1.2019.1080p.WEB.H264-LONER"
+    for kind, hours in (("nuke", 1), ("unnuke", 3)):  # mislabeled, then reversed
+        events.append(
+            NukeEvent(
+                name=loner,
+                kind=kind,
+                at=START + dt.timedelta(hours=7 + hours),
+                feed="predb.test",
+                reason="mislabeled",
+                network="NET",
+            )
+        )
     for week in range(10):
         pre(
             f"Harbor.Watch.S01E{week + 1:02d}.720p.HDTV.x264-OLDTV",

@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 import numpy as np
 
-from scenescope.analysis.groups import GROUP_RELEASES, build_group_releases
+from scenescope.analysis.groups import GROUP_NAMES, build_group_releases
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,9 +202,8 @@ def infer_families(
     evidence = pair_evidence(con, settings)
     weights = edge_weights(evidence, settings)
     rows = con.execute(
-        f"SELECT e.group_key, mode(g.group_name), any_value(e.releases) "
-        f"FROM eligible e JOIN {GROUP_RELEASES} g USING (group_key) "
-        "GROUP BY e.group_key ORDER BY e.group_key"
+        f"SELECT e.group_key, n.group_name, e.releases "
+        f"FROM eligible e JOIN {GROUP_NAMES} n USING (group_key) ORDER BY e.group_key"
     ).fetchall()
     keys = [r[0] for r in rows]
     names = {r[0]: r[1] for r in rows}

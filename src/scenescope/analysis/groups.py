@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 
 GROUP_RELEASES = "group_releases"
+GROUP_NAMES = "group_names"  # group_key -> display name (most used spelling)
 
 # Source class per normalized source token (lowercase, non-alphanumerics removed); anything
 # else is matched by the LIKE patterns in _SOURCE_CLASS_SQL, then "other".
@@ -90,13 +91,42 @@ def _fingerprint(con: duckdb.DuckDBPyConnection) -> str:
     return ";".join(parts)
 
 
+# Release state without the `release_state` view (which also counts reports and feeds and is
+# the slowest part at scale): pre_at is the earliest trusted report; nuke status replays the
+# events in event-time order exactly as the view does (tests hold the two equal).
+_STATE_SQL = """
+pre AS (
+  SELECT release_id, min(pre_at) FILTER (WHERE trusted) AS pre_at
+  FROM pre_reports GROUP BY release_id
+), history AS (
+  SELECT release_id,
+         arg_max(kind, o) FILTER (WHERE kind IN ('nuke', 'unnuke', 'modnuke')) AS nuke_kind,
+         arg_max(reason, o) FILTER (WHERE kind IN ('nuke', 'modnuke')) AS nuke_reason,
+         arg_max(kind, o) FILTER (WHERE kind IN ('delpre', 'undelpre')) AS delete_kind
+  FROM (SELECT release_id, kind, reason,
+               epoch_us(event_at) * 8 + CASE kind WHEN 'nuke' THEN 1 WHEN 'modnuke' THEN 2
+                 WHEN 'unnuke' THEN 3 WHEN 'delpre' THEN 4 WHEN 'undelpre' THEN 5 END AS o
+        FROM nuke_events)
+  GROUP BY release_id
+), state AS (
+  SELECT pre.release_id, pre.pre_at,
+         CASE WHEN h.delete_kind = 'delpre' THEN 'deleted'
+              WHEN h.nuke_kind IN ('nuke', 'modnuke') THEN 'nuked' ELSE 'live' END AS status,
+         CASE WHEN h.nuke_kind IN ('nuke', 'modnuke') THEN h.nuke_reason END AS nuke_reason
+  FROM pre LEFT JOIN history h USING (release_id)
+)
+"""
+
+
 def build_group_releases(con: duckdb.DuckDBPyConnection, *, force: bool = False) -> str:
     """Materialize `group_releases` (a TEMP table) unless it is current; return its name.
 
-    Columns: release_id, name, group_name (as written), group_key (lowercase), pre_at (UTC),
-    status, nuke_reason, category, title_id (matched, or NULL), title_key, title_label,
-    source, source_class, resolution, codec, format_key, languages (VARCHAR[]), is_proper,
-    is_repack, size_kb.
+    Columns: release_id, group_name (as written), group_key (lowercase), pre_at (UTC), status,
+    nuke_reason, category, title_id (matched, or NULL), title_key (hash of the matched title
+    or the parsed title/year, with season and episodes; NULL without a title), work_key (the
+    same at title level: a film or a show), source, source_class, resolution, codec,
+    format_key, languages (VARCHAR[]), is_proper, is_repack. Also `group_names` (group_key,
+    group_name: the spelling used most).
     """
     cols = _columns(con, "releases")
     if not cols:
@@ -110,59 +140,48 @@ def build_group_releases(con: duckdb.DuckDBPyConnection, *, force: bool = False)
         except duckdb.CatalogException:
             pass
     title_id_expr, match_join = _match_join(con)
-    state_cols = _columns(con, "release_state")
     flags = _list_expr(cols, "flags")
-    pre_at = "st.pre_at" if "pre_at" in state_cols else _col(cols, "pre_at", "TIMESTAMPTZ")
-    status = "coalesce(st.status, 'live')" if "status" in state_cols else "'live'"
-    reason = "st.nuke_reason" if "nuke_reason" in state_cols else "CAST(NULL AS VARCHAR)"
-    state_join = "LEFT JOIN release_state st USING (release_id)" if state_cols else ""
-    group_name = _col(cols, "group_name")
-    group_key = f"lower({group_name})" if "group_key" not in cols else "r.group_key"
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {GROUP_RELEASES} AS
-        WITH base AS (
-          SELECT r.release_id, CAST(r.name AS VARCHAR) AS name,
-                 {group_name} AS group_name, {group_key} AS group_key,
-                 CAST({pre_at} AS TIMESTAMPTZ) AS pre_at, {status} AS status,
-                 {reason} AS nuke_reason, {_col(cols, "category")} AS category,
+        WITH {_STATE_SQL}, base AS (
+          SELECT r.release_id, r.group_name, r.group_key, st.pre_at, st.status,
+                 st.nuke_reason, {_col(cols, "category")} AS category,
                  {title_id_expr} AS title_id,
-                 nullif(regexp_replace(lower(coalesce({_col(cols, "title")}, '')),
-                        '[^a-z0-9]+', '', 'g'), '') AS title_norm,
-                 {_col(cols, "title")} AS title_text, {_col(cols, "year", "INTEGER")} AS year,
-                 {_col(cols, "season", "INTEGER")} AS season,
-                 {_col(cols, "episodes")} AS episodes_text,
-                 {_col(cols, "source")} AS source,
-                 regexp_replace(lower(coalesce({_col(cols, "source")}, '')), '[^a-z0-9]', '',
-                                'g') AS s,
-                 lower(coalesce({_col(cols, "resolution")}, '')) AS resolution,
-                 regexp_replace(lower(coalesce({_col(cols, "video_codec")}, '')), '[^a-z0-9]',
-                                '', 'g') AS c,
+                 nullif(regexp_replace(lower(coalesce(r.title, '')), '[^a-z0-9]+', '', 'g'), '')
+                   AS title_norm,
+                 r.year, r.season, coalesce(CAST(r.episodes AS VARCHAR), '') AS episodes_text,
+                 r.source,
+                 regexp_replace(lower(coalesce(r.source, '')), '[^a-z0-9]', '', 'g') AS s,
+                 lower(coalesce(r.resolution, '')) AS resolution,
+                 regexp_replace(lower(coalesce(r.video_codec, '')), '[^a-z0-9]', '', 'g') AS c,
                  {_list_expr(cols, "languages")} AS languages,
-                 list_contains({flags}, 'proper') AS is_proper,
-                 (list_contains({flags}, 'repack') OR list_contains({flags}, 'rerip'))
-                   AS is_repack,
-                 {_col(cols, "size_kb", "DOUBLE")} AS size_kb
-          FROM releases r {state_join} {match_join}
+                 coalesce(list_contains({flags}, 'proper'), false) AS is_proper,
+                 coalesce(list_contains({flags}, 'repack') OR list_contains({flags}, 'rerip'),
+                          false) AS is_repack
+          FROM releases r JOIN state st USING (release_id) {match_join}
+          WHERE r.group_key IS NOT NULL AND r.group_key <> '' AND st.pre_at IS NOT NULL
+        ), classed AS (
+          SELECT *,
+                 CASE WHEN title_id IS NOT NULL THEN hash('t', title_id)
+                      WHEN title_norm IS NOT NULL THEN hash('n', title_norm, year) END AS work_key,
+                 {_SOURCE_CLASS_SQL} AS source_class, {_CODEC_SQL} AS codec
+          FROM base
         )
-        SELECT release_id, name, group_name, group_key, pre_at, status, nuke_reason,
-               category, title_id,
-               CASE WHEN title_id IS NOT NULL THEN 't:' || title_id
-                    WHEN title_norm IS NOT NULL THEN 'n:' || title_norm || ':' ||
-                         coalesce(CAST(year AS VARCHAR), '')
-               END || ':' || coalesce(CAST(season AS VARCHAR), '') || ':' ||
-                    coalesce(episodes_text, '') AS title_key,
-               concat_ws(' ', title_text, CAST(year AS VARCHAR),
-                         CASE WHEN season IS NOT NULL THEN 'S' || lpad(CAST(season AS VARCHAR),
-                              2, '0') END, nullif(episodes_text, '[]')) AS title_label,
-               source, {_SOURCE_CLASS_SQL} AS source_class, resolution,
-               {_CODEC_SQL} AS codec,
-               ({_SOURCE_CLASS_SQL}) || '/' || resolution || '/' || ({_CODEC_SQL}) AS format_key,
-               languages, coalesce(is_proper, false) AS is_proper,
-               coalesce(is_repack, false) AS is_repack, size_kb
-        FROM base
-        WHERE group_key IS NOT NULL AND group_key <> '' AND pre_at IS NOT NULL
+        SELECT release_id, group_name, group_key, pre_at, status, nuke_reason, category,
+               title_id,
+               CASE WHEN work_key IS NOT NULL THEN hash(work_key, season, episodes_text) END
+                 AS title_key,
+               work_key, source, source_class, resolution, codec,
+               source_class || '/' || resolution || '/' || codec AS format_key,
+               languages, is_proper, is_repack
+        FROM classed
         """
+    )
+    # the spelling a group uses most is how it is displayed
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {GROUP_NAMES} AS SELECT group_key, mode(group_name) "
+        f"AS group_name FROM {GROUP_RELEASES} GROUP BY group_key"
     )
     con.execute(
         "CREATE OR REPLACE TEMP TABLE group_releases_meta AS SELECT ? AS fingerprint",
@@ -320,17 +339,17 @@ def _filters(since: dt.datetime | dt.date | None, category: str | None) -> tuple
 
 _SUMMARY_SQL = """
 WITH g AS (
-  SELECT group_key, mode(group_name) AS group_name, count(*) AS releases,
+  SELECT group_key, count(*) AS releases,
          min(pre_at) AS first_pre, max(pre_at) AS last_pre,
          avg(CASE WHEN status = 'nuked' THEN 1.0 ELSE 0.0 END) AS nuke_rate,
          mode(category) AS top_category, mode(source_class) AS top_source_class
   FROM {table} WHERE {where} GROUP BY group_key
 )
-SELECT group_key, group_name, releases, first_pre, last_pre, nuke_rate, top_category,
+SELECT group_key, n.group_name, releases, first_pre, last_pre, nuke_rate, top_category,
        top_source_class,
        releases / greatest(epoch(last_pre - first_pre) / 604800.0, 1.0) AS per_week,
        epoch(last_pre - first_pre) / 86400.0 / greatest(releases - 1, 1) AS mean_gap_days
-FROM g
+FROM g JOIN {names} n USING (group_key)
 """
 
 
@@ -346,7 +365,8 @@ def group_summaries(
     where, params = _filters(since, category)
     reference = now or data_end(con)
     rows = con.execute(
-        _SUMMARY_SQL.format(table=table, where=where) + " ORDER BY releases DESC, group_key",
+        _SUMMARY_SQL.format(table=table, names=GROUP_NAMES, where=where)
+        + " ORDER BY releases DESC, group_key",
         params,
     ).fetchall()
     return [_summary(row, reference) for row in rows]
@@ -392,7 +412,9 @@ def group_profile(
     """The full profile of one group (name compared case-insensitively)."""
     table = build_group_releases(con)
     key = name.strip().lower()
-    rows = con.execute(_SUMMARY_SQL.format(table=table, where="group_key = ?"), [key]).fetchall()
+    rows = con.execute(
+        _SUMMARY_SQL.format(table=table, names=GROUP_NAMES, where="group_key = ?"), [key]
+    ).fetchall()
     if not rows:
         raise LookupError(f"no releases by group {name!r} in the store")
     summary = _summary(rows[0], now or data_end(con))
@@ -466,9 +488,9 @@ def proper_targets(con: duckdb.DuckDBPyConnection, group_key: str) -> dict[str, 
            AND o.pre_at <= p.pre_at AND o.group_key <> p.group_key AND NOT o.is_proper
           GROUP BY p.release_id, p.group_key
         )
-        SELECT (SELECT mode(group_name) FROM {table} t WHERE t.group_key = targets.by_key),
-               count(*) AS n
-        FROM targets WHERE target_key = ? GROUP BY by_key ORDER BY n DESC
+        SELECT any_value(n.group_name), count(*) AS n
+        FROM targets JOIN {GROUP_NAMES} n ON n.group_key = targets.by_key
+        WHERE target_key = ? GROUP BY by_key ORDER BY n DESC
         """,
         [group_key],
     ).fetchall()

@@ -14,7 +14,7 @@ from typing import Any
 
 import duckdb
 
-from scenescope.analysis.groups import GROUP_RELEASES, _utc, build_group_releases
+from scenescope.analysis.groups import GROUP_NAMES, GROUP_RELEASES, _utc, build_group_releases
 
 RACE_ENTRIES = "race_entries"
 
@@ -22,29 +22,24 @@ RACE_ENTRIES = "race_entries"
 def build_race_entries(con: duckdb.DuckDBPyConnection) -> str:
     """Materialize `race_entries` (TEMP): one row per race × group, with place and margins.
 
-    Columns: title_key, title_label, format_key, group_key, group_name, release_id, name,
-    pre_at, status, nuke_reason, place (1 = winner), entrants, margin_to_next_s (seconds to
-    the next entrant, NULL for the last), behind_winner_s.
+    Columns: title_key, format_key, group_key, release_id, pre_at, status, nuke_reason,
+    place (1 = winner), entrants, margin_to_next_s (seconds to the next entrant, NULL for the
+    last), behind_winner_s.
     """
     build_group_releases(con)
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {RACE_ENTRIES} AS
         WITH firsts AS (
-          SELECT title_key, format_key, group_key,
-                 min(pre_at) AS pre_at,
-                 arg_min(release_id, pre_at) AS release_id,
-                 arg_min(name, pre_at) AS name,
-                 arg_min(group_name, pre_at) AS group_name,
-                 arg_min(status, pre_at) AS status,
-                 arg_min(nuke_reason, pre_at) AS nuke_reason,
-                 arg_min(title_label, pre_at) AS title_label
+          SELECT title_key, format_key, group_key, min(pre_at) AS pre_at,
+                 arg_min({{'release_id': release_id, 'status': status,
+                          'nuke_reason': nuke_reason}}, pre_at) AS entry
           FROM {GROUP_RELEASES}
           WHERE title_key IS NOT NULL AND NOT is_proper AND NOT is_repack
           GROUP BY title_key, format_key, group_key
         )
-        SELECT title_key, title_label, format_key, group_key, group_name, release_id, name,
-               pre_at, status, nuke_reason,
+        SELECT title_key, format_key, group_key, entry.release_id, pre_at, entry.status,
+               entry.nuke_reason,
                row_number() OVER w AS place,
                count(*) OVER (PARTITION BY title_key, format_key) AS entrants,
                epoch(lead(pre_at) OVER w - pre_at) AS margin_to_next_s,
@@ -140,12 +135,18 @@ class GroupRaceRecord:
 def _races(con: duckdb.DuckDBPyConnection, where: str, params: list[Any]) -> list[Race]:
     rows = con.execute(
         f"""
-        WITH picked AS (SELECT DISTINCT title_key, format_key FROM {RACE_ENTRIES} WHERE {where})
-        SELECT title_key, title_label, format_key, place, group_name, name, pre_at,
-               behind_winner_s, status, nuke_reason,
-               min(pre_at) OVER (PARTITION BY title_key, format_key) AS race_start
-        FROM {RACE_ENTRIES} SEMI JOIN picked USING (title_key, format_key)
-        ORDER BY race_start, title_key, format_key, place
+        WITH picked AS (SELECT DISTINCT title_key, format_key FROM {RACE_ENTRIES} e
+                        WHERE {where})
+        SELECT e.title_key, concat_ws(' ', r.title, CAST(r.year AS VARCHAR),
+                 CASE WHEN r.season IS NOT NULL THEN 'S' || lpad(CAST(r.season AS VARCHAR), 2, '0')
+                      || coalesce(list_aggregate(list_transform(r.episodes,
+                           lambda x: 'E' || lpad(CAST(x AS VARCHAR), 2, '0')), 'string_agg', ''),
+                         '') END),
+               e.format_key, e.place, n.group_name, r.name, e.pre_at, e.behind_winner_s, e.status,
+               e.nuke_reason, min(e.pre_at) OVER (PARTITION BY e.title_key, e.format_key) AS start
+        FROM {RACE_ENTRIES} e SEMI JOIN picked USING (title_key, format_key)
+        JOIN releases r USING (release_id) JOIN {GROUP_NAMES} n ON n.group_key = e.group_key
+        ORDER BY start, e.title_key, e.format_key, e.place
         """,
         params,
     ).fetchall()
@@ -158,7 +159,7 @@ def _races(con: duckdb.DuckDBPyConnection, where: str, params: list[Any]) -> lis
         )
         last_of_race = i + 1 == len(rows) or (rows[i + 1][0], rows[i + 1][2]) != (key, fmt)
         if last_of_race:
-            races.append(Race(key, label, fmt, tuple(current)))
+            races.append(Race(str(key), label, fmt, tuple(current)))
             current = []
     return races
 
@@ -175,8 +176,9 @@ def races_for_title(con: duckdb.DuckDBPyConnection, title: str) -> list[Race]:
         raise ValueError("the title to look up is empty")
     return _races(
         con,
-        "title_key = 't:' || ? OR regexp_replace(lower(coalesce(title_label, '')), "
-        "'[^a-z0-9]+', '', 'g') LIKE ? || '%'",
+        "e.release_id IN (SELECT g.release_id FROM group_releases g JOIN releases r "
+        "USING (release_id) WHERE g.title_id = ? OR regexp_replace(lower(coalesce(r.title, '')) "
+        "|| coalesce(CAST(r.year AS VARCHAR), ''), '[^a-z0-9]+', '', 'g') LIKE ? || '%')",
         [title.strip(), query],
     )
 
@@ -186,8 +188,8 @@ def races_for_group(
 ) -> list[Race]:
     """The races a group entered (by default only those with a rival)."""
     build_race_entries(con)
-    extra = " AND entrants > 1" if contested_only else ""
-    return _races(con, f"group_key = lower(?){extra}", [group.strip()])
+    extra = " AND e.entrants > 1" if contested_only else ""
+    return _races(con, f"e.group_key = lower(?){extra}", [group.strip()])
 
 
 def group_race_records(con: duckdb.DuckDBPyConnection) -> list[GroupRaceRecord]:
@@ -195,13 +197,13 @@ def group_race_records(con: duckdb.DuckDBPyConnection) -> list[GroupRaceRecord]:
     build_race_entries(con)
     rows = con.execute(
         f"""
-        SELECT group_key, mode(group_name),
+        SELECT group_key, any_value(n.group_name),
                count(*) FILTER (WHERE entrants > 1) AS entered,
                count(*) FILTER (WHERE entrants > 1 AND place = 1) AS won,
                median(margin_to_next_s) FILTER (WHERE entrants > 1 AND place = 1),
                count(*) FILTER (WHERE entrants = 1) AS uncontested,
                count(*) FILTER (WHERE place > 1 AND status = 'nuked') AS dupes_nuked
-        FROM {RACE_ENTRIES} GROUP BY group_key
+        FROM {RACE_ENTRIES} JOIN {GROUP_NAMES} n USING (group_key) GROUP BY group_key
         ORDER BY won DESC, entered DESC, group_key
         """
     ).fetchall()

@@ -13,7 +13,13 @@ from typing import Any
 
 import duckdb
 
-from scenescope.analysis.groups import GROUP_RELEASES, _utc, build_group_releases, dormant_groups
+from scenescope.analysis.groups import (
+    GROUP_NAMES,
+    GROUP_RELEASES,
+    _utc,
+    build_group_releases,
+    dormant_groups,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,10 +101,9 @@ FROM counted
 
 _TITLES_SQL = """
 CREATE OR REPLACE TEMP TABLE successor_titles AS
-SELECT DISTINCT group_key,
-       coalesce(title_id, regexp_extract(title_key, '^n:([^:]*)', 1)) AS work
+SELECT DISTINCT group_key, work_key AS work
 FROM {t}
-WHERE title_key IS NOT NULL AND group_key IN (SELECT group_key FROM successor_pairs_keys)
+WHERE work_key IS NOT NULL AND group_key IN (SELECT group_key FROM successor_pairs_keys)
 """
 
 _SCORE_SQL = """
@@ -154,10 +159,11 @@ def find_successors(
         f"""
         CREATE OR REPLACE TEMP TABLE successor_pairs AS
         WITH g AS (
-          SELECT group_key, mode(group_name) AS name, min(pre_at) AS first_pre,
+          SELECT group_key, any_value(n.group_name) AS name, min(pre_at) AS first_pre,
                  max(pre_at) AS last_pre, count(*) AS releases,
                  count(*) / greatest(epoch(max(pre_at) - min(pre_at)) / 604800.0, 1.0) AS rate
-          FROM {table} GROUP BY group_key HAVING count(*) >= $min_releases
+          FROM {table} JOIN {GROUP_NAMES} n USING (group_key)
+          GROUP BY group_key HAVING count(*) >= $min_releases
         )
         SELECT o.group_key AS old_key, n.group_key AS new_key, o.name AS old_name,
                n.name AS new_name, o.last_pre AS old_last, n.first_pre AS new_first,
