@@ -77,7 +77,7 @@ def test_websocket_streams_frames_as_the_clock_reaches_them(frames: list[tuple[i
 
 
 def test_replay_refuses_a_missing_world(tmp_path: Path) -> None:
-    with pytest.raises(ServeError, match="ws_frames.jsonl: not found"):
+    with pytest.raises(ServeError, match=r"ws_frames\.jsonl: not found"):
         load_frames(tmp_path)
 
 

@@ -8,6 +8,7 @@ daily shows by date, foreign tags, and the P2P habits (spaces, brackets, site ta
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import random
 import re
 import unicodedata
@@ -98,6 +99,7 @@ _P2P_PREFIXES: tuple[str, ...] = ("www.TorrentHaven.example - ", "www.MovieDock.
 _NON_WORD = re.compile(r"[^A-Za-z0-9]+")
 
 
+@functools.lru_cache(maxsize=65536)
 def dotted(title: str) -> str:
     """A catalog title as scene names write it: accents stripped, & → and, words dotted."""
     plain = unicodedata.normalize("NFKD", title)

@@ -39,12 +39,18 @@ class TierModel:
         self.seed = seed
         self.log_medians = [math.log(m * 60.0) for m in cfg.median_lag_minutes]
         self.max_lag = int(cfg.max_lag_days * 86400)
+        self._hidden: dict[str, bool] = {}
 
     def never_reaches(self, title_id: str, tier: str) -> bool:
         """Deterministic per title: some titles never reach streaming / IPTV."""
         if tier not in _HIDDEN_TIERS:
             return False
-        return random.Random(f"{self.seed}:{title_id}").random() < self.cfg.never_reach_share
+        hidden = self._hidden.get(title_id)
+        if hidden is None:
+            hidden = random.Random(f"{self.seed}:{title_id}").random() < \
+                self.cfg.never_reach_share
+            self._hidden[title_id] = hidden
+        return hidden
 
     def sightings(self, release: SimRelease) -> list[Sighting]:
         if not release.title_id:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import time
 from pathlib import Path
 from types import TracebackType
@@ -26,9 +27,31 @@ NUKE_TYPE_IDS = {"nuke": 1, "unnuke": 2, "modnuke": 3, "delpre": 4, "undelpre": 
 WS_FEED = "predb.ovh"
 
 
+_DAY_PREFIX: dict[int, str] = {}
+
+
 def iso(ts: int) -> str:
-    """Unix seconds as ISO-8601 UTC (`...Z`)."""
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
+    """Unix seconds as ISO-8601 UTC (`...Z`); the date part is cached per day (hot path)."""
+    day, seconds = divmod(ts, 86400)
+    prefix = _DAY_PREFIX.get(day)
+    if prefix is None:
+        prefix = time.strftime("%Y-%m-%dT", time.gmtime(day * 86400))
+        if len(_DAY_PREFIX) > 100000:
+            _DAY_PREFIX.clear()
+        _DAY_PREFIX[day] = prefix
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{prefix}{hours:02d}:{minutes:02d}:{secs:02d}Z"
+
+
+_NEEDS_QUOTES = re.compile(r'[",\r\n]')
+
+
+def csv_field(value: str) -> str:
+    """A CSV field as csv.writer would write it (quoted only when needed)."""
+    if _NEEDS_QUOTES.search(value):
+        return '"' + value.replace('"', '""') + '"'
+    return value
 
 
 class CsvTable:
@@ -42,6 +65,11 @@ class CsvTable:
 
     def write(self, row: tuple[Any, ...] | list[Any]) -> None:
         self.writer.writerow(row)
+        self.rows += 1
+
+    def write_line(self, line: str) -> None:
+        """A pre-formatted CSV line (fields already passed through csv_field)."""
+        self.handle.write(line)
         self.rows += 1
 
     def close(self) -> None:
@@ -78,16 +106,18 @@ class WorldWriter:
         self.frames.close()
 
     def pre(self, release: SimRelease, reports: list[tuple[str, int]]) -> None:
+        # hot path: lines are formatted directly; only the name can need CSV quoting
+        name = csv_field(release.name)
+        tail = f"{release.category},{release.size_kb},{release.files}"
         for feed, reported in reports:
-            self.pres.write((release.name, iso(reported), release.category, release.size_kb,
-                             release.files, feed))
+            self.pres.write_line(f"{name},{iso(reported)},{tail},{feed}\n")
             if feed == WS_FEED:
-                self._frame("insert", _ws_row(release, reported, None))
-        self.truth_releases.write((
-            release.name, release.title_id, release.group, release.source_class,
-            0 if release.title_id else 1, release.kind, release.season or "",
-            release.episode if release.kind == "episode" else "", release.format_key,
-            release.category, iso(release.ts), release.family))
+                self._insert_frame(release, reported)
+        episode = release.episode if release.kind == "episode" else ""
+        self.truth_releases.write_line(
+            f"{name},{release.title_id},{release.group},{release.source_class},"
+            f"{0 if release.title_id else 1},{release.kind},{release.season or ''},{episode},"
+            f"{release.format_key},{release.category},{iso(release.ts)},{release.family}\n")
 
     def nuke(self, action: NukeAction) -> None:
         release = action.release
@@ -100,7 +130,18 @@ class WorldWriter:
         self._frame(action.kind, _ws_row(release, release.ts, nuke))
 
     def sighting(self, name: str, tier: str, site: str, ts: int) -> None:
-        self.sightings.write((name, tier, site, iso(ts)))
+        self.sightings.write_line(f"{csv_field(name)},{tier},{site},{iso(ts)}\n")
+
+    def _insert_frame(self, release: SimRelease, pre_at: int) -> None:
+        """The insert frame, formatted directly (same bytes as json.dumps of _ws_row)."""
+        team = release.name.rpartition("-")[2]
+        self.frames.write(
+            f'{{"action":"insert","row":{{"id":{release.id},'
+            f'"name":{json.dumps(release.name, ensure_ascii=False)},'
+            f'"team":{json.dumps(team, ensure_ascii=False)},"cat":"{release.category}",'
+            f'"genre":"","url":"","size":{release.size_kb},"files":{release.files},'
+            f'"preAt":{pre_at},"nuke":null}}}}\n')
+        self.frame_count += 1
 
     def _frame(self, action: str, row: dict[str, Any]) -> None:
         self.frames.write(json.dumps({"action": action, "row": row}, separators=(",", ":"),
