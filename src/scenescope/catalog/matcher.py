@@ -142,11 +142,9 @@ class Matcher:
             if not allowed:
                 continue
             factor, year_note = year_factor(year, entry.year)
-            # An alias is weaker evidence than the title or original title: catalogs share
-            # alternative titles between films more often than main ones.
-            via_factor = 0.95 if entry.via == "alias" else 1.0
-            score = factor * kind_factor * via_factor
-            out.append((score, f"{entry.via}, {year_note}{note}", entry))
+            # A title, original title or alias count the same: when one film's alias is another
+            # film's original title, the name alone cannot tell them apart (kept as possible).
+            out.append((factor * kind_factor, f"{entry.via}, {year_note}{note}", entry))
         return out
 
     def _fuzzy(
