@@ -113,38 +113,37 @@ class AlertDispatcher:
     # -- recording ---------------------------------------------------------------------
 
     def submit(self, leaks: Iterable[Leak]) -> list[RecordedAlert]:
-        """Record an alert for every (leak, matching rule) not seen before; queue its sends."""
-        recorded: list[RecordedAlert] = []
+        """Record an alert for every (leak, matching rule) not seen before; queue its sends.
+
+        One query and one transaction per call, whatever the number of leaks.
+        """
         # oldest first, originals before their PROPERs, so dedupe sees the first release first
         ordered = sorted(leaks, key=lambda x: (x.pre_at, is_proper(x.release_name), x.release_name))
+        if not ordered:
+            return []
         with self._submit_lock:
+            prior = alert_queue.prior_alerts(self._submit_cursor, (x.title_id for x in ordered))
+            new: list[alert_queue.NewAlert] = []
             for leak in ordered:
                 for rule in self.config.matching_rules(leak):
-                    alert = self._record(rule, leak)
-                    if alert is not None:
-                        recorded.append(alert)
+                    seen = prior.setdefault((rule.name, leak.title_id, leak.source_class), [])
+                    reason = classify(rule, leak, seen)
+                    if reason is None:
+                        continue
+                    seen.append(alert_queue.PriorAlert(leak.release_name, dedupe_key(leak)))
+                    suppressed = reason != "first" and reason not in rule.realert_on
+                    new.append(
+                        alert_queue.NewAlert(rule.name, reason, leak, rule.sinks, suppressed)
+                    )
+            ids = alert_queue.record_alerts(self._submit_cursor, new, now=_utcnow())
+        recorded = [
+            RecordedAlert(alert_id, a.rule, a.reason, a.suppressed, a.leak.release_name)
+            for a, alert_id in zip(new, ids, strict=True)
+            if alert_id is not None
+        ]
         if any(not a.suppressed for a in recorded):
             self._wake.set()
         return recorded
-
-    def _record(self, rule: AlertRule, leak: Leak) -> RecordedAlert | None:
-        prior = alert_queue.prior_alerts(self._submit_cursor, rule.name, leak)
-        reason = classify(rule, leak, prior)
-        if reason is None:
-            return None
-        suppressed = reason != "first" and reason not in rule.realert_on
-        alert_id = alert_queue.record_alert(
-            self._submit_cursor,
-            rule=rule.name,
-            reason=reason,
-            leak=leak,
-            sinks=rule.sinks,
-            suppressed=suppressed,
-            now=_utcnow(),
-        )
-        if alert_id is None:
-            return None
-        return RecordedAlert(alert_id, rule.name, reason, suppressed, leak.release_name)
 
     # -- delivery ----------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,70 +57,81 @@ def ensure_schema(connection: Any) -> None:
         connection.execute(MIGRATION.read_text(encoding="utf-8"))
 
 
-def prior_alerts(cursor: Any, rule: str, leak: Leak) -> list[PriorAlert]:
-    """Alerts this rule already recorded for the leak's title and source class."""
+def prior_alerts(
+    cursor: Any, title_ids: Iterable[str]
+) -> dict[tuple[str, str, str], list[PriorAlert]]:
+    """Alerts already recorded for these titles, by (rule, title_id, source class)."""
     rows = cursor.execute(
-        "SELECT release_name, dedupe_key FROM alerts"
-        " WHERE rule = ? AND title_id = ? AND source_class = ?",
-        [rule, leak.title_id, leak.source_class],
+        "SELECT rule, title_id, source_class, release_name, dedupe_key FROM alerts"
+        " WHERE list_contains(?::VARCHAR[], title_id)",
+        [sorted(set(title_ids))],
     ).fetchall()
-    return [PriorAlert(release_name=r[0], dedupe_key=r[1]) for r in rows]
+    found: dict[tuple[str, str, str], list[PriorAlert]] = {}
+    for rule, title_id, source, release_name, key in rows:
+        found.setdefault((rule, title_id, source), []).append(PriorAlert(release_name, key))
+    return found
 
 
-def record_alert(
-    cursor: Any,
-    *,
-    rule: str,
-    reason: str,
-    leak: Leak,
-    sinks: tuple[str, ...],
-    suppressed: bool,
-    now: dt.datetime,
-) -> int | None:
-    """Store an alert (and, unless suppressed, one pending delivery per sink).
+@dataclass(frozen=True, slots=True)
+class NewAlert:
+    """An alert to record: which rule, why, the leak, and the sinks to queue it for."""
 
-    Returns the new alert id, or None when this rule already has an alert for the release.
+    rule: str
+    reason: str
+    leak: Leak
+    sinks: tuple[str, ...]
+    suppressed: bool
+
+
+def record_alerts(cursor: Any, alerts: Sequence[NewAlert], *, now: dt.datetime) -> list[int | None]:
+    """Store alerts (and, unless suppressed, one pending delivery per sink) in one transaction.
+
+    Returns each new alert id, or None where the rule already had an alert for the release.
     """
+    ids: list[int | None] = []
+    deliveries: list[list[Any]] = []
     cursor.execute("BEGIN TRANSACTION")
     try:
-        row = first_row(
-            cursor,
-            "INSERT INTO alerts (rule, reason, suppressed, dedupe_key, release_name, title_id,"
-            " title, source_class, group_name, severity, lead_days, pre_at, leak_json, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT DO NOTHING RETURNING alert_id",
-            [
-                rule,
-                reason,
-                suppressed,
-                dedupe_key(leak),
-                leak.release_name,
-                leak.title_id,
-                leak.title,
-                leak.source_class,
-                leak.group,
-                leak.severity,
-                leak.lead_days,
-                leak.pre_at,
-                json.dumps(leak.to_dict(), ensure_ascii=False),
-                now,
-            ],
-        )
-        if row is None:
-            cursor.execute("ROLLBACK")
-            return None
-        alert_id = int(row[0])
-        if not suppressed:
+        for alert in alerts:
+            leak = alert.leak
+            row = first_row(
+                cursor,
+                "INSERT INTO alerts (rule, reason, suppressed, dedupe_key, release_name, title_id,"
+                " title, source_class, group_name, severity, lead_days, pre_at, leak_json,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT DO NOTHING RETURNING alert_id",
+                [
+                    alert.rule,
+                    alert.reason,
+                    alert.suppressed,
+                    dedupe_key(leak),
+                    leak.release_name,
+                    leak.title_id,
+                    leak.title,
+                    leak.source_class,
+                    leak.group,
+                    leak.severity,
+                    leak.lead_days,
+                    leak.pre_at,
+                    json.dumps(leak.to_dict(), ensure_ascii=False),
+                    now,
+                ],
+            )
+            alert_id = int(row[0]) if row else None
+            ids.append(alert_id)
+            if alert_id is not None and not alert.suppressed:
+                deliveries += [[alert_id, sink, now, now] for sink in alert.sinks]
+        if deliveries:
             cursor.executemany(
                 "INSERT INTO alert_deliveries (alert_id, sink, status, attempts, next_attempt_at,"
                 " created_at) VALUES (?, ?, 'pending', 0, ?, ?)",
-                [[alert_id, sink, now, now] for sink in sinks],
+                deliveries,
             )
         cursor.execute("COMMIT")
     except BaseException:
         cursor.execute("ROLLBACK")
         raise
-    return alert_id
+    return ids
 
 
 def due_deliveries(
