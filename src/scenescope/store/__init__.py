@@ -5,7 +5,7 @@ Tables (times are TIMESTAMPTZ, UTC; other areas may query them through `Store.co
 - `releases`: one row per distinct name. release_id BIGINT primary key, name UNIQUE,
   group_name (as written), group_key (lowercase), one column per ReleaseName field (tuples as
   VARCHAR[] / INTEGER[]; `date` is the daily-show date), category, size_kb, files (from the
-  report that first named it), first_seen_at.
+  report that first named it), first_seen_at, name_key (lower(name), for word search).
 - `pre_reports`: release_id, feed, pre_at, seen_at, trusted, flag_reason, category, size_kb,
   files, genre; unique on (release_id, feed, pre_at). A report more than a day after it was
   seen, or before 1990, is kept with trusted = false and a flag_reason.

@@ -213,8 +213,8 @@ class BatchWriter:
             return 0
         columns = ", ".join(table.column_names)
         row = self.conn.execute(
-            f"INSERT INTO releases (release_id, {columns}) "
-            f"SELECT nextval('release_id_seq'), {columns} "
+            f"INSERT INTO releases (release_id, name_key, {columns}) "
+            f"SELECT nextval('release_id_seq'), lower(name), {columns} "
             f"FROM batch_releases b ANTI JOIN releases r USING (name)"
         ).fetchone()
         return int(row[0]) if row else 0

@@ -74,9 +74,9 @@ def search(
     where: list[str] = []
     params: list[Any] = []
     for word in search_words(words):
-        # ILIKE prunes fast; the regex then insists on whole tokens (`the` ≠ `other`).
-        where.append("r.name ILIKE ? AND regexp_matches(r.name, ?)")
-        params += [f"%{_like_escape(word)}%", rf"(?i)(^|[^a-z0-9]){re.escape(word)}([^a-z0-9]|$)"]
+        # contains() on the lowercased name prunes fast; the regex insists on whole tokens.
+        where.append("contains(r.name_key, ?) AND regexp_matches(r.name_key, ?)")
+        params += [word, rf"(^|[^a-z0-9]){re.escape(word)}([^a-z0-9]|$)"]
     if group:
         where.append("r.group_key = ?")
         params.append(group.lower())
@@ -95,7 +95,7 @@ def search(
         state_where.append("m.status = 'nuked'")
     params += [d for d in (since, until) if d]
     sql = f"""
-        WITH matched AS (
+        WITH matched AS MATERIALIZED (
             SELECT r.release_id, r.name, r.group_name, r.category, r.first_seen_at
             FROM releases r WHERE {matched_where}
         ),
@@ -138,10 +138,6 @@ def search(
         LIMIT {int(limit)}
     """
     return [SearchHit(*row) for row in conn.execute(sql, params).fetchall()]
-
-
-def _like_escape(word: str) -> str:
-    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _scalar(conn: duckdb.DuckDBPyConnection, sql: str) -> Any:
