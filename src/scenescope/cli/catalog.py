@@ -243,7 +243,7 @@ def _table(title: str, headers: list[str], rows: list[list[Any]]) -> None:
 
     table = Table(title=title, title_justify="left")
     for header in headers:
-        table.add_column(header)
+        table.add_column(header, overflow="fold")
     for row in rows:
         # Text(): release names are hostile; never let them be read as Rich markup.
         table.add_row(*(Text("" if v is None else str(v)) for v in row))

@@ -116,7 +116,7 @@ def _print_table(rows: list[dict[str, object]]) -> None:
         "severity",
         "nuke",
     ):
-        table.add_column(header)
+        table.add_column(header, overflow="fold")
     for row in rows:
         official = f"{row['official_date']} {row['window']} {row['territory'] or ''}".strip()
         lead = float(str(row["lead_days"]))
