@@ -19,12 +19,71 @@ import tempfile
 import time
 from pathlib import Path
 
-WORDS = (
-    "the last night dark star city river love war king queen secret house fire road man woman "
-    "blue red black white dead life time world lost first home story game shadow light storm "
-    "iron gold silent wild broken little big new old great deep high north south ghost hunter "
-    "dream edge zero code rise fall return legacy empire kingdom island ocean mountain garden"
-).split()
+WORDS = [
+    "the",
+    "last",
+    "night",
+    "dark",
+    "star",
+    "city",
+    "river",
+    "love",
+    "war",
+    "king",
+    "queen",
+    "secret",
+    "house",
+    "fire",
+    "road",
+    "man",
+    "woman",
+    "blue",
+    "red",
+    "black",
+    "white",
+    "dead",
+    "life",
+    "time",
+    "world",
+    "lost",
+    "first",
+    "home",
+    "story",
+    "game",
+    "shadow",
+    "light",
+    "storm",
+    "iron",
+    "gold",
+    "silent",
+    "wild",
+    "broken",
+    "little",
+    "big",
+    "new",
+    "old",
+    "great",
+    "deep",
+    "high",
+    "north",
+    "south",
+    "ghost",
+    "hunter",
+    "dream",
+    "edge",
+    "zero",
+    "code",
+    "rise",
+    "fall",
+    "return",
+    "legacy",
+    "empire",
+    "kingdom",
+    "island",
+    "ocean",
+    "mountain",
+    "garden",
+]
 GROUPS = [
     f"{a}{b}"
     for a in (

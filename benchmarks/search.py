@@ -14,12 +14,68 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-WORDS = (
-    "Dark Star City River Love War King Queen Secret House Fire Road Blue Red Black White Dead "
-    "Life Time World Lost First Home Story Game Shadow Light Storm Iron Gold Silent Wild Broken "
-    "Little Big New Old Great Deep High North South Ghost Hunter Dream Edge Zero Code Rise Fall "
-    "Return Legacy Empire Kingdom Island Ocean Mountain Garden Night Last"
-).split()
+WORDS = [
+    "Dark",
+    "Star",
+    "City",
+    "River",
+    "Love",
+    "War",
+    "King",
+    "Queen",
+    "Secret",
+    "House",
+    "Fire",
+    "Road",
+    "Blue",
+    "Red",
+    "Black",
+    "White",
+    "Dead",
+    "Life",
+    "Time",
+    "World",
+    "Lost",
+    "First",
+    "Home",
+    "Story",
+    "Game",
+    "Shadow",
+    "Light",
+    "Storm",
+    "Iron",
+    "Gold",
+    "Silent",
+    "Wild",
+    "Broken",
+    "Little",
+    "Big",
+    "New",
+    "Old",
+    "Great",
+    "Deep",
+    "High",
+    "North",
+    "South",
+    "Ghost",
+    "Hunter",
+    "Dream",
+    "Edge",
+    "Zero",
+    "Code",
+    "Rise",
+    "Fall",
+    "Return",
+    "Legacy",
+    "Empire",
+    "Kingdom",
+    "Island",
+    "Ocean",
+    "Mountain",
+    "Garden",
+    "Night",
+    "Last",
+]
 TAILS = (
     "1080p.BluRay.x264",
     "720p.HDTV.x264",
@@ -38,23 +94,23 @@ def sql_list(values: tuple[str, ...] | list[str]) -> str:
 def build(store_path: Path, releases: int) -> float:
     from scenescope.store import Store
 
-    words, tails, cats = sql_list(WORDS), sql_list(TAILS), sql_list(CATS)
-    n_words = len(WORDS)
+    def pick(values: tuple[str, ...] | list[str], seed: int) -> str:
+        return f"{sql_list(values)}[1 + (hash(i, {seed}) % {len(values)})::BIGINT]"
+
+    group = "((hash(i, 5) % 3000)::BIGINT)"
     started = time.perf_counter()
     with Store.open(store_path) as store:
         conn = store.connection
         conn.execute(
             f"""
             INSERT INTO releases (release_id, name, group_name, group_key, year, category,
-                                  first_seen_at)  -- name_key is filled below
+                                  first_seen_at)
             SELECT i + 1,
-                   {words}[1 + (hash(i, 1) % {n_words})::BIGINT] || '.' || {words}[1 + (hash(i, 2) % {n_words})::BIGINT]
-                     || CASE WHEN i % 3 = 0 THEN '.' || {words}[1 + (hash(i, 3) % {n_words})::BIGINT]
-                        ELSE '' END
+                   {pick(WORDS, 1)} || '.' || {pick(WORDS, 2)}
+                     || CASE WHEN i % 3 = 0 THEN '.' || {pick(WORDS, 3)} ELSE '' END
                      || '.' || (1950 + i % 75) || '.' || i || '.'
-                     || {tails}[1 + (hash(i, 4) % {len(TAILS)})::BIGINT] || '-GRP' || ((hash(i, 5) % 3000)::BIGINT),
-                   'GRP' || ((hash(i, 5) % 3000)::BIGINT), 'grp' || ((hash(i, 5) % 3000)::BIGINT),
-                   1950 + i % 75, {cats}[1 + (hash(i, 6) % {len(CATS)})::BIGINT],
+                     || {pick(TAILS, 4)} || '-GRP' || {group},
+                   'GRP' || {group}, 'grp' || {group}, 1950 + i % 75, {pick(CATS, 6)},
                    TIMESTAMPTZ '2010-01-01 00:00:00+00' + to_seconds(i * 30)
             FROM range({releases}) t(i)
             """
