@@ -20,11 +20,12 @@ import statistics
 import tempfile
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from scenescope.alerts.dispatcher import RecordedAlert
 from scenescope.alerts.message import Alert
 from scenescope.alerts.rules import parse_config
 from scenescope.alerts.sinks.webhook import SIGNATURE_HEADER, sign, verify, webhook_body
@@ -154,9 +155,31 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def run_pipeline(store: Store, config: Any, feed: PacedFeed, receiver: Receiver) -> None:
-    with WatchAlerts(store, config) as alerts:
-        watcher = Watcher([feed], store, on_applied=alerts.on_applied)
+class Stages:
+    """When each release was committed by the watch and recorded as an alert."""
+
+    def __init__(self) -> None:
+        self.committed: dict[str, float] = {}
+        self.recorded: dict[str, float] = {}
+
+    def on_recorded(self, alerts: list[RecordedAlert]) -> None:
+        now = time.perf_counter()
+        for alert in alerts:
+            self.recorded.setdefault(alert.release_name, now)
+
+
+async def run_pipeline(
+    store: Store, config: Any, feed: PacedFeed, receiver: Receiver, stages: Stages
+) -> None:
+    with WatchAlerts(store, config, on_recorded=stages.on_recorded) as alerts:
+
+        def on_applied(batch: Sequence[FeedEvent], committed_at: float) -> None:
+            now = time.perf_counter()
+            for event in batch:
+                stages.committed.setdefault(getattr(event, "name", ""), now)
+            alerts.on_applied(batch, committed_at)
+
+        watcher = Watcher([feed], store, on_applied=on_applied)
         running = asyncio.create_task(watcher.run())
         got_all = await asyncio.to_thread(receiver.wait_for, len(feed.pres), 60.0)
         watcher.stop()
@@ -204,8 +227,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, Store.open(Path(tmp) / "bench.duckdb") as store:
         import_catalog(store, write_catalog(Path(tmp), args.alerts))
         feed = PacedFeed(pres, args.rate)
+        stages = Stages()
         started = time.perf_counter()
-        asyncio.run(run_pipeline(store, config, feed, receiver))
+        asyncio.run(run_pipeline(store, config, feed, receiver, stages))
         elapsed = time.perf_counter() - started
     latencies = [
         receiver.arrived[name] - sent
@@ -223,6 +247,14 @@ def main() -> None:
     worst, mean = max(latencies), statistics.fmean(latencies)
     print(f"pre arrival -> webhook received: p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms, "
           f"max {worst * 1000:.1f} ms, mean {mean * 1000:.1f} ms")  # fmt: skip
+    for label, start, end in (
+        ("  pre -> stored (watch writer)", feed.sent_at, stages.committed),
+        ("  stored -> recorded (match, find_leaks, queue)", stages.committed, stages.recorded),
+        ("  recorded -> webhook received (delivery)", stages.recorded, receiver.arrived),
+    ):
+        spans = [end[n] - start[n] for n in start if n in end]
+        print(f"{label}: p50 {percentile(spans, 0.5) * 1000:.1f} ms, "
+              f"p99 {percentile(spans, 0.99) * 1000:.1f} ms")  # fmt: skip
     print(f"peer (bare signed POST, same receiver): p50 {peer50 * 1000:.2f} ms, "
           f"p99 {peer99 * 1000:.2f} ms")  # fmt: skip
     print(f"ratio to peer: p50 {p50 / peer50:.0f}x, p99 {p99 / peer99:.0f}x; "
