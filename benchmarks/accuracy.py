@@ -30,66 +30,169 @@ Parser = Callable[[str], Output]
 # --- PEER MAPPING: each peer's words → our vocabulary -----------------------------------
 # Only what the peer itself reported is mapped; nothing is read back from the name.
 GUESSIT_SOURCE = {
-    "Blu-ray": "bluray", "Ultra HD Blu-ray": "uhd-bluray", "HD-DVD": "hddvd", "DVD": "dvd",
-    "Web": "web", "HDTV": "hdtv", "TV": "hdtv", "Digital TV": "hdtv", "Satellite": "hdtv",
-    "Ultra HDTV": "hdtv", "Analog HDTV": "hdtv", "Camera": "cam", "HD Camera": "cam",
-    "Telesync": "telesync", "HD Telesync": "telesync", "Telecine": "telecine",
-    "HD Telecine": "telecine", "Workprint": "workprint", "VHS": "vhs",
-    "Video on Demand": "vod", "Pay-per-view": "ppv",
+    "Blu-ray": "bluray",
+    "Ultra HD Blu-ray": "uhd-bluray",
+    "HD-DVD": "hddvd",
+    "DVD": "dvd",
+    "Web": "web",
+    "HDTV": "hdtv",
+    "TV": "hdtv",
+    "Digital TV": "hdtv",
+    "Satellite": "hdtv",
+    "Ultra HDTV": "hdtv",
+    "Analog HDTV": "hdtv",
+    "Camera": "cam",
+    "HD Camera": "cam",
+    "Telesync": "telesync",
+    "HD Telesync": "telesync",
+    "Telecine": "telecine",
+    "HD Telecine": "telecine",
+    "Workprint": "workprint",
+    "VHS": "vhs",
+    "Video on Demand": "vod",
+    "Pay-per-view": "ppv",
 }
 GUESSIT_SERVICE = {
-    "Amazon Prime": "AMZN", "Netflix": "NF", "Disney+": "DSNP", "HBO Max": "HMAX",
-    "Max": "MAX", "AppleTV": "ATVP", "Apple TV+": "ATVP", "Hulu": "HULU", "Peacock": "PCOK",
-    "Paramount+": "PMTP", "iTunes": "IT", "Crunchy Roll": "CR", "Showtime": "SHO",
-    "Starz": "STZ", "BBC iPlayer": "IP", "Comedy Central": "CC",
+    "Amazon Prime": "AMZN",
+    "Netflix": "NF",
+    "Disney+": "DSNP",
+    "HBO Max": "HMAX",
+    "Max": "MAX",
+    "AppleTV": "ATVP",
+    "Apple TV+": "ATVP",
+    "Hulu": "HULU",
+    "Peacock": "PCOK",
+    "Paramount+": "PMTP",
+    "iTunes": "IT",
+    "Crunchy Roll": "CR",
+    "Showtime": "SHO",
+    "Starz": "STZ",
+    "BBC iPlayer": "IP",
+    "Comedy Central": "CC",
 }
 GUESSIT_VIDEO = {
-    "H.264": "h264", "H.265": "h265", "Xvid": "xvid", "DivX": "divx", "AV1": "av1",
-    "MPEG-2": "mpeg2", "VC-1": "vc1", "VP9": "vp9",
+    "H.264": "h264",
+    "H.265": "h265",
+    "Xvid": "xvid",
+    "DivX": "divx",
+    "AV1": "av1",
+    "MPEG-2": "mpeg2",
+    "VC-1": "vc1",
+    "VP9": "vp9",
 }
 GUESSIT_AUDIO = {
-    "AAC": "aac", "Dolby Digital": "ac3", "Dolby Digital Plus": "eac3",
-    "Dolby TrueHD": "truehd", "Dolby Atmos": "atmos", "DTS": "dts", "DTS-HD": "dts-hd",
-    "DTS:X": "dtsx", "FLAC": "flac", "Opus": "opus", "MP3": "mp3", "LPCM": "pcm", "PCM": "pcm",
+    "AAC": "aac",
+    "Dolby Digital": "ac3",
+    "Dolby Digital Plus": "eac3",
+    "Dolby TrueHD": "truehd",
+    "Dolby Atmos": "atmos",
+    "DTS": "dts",
+    "DTS-HD": "dts-hd",
+    "DTS:X": "dtsx",
+    "FLAC": "flac",
+    "Opus": "opus",
+    "MP3": "mp3",
+    "LPCM": "pcm",
+    "PCM": "pcm",
 }
 GUESSIT_HDR = {"HDR10": "hdr10", "HDR10+": "hdr10+", "Dolby Vision": "dv", "HLG": "hlg"}
 GUESSIT_EDITION = {
-    "Extended": "extended", "Unrated": "unrated", "Director's Cut": "directors-cut",
-    "Theatrical": "theatrical", "IMAX": "imax", "Remastered": "remastered",
-    "Criterion": "criterion", "Uncut": "uncut", "Uncensored": "uncensored",
-    "Special": "special-edition", "Collector": "collectors-edition", "Final": "final-cut",
+    "Extended": "extended",
+    "Unrated": "unrated",
+    "Director's Cut": "directors-cut",
+    "Theatrical": "theatrical",
+    "IMAX": "imax",
+    "Remastered": "remastered",
+    "Criterion": "criterion",
+    "Uncut": "uncut",
+    "Uncensored": "uncensored",
+    "Special": "special-edition",
+    "Collector": "collectors-edition",
+    "Final": "final-cut",
 }
 # guessit reports some release flags under `edition` or `other`
 GUESSIT_FLAGS = {
-    "Proper": "proper", "Internal": "internal", "Read NFO": "read-nfo", "Limited": "limited",
-    "Festival": "festival", "Straight to Video": "stv", "Sync Fixed": "syncfix",
+    "Proper": "proper",
+    "Internal": "internal",
+    "Read NFO": "read-nfo",
+    "Limited": "limited",
+    "Festival": "festival",
+    "Straight to Video": "stv",
+    "Sync Fixed": "syncfix",
 }
 
 PTT_SOURCE = {
-    "BluRay": "bluray", "BluRay REMUX": "bluray", "REMUX": "bluray", "BDRip": "bluray",
-    "BRRip": "bluray", "UHDRip": "uhd-bluray", "DVD": "dvd", "DVDRip": "dvd", "WEB": "web",
-    "WEB-DL": "web", "WEBRip": "webrip", "WEB-DLRip": "webrip", "HDTV": "hdtv",
-    "HDTVRip": "hdtv", "PDTV": "hdtv", "TVRip": "hdtv", "SATRip": "hdtv", "CAM": "cam",
-    "TeleSync": "telesync", "TeleCine": "telecine", "SCR": "screener", "VHS": "vhs",
+    "BluRay": "bluray",
+    "BluRay REMUX": "bluray",
+    "REMUX": "bluray",
+    "BDRip": "bluray",
+    "BRRip": "bluray",
+    "UHDRip": "uhd-bluray",
+    "DVD": "dvd",
+    "DVDRip": "dvd",
+    "WEB": "web",
+    "WEB-DL": "web",
+    "WEBRip": "webrip",
+    "WEB-DLRip": "webrip",
+    "HDTV": "hdtv",
+    "HDTVRip": "hdtv",
+    "PDTV": "hdtv",
+    "TVRip": "hdtv",
+    "SATRip": "hdtv",
+    "CAM": "cam",
+    "TeleSync": "telesync",
+    "TeleCine": "telecine",
+    "SCR": "screener",
+    "VHS": "vhs",
     "VHSRip": "vhs",
 }
 PTT_SERVICE = {
-    "Amazon": "AMZN", "Netflix": "NF", "Disney": "DSNP", "HBO": "HMAX", "Apple TV": "ATVP",
-    "Hulu": "HULU", "Peacock": "PCOK", "Paramount+": "PMTP", "iTunes": "IT",
+    "Amazon": "AMZN",
+    "Netflix": "NF",
+    "Disney": "DSNP",
+    "HBO": "HMAX",
+    "Apple TV": "ATVP",
+    "Hulu": "HULU",
+    "Peacock": "PCOK",
+    "Paramount+": "PMTP",
+    "iTunes": "IT",
     "Crunchyroll": "CR",
 }
-PTT_VIDEO = {"avc": "h264", "hevc": "h265", "xvid": "xvid", "divx": "divx", "av1": "av1",
-             "mpeg": "mpeg2", "vc1": "vc1"}
+PTT_VIDEO = {
+    "avc": "h264",
+    "hevc": "h265",
+    "xvid": "xvid",
+    "divx": "divx",
+    "av1": "av1",
+    "mpeg": "mpeg2",
+    "vc1": "vc1",
+}
 PTT_AUDIO = {
-    "AAC": "aac", "Dolby Digital": "ac3", "Dolby Digital Plus": "eac3", "TrueHD": "truehd",
-    "Atmos": "atmos", "DTS Lossy": "dts", "DTS Lossless": "dts-hd", "DTS:X": "dtsx",
-    "FLAC": "flac", "OPUS": "opus", "Opus": "opus", "MP3": "mp3", "PCM": "pcm",
+    "AAC": "aac",
+    "Dolby Digital": "ac3",
+    "Dolby Digital Plus": "eac3",
+    "TrueHD": "truehd",
+    "Atmos": "atmos",
+    "DTS Lossy": "dts",
+    "DTS Lossless": "dts-hd",
+    "DTS:X": "dtsx",
+    "FLAC": "flac",
+    "OPUS": "opus",
+    "Opus": "opus",
+    "MP3": "mp3",
+    "PCM": "pcm",
 }
 PTT_HDR = {"HDR": "hdr10", "HDR10": "hdr10", "HDR10+": "hdr10+", "DV": "dv", "HLG": "hlg"}
 PTT_EDITION = {
-    "Extended Edition": "extended", "Directors Cut": "directors-cut", "Theatrical": "theatrical",
-    "IMAX": "imax", "Remastered": "remastered", "Uncut": "uncut", "Criterion": "criterion",
-    "Anniversary Edition": "anniversary", "Special Edition": "special-edition",
+    "Extended Edition": "extended",
+    "Directors Cut": "directors-cut",
+    "Theatrical": "theatrical",
+    "IMAX": "imax",
+    "Remastered": "remastered",
+    "Uncut": "uncut",
+    "Criterion": "criterion",
+    "Anniversary Edition": "anniversary",
+    "Special Edition": "special-edition",
     "Collectors Edition": "collectors-edition",
 }
 
@@ -192,8 +295,9 @@ def parsett_fields(raw: Mapping[str, Any]) -> Output:
         "audio_channels": _first(raw.get("channels")),
         "hdr": [PTT_HDR[word] for word in _as_list(raw.get("hdr")) if word in PTT_HDR],
         "bit_depth": int(depth) if depth.isdigit() else None,
-        "languages": ["multi" if code.startswith("multi") else code
-                      for code in _as_list(raw.get("languages"))],
+        "languages": [
+            "multi" if code.startswith("multi") else code for code in _as_list(raw.get("languages"))
+        ],
         "subtitles": [],
         "edition": editions,
         "flags": flags,
@@ -258,7 +362,7 @@ def build_table(cards: dict[str, cs.Scorecard], title: str) -> Table:
             row.append(f"{lead * 100:+.1f}")
         table.add_row(*row)
     overall = ["overall", str(first.asserted)]
-    overall += [f"{card.accuracy * 100:.1f}" for card in cards.values()]
+    overall += [f"{card.accuracy * 100:.2f}" for card in cards.values()]
     if has_lead:
         overall.append(f"{(cards['scenescope'].accuracy - cards['guessit'].accuracy) * 100:+.1f}")
     table.add_row(*overall, style="bold")
@@ -267,12 +371,17 @@ def build_table(cards: dict[str, cs.Scorecard], title: str) -> Table:
 
 def main(argv: Iterable[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, action="append",
-                        help="JSON Lines corpus (repeatable); default: tests/corpus/*.jsonl")
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        action="append",
+        help="JSON Lines corpus (repeatable); default: tests/corpus/*.jsonl",
+    )
     parser.add_argument("--limit", type=int, default=0, help="score only the first N cases")
     parser.add_argument("--only", default="", help="comma-separated parsers to run")
-    parser.add_argument("--misses", type=int, default=0,
-                        help="show up to N scenescope misses per field")
+    parser.add_argument(
+        "--misses", type=int, default=0, help="show up to N scenescope misses per field"
+    )
     args = parser.parse_args(list(argv) if argv is not None else None)
     console = Console()
     try:
@@ -287,8 +396,12 @@ def main(argv: Iterable[str] | None = None) -> int:
         wanted = {label.strip() for label in args.only.split(",")}
         parsers = {label: fn for label, fn in parsers.items() if label in wanted}
     names = [case.name for case in cases]
-    columns = (TextColumn("{task.description:>10}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn())
+    columns = (
+        TextColumn("{task.description:>10}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
     cards: dict[str, cs.Scorecard] = {}
     with Progress(*columns, console=console) as progress:
         for label, parse in parsers.items():
@@ -298,15 +411,21 @@ def main(argv: Iterable[str] | None = None) -> int:
     if "scenescope" in cards and "guessit" in cards:
         ours, theirs = cards["scenescope"], cards["guessit"]
         ahead = sum(ours.fields[k].accuracy >= theirs.fields[k].accuracy for k in ours.fields)
-        console.print(f"scenescope at or above guessit on {ahead}/{len(ours.fields)} fields; "
-                      f"overall {ours.accuracy:.3f} vs {theirs.accuracy:.3f} "
-                      f"(ratio {ours.accuracy / max(theirs.accuracy, 1e-9):.2f}x)")
+        console.print(
+            f"scenescope at or above guessit on {ahead}/{len(ours.fields)} fields; "
+            f"overall {ours.accuracy:.3f} vs {theirs.accuracy:.3f} "
+            f"(ratio {ours.accuracy / max(theirs.accuracy, 1e-9):.2f}x)"
+        )
     if args.misses and "scenescope" in cards:
         for key in cards["scenescope"].fields:
             shown = [m for m in cards["scenescope"].misses if m.field == key][: args.misses]
             for miss in shown:
-                console.print(f"miss {key}: {miss.case.name!r} expected {miss.expected!r} "
-                              f"got {miss.actual!r}", markup=False, highlight=False)
+                console.print(
+                    f"miss {key}: {miss.case.name!r} expected {miss.expected!r} "
+                    f"got {miss.actual!r}",
+                    markup=False,
+                    highlight=False,
+                )
     return 0
 
 

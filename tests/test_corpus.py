@@ -20,34 +20,36 @@ import corpus_scoring as cs
 import scenescope
 from scenescope.names.record import ReleaseName
 
-OVERALL_THRESHOLD = 0.90
-# Per-field floors, set from what the parser reaches; raise them as it improves.
+# The parser reached >= 98.8% on every field and 99.97% overall on the 2,248-case corpus
+# (and 99.6% on hand-written batches it had not seen); the floors below leave a few points
+# of slack for churn, fewer where a field has hundreds of cases, more where it has a handful.
+OVERALL_THRESHOLD = 0.97
 FIELD_THRESHOLDS: dict[str, float] = {
-    "title": 0.90,
-    "year": 0.95,
-    "kind": 0.90,
-    "season": 0.95,
-    "episodes": 0.93,
+    "kind": 0.97,
+    "group": 0.97,
+    "title": 0.96,
+    "video_codec": 0.98,
+    "source": 0.97,
+    "resolution": 0.98,
+    "year": 0.98,
+    "flags": 0.96,
+    "episodes": 0.97,
+    "season": 0.97,
+    "audio_codec": 0.95,
+    "audio_channels": 0.95,
+    "streaming_service": 0.95,
+    "languages": 0.93,
+    "container": 0.95,
+    "episode_title": 0.90,
+    "edition": 0.92,
+    "season_pack": 0.92,
     "date": 0.95,
-    "resolution": 0.95,
-    "source": 0.90,
-    "streaming_service": 0.90,
-    "video_codec": 0.95,
-    "audio_codec": 0.90,
-    "audio_channels": 0.90,
-    "hdr": 0.90,
-    "bit_depth": 0.90,
-    "languages": 0.85,
-    "languages_contains": 0.90,
-    "subtitles": 0.80,
-    "edition": 0.85,
-    "flags": 0.90,
-    "group": 0.90,
-    "container": 0.90,
-    "website": 0.80,
-    "season_pack": 0.85,
-    "absolute_episode": 0.80,
-    "episode_title": 0.75,
+    "absolute_episode": 0.92,
+    "website": 0.90,
+    "bit_depth": 0.92,
+    "hdr": 0.92,
+    "languages_contains": 0.85,
+    "subtitles": 0.66,
 }
 
 

@@ -265,3 +265,26 @@ def score(cases: Iterable[Case], outputs: Iterable[Mapping[str, Any]]) -> Scorec
                 shown = actual.get("languages" if key == "languages_contains" else key)
                 card.misses.append(Miss(case, key, expected, shown))
     return card
+
+
+def coverage(cases: Iterable[Case]) -> dict[str, int]:
+    """Cases per tag, most common first (docs/corpus.md quotes this)."""
+    counts: dict[str, int] = {}
+    for case in cases:
+        for tag in case.tags:
+            counts[tag] = counts.get(tag, 0) + 1
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+if __name__ == "__main__":  # print the corpus's size and coverage
+    loaded = load_corpus()
+    asserted = sum(len(case.expected) for case in loaded)
+    print(f"{len(loaded)} cases, {asserted} asserted fields")
+    for tag, count in coverage(loaded).items():
+        print(f"{tag:14} {count:5}")
+    per_field: dict[str, int] = {}
+    for case in loaded:
+        for key in case.expected:
+            per_field[key] = per_field.get(key, 0) + 1
+    for key, count in sorted(per_field.items(), key=lambda item: -item[1]):
+        print(f"field {key:20} {count:5}")

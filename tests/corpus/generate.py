@@ -300,7 +300,8 @@ def p2p_movie(rng: random.Random) -> Case:
         ("AVC", "h264"), ("H.265", "h265"), ("AV1", "av1"),
     ])
     exp.update(resolution=res, video_codec=codec)
-    if source:
+    # a 2160p "BluRay"/"BRRip" could be a UHD disc or an upscale: a careful reader can't say
+    if source and not (res == "2160p" and source == "bluray"):
         exp["source"] = source
     style = rng.randrange(6)
     group: str | None = rng.choice(P2P_GROUPS)
