@@ -108,3 +108,42 @@ def test_rules_lists_filters_and_sinks(config_file: Path) -> None:
     assert code == 0
     assert "acme: studios=acme pictures -> soc (webhook)" in out
     assert "broken: every leak -> down (webhook)" in out
+
+
+def test_scan_queues_stored_leaks_once_and_delivers(
+    tmp_path: Path, webhook_receiver: WebhookReceiver
+) -> None:
+    import datetime as dt
+
+    from scenescope.catalog import import_catalog
+    from scenescope.catalog.match_run import match_releases
+    from scenescope.feeds.events import PreReport
+
+    (tmp_path / "titles.csv").write_text(
+        "title_id,kind,title,year,original_title,aliases,studio\nm1,movie,Dune,2021,,,Warner\n"
+    )
+    (tmp_path / "release_dates.csv").write_text(
+        "title_id,territory,window,date\nm1,US,physical,2022-01-11\n"
+    )
+    at = dt.datetime(2021, 12, 28, 3, tzinfo=dt.UTC)
+    db = tmp_path / "store.duckdb"
+    with Store.open(db) as store:
+        import_catalog(store, [tmp_path / "titles.csv", tmp_path / "release_dates.csv"])
+        store.apply([PreReport("Dune.2021.1080p.BluRay.x264-GRP", at, "test")])
+        match_releases(store)
+    path = tmp_path / "alerts.toml"
+    path.write_text(
+        f'[sinks.soc]\nkind = "webhook"\nurl = "{webhook_receiver.url}/signed"\n'
+        'secret = "loopback-shared-secret"\n[rules.all]\nsinks = ["soc"]\n',
+        "utf-8",
+    )
+    args = ("alerts", "scan", "--config", str(path), "--db", str(db), "--deliver")
+    code, out, _ = run(*args)
+    assert code == 0, out
+    assert out.strip() == "1 leaks, 1 new alerts (1 queued, 0 suppressed as PROPER/dupe); " + (
+        "1 of 1 deliveries succeeded"
+    )
+    [got] = webhook_receiver.wait_for(1)
+    assert got.signature_ok and got.json()["leak"]["title_id"] == "m1"
+    code, out, _ = run(*args)
+    assert code == 0 and out.startswith("1 leaks, 0 new alerts")
