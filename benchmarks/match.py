@@ -53,6 +53,8 @@ SYLLABLES = (
     "zu",
 )
 
+SOURCES = ("bluray", "web", "webrip", "hdtv", "dvd", "telesync")
+
 
 def make_words(rng: random.Random, count: int) -> list[str]:
     words: set[str] = set()
@@ -101,7 +103,8 @@ def make_releases(
 ) -> tuple[pa.Table, list[str | None]]:
     """Parsed release rows and, per row, the title_id it was drawn from (None = not in catalog)."""
     columns: dict[str, list[object]] = {
-        k: [] for k in ("release_id", "name", "title", "year", "kind", "season", "episodes")
+        k: []
+        for k in ("release_id", "name", "title", "year", "kind", "season", "episodes", "source")
     }
     truth: list[str | None] = []
     unknown_words = make_words(random.Random(99), 600)
@@ -134,6 +137,7 @@ def make_releases(
         columns["kind"].append(kind)
         columns["season"].append(season)
         columns["episodes"].append(episodes)
+        columns["source"].append(rng.choice(SOURCES))
         truth.append(truth_id)
     table = pa.table(
         {
@@ -144,6 +148,7 @@ def make_releases(
             "kind": pa.array(columns["kind"], pa.string()),
             "season": pa.array(columns["season"], pa.int32()),
             "episodes": pa.array(columns["episodes"], pa.list_(pa.int32())),
+            "source": pa.array(columns["source"], pa.string()),
         }
     )
     return table, truth
@@ -168,7 +173,7 @@ def main() -> None:
     upsert_episodes(conn, episodes)
     conn.register("generated", releases)
     conn.execute(
-        "INSERT INTO releases (release_id, name, title, year, kind, season, episodes, "
+        "INSERT INTO releases (release_id, name, title, year, kind, season, episodes, source, "
         "first_seen_at) SELECT *, now() FROM generated"
     )
     conn.unregister("generated")

@@ -100,7 +100,8 @@ class Matcher:
         if scored is None:
             scored = self._title_level(title_key(title), year, query.episode_like)
             full = full_key(title)
-            if any(entry.full != full for _, _, entry in scored):
+            forms = {entry.full == full for _, _, entry in scored}
+            if forms == {True, False}:
                 # `Gentle Runway` / `The Gentle Runway`, `X II` / `X 2` share a key: the
                 # form as written wins.
                 scored = [
