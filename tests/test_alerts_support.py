@@ -10,7 +10,7 @@ import socket
 import ssl
 import subprocess
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -260,12 +260,3 @@ def smtp_mailbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SmtpMailb
     controller.start()
     yield mailbox
     controller.stop()
-
-
-def wait_until(predicate: Callable[[], bool], event: threading.Event, timeout: float) -> bool:
-    """Wait on an event that is set whenever `predicate` may have changed."""
-    while not predicate():
-        if not event.wait(timeout):
-            return predicate()
-        event.clear()
-    return True
