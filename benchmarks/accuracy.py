@@ -387,7 +387,7 @@ def main(argv: Iterable[str] | None = None) -> int:
     try:
         cases = cs.load_corpus(args.corpus or cs.DEFAULT_FILES)
     except (OSError, cs.CorpusError) as exc:
-        console.print(f"[red]cannot load corpus:[/red] {exc}")
+        console.print(f"cannot load corpus: {exc}", markup=False, soft_wrap=True)
         return 2
     if args.limit:
         cases = cases[: args.limit]

@@ -6,11 +6,13 @@ asserted fields right, overall and field by field; a failure prints the worst fi
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import sys
 from collections import Counter
 from dataclasses import fields
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -164,3 +166,61 @@ def test_per_field_accuracy(scorecard: cs.Scorecard) -> None:
         if tally.accuracy < FIELD_THRESHOLDS[key]
     ]
     assert not below, _report(scorecard, keys=below)
+
+
+def _accuracy_benchmark() -> Any:
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "accuracy.py"
+    spec = importlib.util.spec_from_file_location("accuracy_benchmark", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_peer_outputs_are_mapped_to_our_vocabulary() -> None:
+    bench = _accuracy_benchmark()
+    guessit_raw = {
+        "title": "Nomadland", "year": 2020, "type": "movie", "screen_size": "2160p",
+        "streaming_service": "Disney+", "source": "Web", "other": ["Rip", "HDR10", "Proper"],
+        "audio_codec": "Dolby Digital Plus", "audio_channels": "5.1", "video_codec": "H.265",
+        "color_depth": "10-bit", "edition": ["Director's Cut", "Limited"],
+        "release_group": "CMRG",
+    }
+    mapped = bench.guessit_fields(guessit_raw)
+    assert mapped["source"] == "webrip" and mapped["streaming_service"] == "DSNP"
+    assert (mapped["video_codec"], mapped["audio_codec"]) == ("h265", "eac3")
+    assert (mapped["hdr"], mapped["bit_depth"]) == (["hdr10"], 10)
+    assert mapped["edition"] == ["directors-cut"]
+    assert set(mapped["flags"]) == {"proper", "limited"}
+    assert (mapped["kind"], mapped["group"]) == ("movie", "CMRG")
+    ptt_raw = {
+        "title": "Show", "seasons": [2], "episodes": [], "quality": "WEB-DL", "codec": "avc",
+        "audio": ["DTS Lossless"], "channels": ["7.1"], "network": "Amazon", "repack": True,
+        "languages": ["de"], "group": "NTb", "site": "rarbg",
+    }
+    mapped = bench.parsett_fields(ptt_raw)
+    assert (mapped["kind"], mapped["season"], mapped["season_pack"]) == ("episode", 2, True)
+    assert (mapped["source"], mapped["video_codec"], mapped["audio_codec"]) == (
+        "web", "h264", "dts-hd",
+    )
+    assert (mapped["streaming_service"], mapped["flags"]) == ("AMZN", ["repack"])
+    assert (mapped["website"], mapped["languages"]) == ("rarbg", ["de"])
+
+
+def test_accuracy_benchmark_runs_on_an_external_corpus(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bench = _accuracy_benchmark()
+    corpus_file = tmp_path / "external.jsonl"
+    corpus_file.write_text(
+        json.dumps({"name": "Heat.1995.1080p.BluRay.x264-AMIABLE",
+                    "expected": {"year": 1995, "group": "AMIABLE", "source": "bluray"}})
+        + "\n",
+        encoding="utf-8",
+    )
+    assert bench.main(["--corpus", str(corpus_file), "--only", "scenescope"]) == 0
+    printed = capsys.readouterr().out
+    assert "overall" in printed and "Field accuracy on 1 names" in printed
+    corpus_file.write_text('{"name": "x", "expected": {"source": "blu-ray"}}\n')
+    assert bench.main(["--corpus", str(corpus_file)]) == 2
+    assert "external.jsonl:1: field 'source'" in capsys.readouterr().out
