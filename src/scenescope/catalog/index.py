@@ -82,17 +82,21 @@ class CatalogIndex:
                 self.episodes_by_air_date.setdefault(key, (ep.season, ep.episode))
         self.episodes = dict(numbers)
 
-    def fuzzy_block(self, key: str, max_tokens: int = 2, max_list: int = 200) -> list[str]:
-        """Catalog keys worth comparing with `key`: sharing a rare word of it, or its prefix
-        (may repeat a key). Words and prefixes shared by more than `max_list` keys do not
-        block: they would bring noise, and comparing against them costs what blocking saves."""
+    def fuzzy_block(
+        self, key: str, max_tokens: int = 2, max_list: int = 200, enough: int = 50
+    ) -> list[str]:
+        """Catalog keys worth comparing with `key` (may repeat a key): those sharing its rarest
+        words, else its prefix (a one-word title with a typo). Words and prefixes shared by
+        more than `max_list` keys do not block: they bring noise and cost what blocking saves."""
         by_token = self.keys_by_token
-        tokens = [t for t in set(key_tokens(key)) if 0 < len(by_token.get(t, ())) <= max_list]
-        tokens.sort(key=lambda t: len(by_token[t]))
+        tokens = [t for t in key.split() if 0 < len(by_token.get(t, ())) <= max_list]
         block: list[str] = []
+        if tokens:
+            tokens.sort(key=lambda t: len(by_token[t]))
+            for token in tokens[:max_tokens]:
+                block += by_token[token]
+                if len(block) >= enough:
+                    break
+            return block
         prefix = self.keys_by_prefix.get(key[:PREFIX_LENGTH], [])
-        if len(prefix) <= max_list:
-            block += prefix
-        for token in tokens[:max_tokens]:
-            block += by_token[token]
-        return block
+        return prefix if len(prefix) <= max_list else []
