@@ -243,11 +243,16 @@ def _table(title: str, headers: list[str], rows: list[list[Any]]) -> None:
 
     table = Table(title=title, title_justify="left")
     for header in headers:
-        table.add_column(header, overflow="fold")
+        # Names fold onto several lines; dates, ids and numbers stay whole.
+        wraps = header in WRAPPING_COLUMNS
+        table.add_column(header, overflow="fold", min_width=16 if wraps else None)
     for row in rows:
         # Text(): release names are hostile; never let them be read as Rich markup.
         table.add_row(*(Text("" if v is None else str(v)) for v in row))
     Console().print(table)
+
+
+WRAPPING_COLUMNS = frozenset({"name", "release", "title", "reason", "official"})
 
 
 def register(app: typer.Typer) -> None:

@@ -116,7 +116,9 @@ def _print_table(rows: list[dict[str, object]]) -> None:
         "severity",
         "nuke",
     ):
-        table.add_column(header, overflow="fold")
+        # Names fold onto several lines; dates, ids and numbers stay whole.
+        wraps = header in WRAPPING_COLUMNS
+        table.add_column(header, overflow="fold", min_width=16 if wraps else None)
     for row in rows:
         official = f"{row['official_date']} {row['window']} {row['territory'] or ''}".strip()
         lead = float(str(row["lead_days"]))
@@ -135,6 +137,9 @@ def _print_table(rows: list[dict[str, object]]) -> None:
         # Text(): release names are hostile; never let them be read as Rich markup.
         table.add_row(*(Text("" if c is None else str(c)) for c in cells))
     Console().print(table)
+
+
+WRAPPING_COLUMNS = frozenset({"name", "release", "title", "reason", "official"})
 
 
 def register(app: typer.Typer) -> None:
