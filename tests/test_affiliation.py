@@ -32,7 +32,7 @@ def test_family_found_with_evidence(store: Store) -> None:
     assert family.confidence > 0.5
     edge = family.edges[0]
     assert edge.together == 8 and edge.races == 0 and edge.retail_together == 8
-    assert edge.median_gap_s == pytest.approx(240.0)
+    assert edge.mean_gap_s == pytest.approx(240.0)
     assert result.family_of("rival") is None
     assert result.community["rival"] != result.community["sprinter"]
 

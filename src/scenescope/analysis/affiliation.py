@@ -40,7 +40,7 @@ class AffiliationEdge:
     weight: float
     shared_titles: int  # titles both released within the horizon
     together: int  # of those, in complementary formats within the together window
-    median_gap_s: float | None  # between their complementary releases
+    mean_gap_s: float | None  # between their complementary releases
     races: int  # shared titles where both released the same format
     retail_together: int  # retail-disc rips of one title close together
     coactivity: float  # overlap of active periods, 0..1
@@ -53,7 +53,7 @@ class AffiliationEdge:
             "weight": round(self.weight, 4),
             "shared_titles": self.shared_titles,
             "together": self.together,
-            "median_gap_s": None if self.median_gap_s is None else round(self.median_gap_s, 1),
+            "mean_gap_s": None if self.mean_gap_s is None else round(self.mean_gap_s, 1),
             "races": self.races,
             "retail_together": self.retail_together,
             "coactivity": round(self.coactivity, 3),
@@ -98,44 +98,47 @@ class AffiliationResult:
 
 _PAIRS_SQL = """
 WITH gt AS (
-  SELECT group_key, title_key, min(pre_at) AS pre_at, list(DISTINCT format_key) AS formats,
-         bool_or(source_class = 'retail-disc') AS retail
-  FROM {table}
-  WHERE title_key IS NOT NULL AND NOT is_proper AND NOT is_repack
-    AND group_key IN (SELECT group_key FROM eligible)
-  GROUP BY group_key, title_key
+  -- formats as two hashes: exact for groups doing up to two formats of a title
+  SELECT e.gid, g.title_key, epoch(min(g.pre_at)) AS pre_s, min(hash(g.format_key)) AS f1,
+         max(hash(g.format_key)) AS f2, bool_or(g.source_class = 'retail-disc') AS retail
+  FROM {table} g JOIN eligible e USING (group_key)
+  WHERE g.title_key IS NOT NULL AND NOT g.is_proper AND NOT g.is_repack
+  GROUP BY e.gid, g.title_key
 ), pairs AS (
-  SELECT a.group_key AS a, b.group_key AS b,
-         abs(epoch(a.pre_at - b.pre_at)) AS gap_s,
-         list_has_any(a.formats, b.formats) AS same_format,
+  SELECT a.gid AS a, b.gid AS b, abs(a.pre_s - b.pre_s) AS gap_s,
+         a.f1 = b.f1 OR a.f1 = b.f2 OR a.f2 = b.f1 OR a.f2 = b.f2 AS same_format,
          a.retail AND b.retail AS both_retail
-  FROM gt a JOIN gt b ON a.title_key = b.title_key AND a.group_key < b.group_key
-  WHERE b.pre_at BETWEEN a.pre_at - to_seconds($horizon) AND a.pre_at + to_seconds($horizon)
+  FROM gt a JOIN gt b ON a.title_key = b.title_key AND a.gid < b.gid
+  WHERE b.pre_s BETWEEN a.pre_s - $horizon AND a.pre_s + $horizon
 )
 SELECT a, b, count(*) AS shared,
        count(*) FILTER (WHERE NOT same_format AND gap_s <= $together) AS together,
-       median(gap_s) FILTER (WHERE NOT same_format AND gap_s <= $together) AS median_gap_s,
+       avg(gap_s) FILTER (WHERE NOT same_format AND gap_s <= $together) AS mean_gap_s,
        count(*) FILTER (WHERE same_format) AS races,
        count(*) FILTER (WHERE both_retail AND NOT same_format AND gap_s <= $retail)
          AS retail_together
 FROM pairs GROUP BY a, b
+HAVING count(*) FILTER (WHERE NOT same_format AND gap_s <= $together) >= $min_together
 """
 
 
 def pair_evidence(
     con: duckdb.DuckDBPyConnection, settings: AffiliationSettings | None = None
 ) -> dict[str, np.ndarray]:
-    """Evidence for every pair of eligible groups that shared a title, as numpy columns.
+    """Evidence for every pair of eligible groups with at least `min_together` joint drops
+    (pairs with fewer carry no weight), as numpy columns.
 
-    Keys: a, b (group keys), shared, together, median_gap_s, races, retail_together,
-    titles_a, titles_b, coactivity, ended_together.
+    Keys: a, b (group ids: row numbers of `eligible`, ordered by group key), shared,
+    together, mean_gap_s, races, retail_together, titles_a, titles_b, coactivity,
+    ended_together.
     """
     settings = settings or AffiliationSettings()
     table = build_group_releases(con)
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE eligible AS
-        SELECT group_key, count(*) AS releases, min(pre_at) AS first_pre, max(pre_at) AS last_pre,
+        SELECT row_number() OVER (ORDER BY group_key) - 1 AS gid, group_key, count(*) AS releases,
+               min(pre_at) AS first_pre, max(pre_at) AS last_pre,
                count(DISTINCT title_key) AS titles
         FROM {table} GROUP BY group_key HAVING count(*) >= ?
         """,
@@ -145,6 +148,7 @@ def pair_evidence(
         "horizon": settings.horizon_s,
         "together": settings.together_window_s,
         "retail": settings.retail_window_s,
+        "min_together": settings.min_together,
     }
     sql = f"""
         WITH p AS ({_PAIRS_SQL.format(table=table)})
@@ -154,14 +158,14 @@ def pair_evidence(
                  / greatest(1.0, epoch(greatest(ea.last_pre, eb.last_pre)
                                        - least(ea.first_pre, eb.first_pre))) AS coactivity,
                abs(epoch(ea.last_pre - eb.last_pre)) <= 7 * 86400 AS ended_together
-        FROM p JOIN eligible ea ON ea.group_key = p.a JOIN eligible eb ON eb.group_key = p.b
+        FROM p JOIN eligible ea ON ea.gid = p.a JOIN eligible eb ON eb.gid = p.b
     """
     columns = con.execute(sql, params).fetchnumpy()
     out: dict[str, np.ndarray] = {}
     for name, values in columns.items():
         if isinstance(values, np.ma.MaskedArray):
-            fill = np.nan if name == "median_gap_s" else 0
-            values = np.ma.filled(values.astype(float) if name == "median_gap_s" else values, fill)
+            fill = np.nan if name == "mean_gap_s" else 0
+            values = np.ma.filled(values.astype(float) if name == "mean_gap_s" else values, fill)
         out[name] = np.asarray(values)
     return out
 
@@ -203,17 +207,14 @@ def infer_families(
     weights = edge_weights(evidence, settings)
     rows = con.execute(
         f"SELECT e.group_key, n.group_name, e.releases "
-        f"FROM eligible e JOIN {GROUP_NAMES} n USING (group_key) ORDER BY e.group_key"
+        f"FROM eligible e JOIN {GROUP_NAMES} n USING (group_key) ORDER BY e.gid"
     ).fetchall()
     keys = [r[0] for r in rows]
     names = {r[0]: r[1] for r in rows}
     releases = {r[0]: int(r[2]) for r in rows}
-    index = {k: i for i, k in enumerate(keys)}
     keep = weights > 0
-    a_keys, b_keys = evidence["a"][keep], evidence["b"][keep]
-    graph = ig.Graph(
-        n=len(keys), edges=[(index[a], index[b]) for a, b in zip(a_keys, b_keys, strict=True)]
-    )
+    a_ids, b_ids = evidence["a"][keep].astype(int), evidence["b"][keep].astype(int)
+    graph = ig.Graph(n=len(keys), edges=list(zip(a_ids.tolist(), b_ids.tolist(), strict=True)))
     graph.es["weight"] = weights[keep].tolist()
     if graph.ecount():
         partition = leidenalg.find_partition(
@@ -227,7 +228,7 @@ def infer_families(
     else:
         membership = list(range(len(keys)))
     community = {k: int(membership[i]) for i, k in enumerate(keys)}
-    edges = tuple(_edges(evidence, weights, keep, names))
+    edges = tuple(_edges(evidence, weights, keep, [names[k] for k in keys]))
     return AffiliationResult(
         groups=tuple(keys),
         names=names,
@@ -239,20 +240,20 @@ def infer_families(
 
 
 def _edges(
-    evidence: dict[str, np.ndarray], weights: np.ndarray, keep: np.ndarray, names: dict[str, str]
+    evidence: dict[str, np.ndarray], weights: np.ndarray, keep: np.ndarray, names: list[str]
 ) -> list[AffiliationEdge]:
     picked = {k: v[keep] for k, v in evidence.items()}
     out = []
     for i in range(int(keep.sum())):
-        gap = picked["median_gap_s"][i]
+        gap = picked["mean_gap_s"][i]
         out.append(
             AffiliationEdge(
-                group_a=names[picked["a"][i]],
-                group_b=names[picked["b"][i]],
+                group_a=names[int(picked["a"][i])],
+                group_b=names[int(picked["b"][i])],
                 weight=float(weights[keep][i]),
                 shared_titles=int(picked["shared"][i]),
                 together=int(picked["together"][i]),
-                median_gap_s=None if gap is None or np.isnan(gap) else float(gap),
+                mean_gap_s=None if gap is None or np.isnan(gap) else float(gap),
                 races=int(picked["races"][i]),
                 retail_together=int(picked["retail_together"][i]),
                 coactivity=float(picked["coactivity"][i]),
@@ -326,9 +327,7 @@ def to_igraph(result: AffiliationResult) -> Any:
         "coactivity",
     ):
         graph.es[attribute] = [float(getattr(e, attribute)) for e in result.edges]
-    graph.es["median_gap_s"] = [
-        -1.0 if e.median_gap_s is None else e.median_gap_s for e in result.edges
-    ]
+    graph.es["mean_gap_s"] = [-1.0 if e.mean_gap_s is None else e.mean_gap_s for e in result.edges]
     return graph
 
 

@@ -152,9 +152,9 @@ def build_group_releases(con: duckdb.DuckDBPyConnection, *, force: bool = False)
                    AS title_norm,
                  r.year, r.season, coalesce(CAST(r.episodes AS VARCHAR), '') AS episodes_text,
                  r.source,
-                 regexp_replace(lower(coalesce(r.source, '')), '[^a-z0-9]', '', 'g') AS s,
+                 replace(replace(lower(coalesce(r.source, '')), '-', ''), '.', '') AS s,
                  lower(coalesce(r.resolution, '')) AS resolution,
-                 regexp_replace(lower(coalesce(r.video_codec, '')), '[^a-z0-9]', '', 'g') AS c,
+                 replace(lower(coalesce(r.video_codec, '')), '.', '') AS c,
                  {_list_expr(cols, "languages")} AS languages,
                  coalesce(list_contains({flags}, 'proper'), false) AS is_proper,
                  coalesce(list_contains({flags}, 'repack') OR list_contains({flags}, 'rerip'),
@@ -188,6 +188,26 @@ def build_group_releases(con: duckdb.DuckDBPyConnection, *, force: bool = False)
         [fingerprint],
     )
     return GROUP_RELEASES
+
+
+def derived_is_current(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether a temp table derived from `group_releases` was built from its current state."""
+    try:
+        row = con.execute(
+            f"SELECT (SELECT fingerprint FROM temp.{table}_meta) = "
+            "(SELECT fingerprint FROM temp.group_releases_meta)"
+        ).fetchone()
+    except duckdb.CatalogException:
+        return False
+    return bool(row and row[0])
+
+
+def mark_derived(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Record that `table` was just derived from the current `group_releases`."""
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {table}_meta AS "
+        "SELECT fingerprint FROM temp.group_releases_meta"
+    )
 
 
 def data_end(con: duckdb.DuckDBPyConnection) -> dt.datetime | None:

@@ -14,7 +14,14 @@ from typing import Any
 
 import duckdb
 
-from scenescope.analysis.groups import GROUP_NAMES, GROUP_RELEASES, _utc, build_group_releases
+from scenescope.analysis.groups import (
+    GROUP_NAMES,
+    GROUP_RELEASES,
+    _utc,
+    build_group_releases,
+    derived_is_current,
+    mark_derived,
+)
 
 RACE_ENTRIES = "race_entries"
 
@@ -27,6 +34,8 @@ def build_race_entries(con: duckdb.DuckDBPyConnection) -> str:
     last), behind_winner_s.
     """
     build_group_releases(con)
+    if derived_is_current(con, RACE_ENTRIES):
+        return RACE_ENTRIES
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {RACE_ENTRIES} AS
@@ -48,6 +57,7 @@ def build_race_entries(con: duckdb.DuckDBPyConnection) -> str:
         WINDOW w AS (PARTITION BY title_key, format_key ORDER BY pre_at, group_key)
         """
     )
+    mark_derived(con, RACE_ENTRIES)
     return RACE_ENTRIES
 
 

@@ -249,7 +249,7 @@ def families(
     for f in result.families:
         typer.echo(f"family {f.family_id} (confidence {f.confidence:.2f}): " + ", ".join(f.members))
         for e in f.edges[:10]:
-            gap = "" if e.median_gap_s is None else f", median gap {e.median_gap_s / 60:.1f} min"
+            gap = "" if e.mean_gap_s is None else f", mean gap {e.mean_gap_s / 60:.1f} min"
             typer.echo(
                 f"  {e.group_a} — {e.group_b}: weight {e.weight:.2f}; {e.together} of "
                 f"{e.shared_titles} shared titles together{gap}; {e.races} races; "
