@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scenescope.catalog import import_catalog
@@ -182,7 +182,10 @@ def test_tmdb_json_movie_tv_and_season_details(tmp_path: Path, store: Store) -> 
     titles = {t.title_id: t for t in load_titles(store.connection)}
     dune = titles["tmdb:movie:438631"]
     assert (dune.kind, dune.year, dune.studio, dune.aliases) == (
-        "movie", 2021, "Legendary Pictures", ("Dune: Part One",)
+        "movie",
+        2021,
+        "Legendary Pictures",
+        ("Dune: Part One",),
     )
     assert titles["tmdb:tv:2316"].kind == "series"
     dates = {(d.territory, d.window): d.date for d in load_release_dates(store.connection)}
@@ -235,3 +238,53 @@ def test_title_key_is_idempotent(text: str) -> None:
 def test_title_key_ignores_case_and_separators(text: str) -> None:
     assert title_key(text.upper()) == title_key(text.lower())
     assert title_key(text.replace(" ", ".")) == title_key(text.replace(" ", "_"))
+
+
+_GOOD_DATES = st.tuples(
+    st.sampled_from(["m1", "m2", "s1"]),
+    st.sampled_from(["US", "GB", "fr"]),
+    st.sampled_from(["theatrical", "digital", "physical", "tv", "Physical"]),
+    st.dates(min_value=dt.date(1950, 1, 1), max_value=dt.date(2035, 12, 31)).map(str),
+)
+_BAD_DATES = st.one_of(
+    _GOOD_DATES.map(lambda r: (r[0], r[1], "streaming", r[3])),
+    _GOOD_DATES.map(lambda r: (r[0], "USA", r[2], r[3])),
+    _GOOD_DATES.map(lambda r: (r[0], r[1], r[2], r[3].replace("-", "/"))),
+    _GOOD_DATES.map(lambda r: ("", r[1], r[2], r[3])),
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rows=st.lists(st.tuples(st.booleans(), _GOOD_DATES, _BAD_DATES), max_size=12))
+def test_every_bad_row_is_reported_and_every_good_row_kept(
+    tmp_path_factory: pytest.TempPathFactory,
+    rows: list[tuple[bool, tuple[str, ...], tuple[str, ...]]],
+) -> None:
+    folder = tmp_path_factory.mktemp("prop")
+    lines = ["title_id,territory,window,date"]
+    good: dict[tuple[str, str, str], str] = {}
+    bad_lines: set[int] = set()
+    for is_good, good_row, bad_row in rows:
+        line = len(lines) + 1
+        row = good_row if is_good else bad_row
+        lines.append(",".join(row))
+        if not is_good:
+            bad_lines.add(line)
+            continue
+        key = (row[0], row[1].upper(), row[2].lower())
+        if key in good:
+            bad_lines.add(line)  # a duplicate key: reported, the first row kept
+        else:
+            good[key] = row[3]
+    write(folder, "release_dates.csv", "\n".join(lines) + "\n")
+    with Store.open(folder / "store.duckdb") as store:
+        report = import_catalog(store, [folder / "release_dates.csv"])
+        stored = {
+            (d.title_id, d.territory, d.window): str(d.date)
+            for d in load_release_dates(store.connection)
+        }
+    reported = {p.line for p in report.problems if p.file.endswith("release_dates.csv")}
+    assert reported == bad_lines
+    assert stored == good
