@@ -140,3 +140,22 @@ def test_rematching_a_subset_replaces_only_those_rows(store: Store) -> None:
     assert (summary.releases, summary.matched) == (1, 1)
     after = store.connection.execute("SELECT count(*) FROM release_matches").fetchone()
     assert before == after
+
+
+def test_live_matcher_follows_catalog_updates(store: Store, tmp_path: Path) -> None:
+    from scenescope.catalog import LiveMatcher
+
+    live = LiveMatcher()
+    at = dt.datetime(2021, 1, 3, tzinfo=dt.UTC)
+    store.apply([PreReport(name="Brand.New.Film.2021.1080p.WEB.H264-NEW", pre_at=at, feed="t")])
+    (release_id,) = store.connection.execute(
+        "SELECT release_id FROM releases WHERE name = 'Brand.New.Film.2021.1080p.WEB.H264-NEW'"
+    ).fetchone() or (None,)
+    assert live.match(store, [release_id]).unmatched == 1
+    extra = tmp_path / "more"
+    extra.mkdir()
+    (extra / "titles.csv").write_text(
+        "title_id,kind,title,year\nnew,movie,Brand New Film,2021\n", encoding="utf-8"
+    )
+    import_catalog(store, [extra])
+    assert live.match(store, [release_id]).matched == 1

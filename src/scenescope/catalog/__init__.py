@@ -5,7 +5,14 @@
 """
 
 from scenescope.catalog.importer import import_catalog
-from scenescope.catalog.match_run import MatchSummary, match_releases
+from scenescope.catalog.match_run import LiveMatcher, MatchSummary, match_releases
 from scenescope.catalog.records import ImportProblem, ImportReport
 
-__all__ = ["ImportProblem", "ImportReport", "MatchSummary", "import_catalog", "match_releases"]
+__all__ = [
+    "ImportProblem",
+    "ImportReport",
+    "LiveMatcher",
+    "MatchSummary",
+    "import_catalog",
+    "match_releases",
+]

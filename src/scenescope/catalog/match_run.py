@@ -229,3 +229,31 @@ def _summary(conn: duckdb.DuckDBPyConnection, groups: int, titles: int) -> Match
     assert row is not None
     releases, matched, possible, unmatched = (int(v) for v in row)
     return MatchSummary(releases, matched, possible, unmatched, groups, titles)
+
+
+def catalog_version(conn: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
+    """Changes whenever titles or episodes are (re)imported: counts and latest update times."""
+    row = conn.execute(
+        "SELECT (SELECT count(*) FROM catalog_titles),"
+        " (SELECT max(updated_at) FROM catalog_titles),"
+        " (SELECT count(*) FROM catalog_episodes),"
+        " (SELECT max(updated_at) FROM catalog_episodes)"
+    ).fetchone()
+    return tuple(row or ())
+
+
+class LiveMatcher:
+    """Matches small batches of new releases (watch) without reloading the catalog each time:
+    the index is rebuilt only when `catalog_version` changes."""
+
+    def __init__(self, policy: MatchPolicy | None = None) -> None:
+        self.policy = policy
+        self._index: CatalogIndex | None = None
+        self._version: tuple[Any, ...] | None = None
+
+    def match(self, store: Any, release_ids: Iterable[int]) -> MatchSummary:
+        conn = connection_of(store)
+        version = catalog_version(conn)
+        if self._index is None or version != self._version:
+            self._index, self._version = load_index(conn), version
+        return match_releases(store, release_ids, policy=self.policy, index=self._index)
