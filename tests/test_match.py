@@ -159,3 +159,24 @@ def test_live_matcher_follows_catalog_updates(store: Store, tmp_path: Path) -> N
     )
     import_catalog(store, [extra])
     assert live.match(store, [release_id]).matched == 1
+
+
+def test_absolute_episode_numbers_map_to_season_and_episode(store: Store, tmp_path: Path) -> None:
+    extra = tmp_path / "anime"
+    extra.mkdir()
+    (extra / "titles.csv").write_text(
+        "title_id,kind,title,year\nkaiju,series,Kaiju No. 8,2024\n", encoding="utf-8"
+    )
+    rows = ["title_id,season,episode,air_date,territory", "kaiju,0,1,2024-03-01,JP"]
+    rows += [f"kaiju,1,{n},2024-04-{n + 10:02d},JP" for n in range(1, 13)]
+    rows += [f"kaiju,2,{n},2025-07-{n + 10:02d},JP" for n in range(1, 12)]
+    (extra / "episodes.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert import_catalog(store, [extra]).ok
+    at = dt.datetime(2025, 7, 12, tzinfo=dt.UTC)
+    store.apply([PreReport(name="[SubsPlease] Kaiju No 8 - 14 (1080p)", pre_at=at, feed="t")])
+    match_releases(store)
+    row = store.connection.execute(
+        "SELECT m.title_id, m.status, m.season, m.episode FROM release_matches m "
+        "JOIN releases r USING (release_id) WHERE r.name LIKE '%Kaiju%'"
+    ).fetchall()
+    assert row == [("kaiju", "matched", 2, 2)]

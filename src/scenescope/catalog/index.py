@@ -39,6 +39,7 @@ class CatalogIndex:
     episodes: dict[str, set[tuple[int, int]]] = field(default_factory=dict)
     episodes_by_air_date: dict[tuple[str, dt.date], tuple[int, int]] = field(default_factory=dict)
     title_count: int = 0
+    _absolute: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -81,6 +82,15 @@ class CatalogIndex:
                 # Several territories: keep the (season, episode) first seen for that date.
                 self.episodes_by_air_date.setdefault(key, (ep.season, ep.episode))
         self.episodes = dict(numbers)
+
+    def absolute_order(self, title_id: str) -> list[tuple[int, int]]:
+        """The series' regular episodes in airing order, for absolute numbering (specials,
+        season 0, are not counted)."""
+        ordered = self._absolute.get(title_id)
+        if ordered is None:
+            ordered = sorted(p for p in self.episodes.get(title_id, ()) if p[0] > 0)
+            self._absolute[title_id] = ordered
+        return ordered
 
     def fuzzy_block(
         self, key: str, max_tokens: int = 2, max_list: int = 200, enough: int = 50

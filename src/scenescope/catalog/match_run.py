@@ -39,6 +39,7 @@ SELECT
         OR coalesce(len(r.episodes), 0) > 0) AS episode_like,
     r.season,
     r.episodes[1] AS episode,
+    coalesce(r.absolute_episode, false) AS absolute,
     r.date
 FROM releases r {join}
 WHERE NOT regexp_matches(upper(coalesce(r.category, '')), ?)
@@ -50,14 +51,17 @@ WHERE NOT regexp_matches(upper(coalesce(r.category, '')), ?)
 _GROUPS_SQL = """
 CREATE OR REPLACE TEMP TABLE match_groups AS
 SELECT row_number() OVER () - 1 AS group_id, *
-FROM (SELECT DISTINCT title, year, episode_like, season, episode, date FROM match_input)
+FROM (
+    SELECT DISTINCT title, year, episode_like, season, episode, absolute, date FROM match_input
+)
 """
 
 _GROUP_JOIN = """
     JOIN match_groups g
       ON i.title IS NOT DISTINCT FROM g.title AND i.year IS NOT DISTINCT FROM g.year
      AND i.episode_like = g.episode_like AND i.season IS NOT DISTINCT FROM g.season
-     AND i.episode IS NOT DISTINCT FROM g.episode AND i.date IS NOT DISTINCT FROM g.date
+     AND i.episode IS NOT DISTINCT FROM g.episode AND i.absolute = g.absolute
+     AND i.date IS NOT DISTINCT FROM g.date
 """
 
 
@@ -107,7 +111,8 @@ def match_releases(
     try:
         conn.execute(_GROUPS_SQL)
         groups = conn.sql(
-            "SELECT group_id, title, year, episode_like, season, episode, date FROM match_groups"
+            "SELECT group_id, title, year, episode_like, season, episode, absolute, date"
+            " FROM match_groups"
         ).to_arrow_table()
         results = _score_groups(matcher, groups, on_progress)
         conn.register("match_results", results)
@@ -176,10 +181,10 @@ def _score_groups(
     }
     total = groups.num_rows
     rows = zip(*(groups.column(name).to_pylist() for name in groups.column_names), strict=True)
-    for done, (group_id, title, year, episode_like, season, episode, date) in enumerate(
+    for done, (group_id, title, year, episode_like, season, episode, absolute, date) in enumerate(
         rows, start=1
     ):
-        query = ReleaseQuery(title, year, bool(episode_like), season, episode, date)
+        query = ReleaseQuery(title, year, bool(episode_like), season, episode, date, absolute)
         for candidate in matcher.match(query):
             _append(columns, group_id, candidate)
         if on_progress is not None and (done % 10_000 == 0 or done == total):

@@ -42,6 +42,7 @@ class ReleaseQuery:
     season: int | None = None
     episode: int | None = None
     date: dt.date | None = None
+    absolute: bool = False  # `episode` counts from the series' first episode (anime)
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +193,10 @@ class Matcher:
         if query.season is not None and query.episode is not None:
             pair = (query.season, query.episode)
             return pair if pair in self.index.episodes.get(title_id, ()) else None
+        if query.absolute and query.episode is not None:
+            ordered = self.index.absolute_order(title_id)
+            if 0 < query.episode <= len(ordered):
+                return ordered[query.episode - 1]
         return None
 
     def _decide(self, candidates: list[Candidate]) -> list[Candidate]:
