@@ -25,8 +25,8 @@ class AffiliationSettings:
     horizon_s: float = 3 * 86400  # pairs farther apart than this are different events
     retail_window_s: float = 6 * 3600  # two retail-disc rips of one title this close
     min_releases: int = 5  # groups with fewer releases stay out of the graph
-    min_together: int = 3  # fewer joint drops than this is coincidence
-    min_weight: float = 0.05
+    min_together: int = 5  # fewer joint drops than this is coincidence
+    min_weight: float = 0.15
     resolution: float = 1.0  # Leiden (RB configuration) resolution
     seed: int = 7
 
@@ -98,9 +98,11 @@ class AffiliationResult:
 
 _PAIRS_SQL = """
 WITH gt AS (
-  -- formats as two hashes: exact for groups doing up to two formats of a title
-  SELECT e.gid, g.title_key, epoch(min(g.pre_at)) AS pre_s, min(hash(g.format_key)) AS f1,
-         max(hash(g.format_key)) AS f2, bool_or(g.source_class = 'retail-disc') AS retail
+  -- formats (exact source, resolution, codec) as two hashes: exact for groups doing up to
+  -- two formats of a title, which is nearly all of them
+  SELECT e.gid, g.title_key, epoch(min(g.pre_at)) AS pre_s,
+         min(hash(lower(g.source), g.resolution, g.codec)) AS f1,
+         max(hash(lower(g.source), g.resolution, g.codec)) AS f2, bool_or(g.source_class = 'retail-disc') AS retail
   FROM {table} g JOIN eligible e USING (group_key)
   WHERE g.title_key IS NOT NULL AND NOT g.is_proper AND NOT g.is_repack
   GROUP BY e.gid, g.title_key
@@ -184,8 +186,10 @@ def edge_weights(evidence: dict[str, np.ndarray], settings: AffiliationSettings)
     retail_share = np.minimum(evidence["retail_together"].astype(float) / smaller, 1.0)
     coactivity = evidence["coactivity"].astype(float)
     ended = evidence["ended_together"].astype(bool)
+    # cubed: a shared supply drops (nearly) everything together; a big independent overlapping
+    # a small group's titles by coincidence reaches a half at most
     weight = (
-        together_share
+        together_share**3
         * (1.0 - race_share) ** 2
         * (0.6 + 0.2 * coactivity + 0.2 * ended)
         * (1.0 + 0.5 * retail_share)
