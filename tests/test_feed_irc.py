@@ -152,3 +152,39 @@ def test_same_release_from_websocket_irc_and_rest_is_one_release_three_reports(
     assert [feed.split("/")[-1] for feed, _ in reports[:2]] == ["live", "ws"]
     assert reports[2][0].startswith("irc:")
     assert flagged == (False, True)  # a pre a month in the future is kept but not trusted
+
+
+def test_feed_reconnects_after_the_server_restarts(tmp_path: Path) -> None:
+    first_dir, second_dir = tmp_path / "one", tmp_path / "two"
+    first_dir.mkdir()
+    second_dir.mkdir()
+
+    async def scenario() -> tuple[set[str], int, bool]:
+        with Store.open(tmp_path / "s.duckdb") as store:
+            with run_ngircd(first_dir) as first:
+                port = first.port
+                feed = irc_feed(first, "#pre")
+                harness = WatchHarness([feed], store)
+                await harness.__aenter__()
+                bot = await AnnounceBot(port, "prebot", "#pre").connect()
+                await bot.wait_for_join()
+                await bot.say("[PRE] [X264] Before.Restart.2020.1080p.WEB.h264-GRP")
+                await harness.wait_for(lambda: len(harness.names()) == 1, what="first pre")
+                await bot.close()
+            # The server is gone; the feed backs off and retries until a new one listens.
+            with run_ngircd(second_dir, port=port) as second:
+                bot = await AnnounceBot(second.port, "prebot", "#pre").connect()
+                await bot.wait_for_join(timeout=30)
+                await bot.say("[PRE] [X264] After.Restart.2020.1080p.WEB.h264-GRP")
+                await harness.wait_for(lambda: len(harness.names()) == 2, what="second pre")
+                await bot.close()
+                await harness.__aexit__()
+            connected_at_stop = feed.health().connected
+            return harness.names(), feed.health().reconnects, connected_at_stop
+
+    names, reconnects, _ = run(scenario())
+    assert names == {
+        "Before.Restart.2020.1080p.WEB.h264-GRP",
+        "After.Restart.2020.1080p.WEB.h264-GRP",
+    }
+    assert reconnects >= 1

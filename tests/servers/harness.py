@@ -59,7 +59,8 @@ class WatchHarness:
                     f"timed out waiting for {what}; applied {self.applied!r:.2000}"
                 )
             try:
-                await asyncio.wait_for(self._changed.wait(), remaining)
+                async with asyncio.timeout(remaining):
+                    await self._changed.wait()
             except TimeoutError:
                 continue
 

@@ -39,9 +39,12 @@ class Ngircd:
 
 
 @contextlib.contextmanager
-def run_ngircd(directory: Path, *, ready_timeout: float = 15.0) -> Iterator[Ngircd]:
-    """Write a config for a free port, start `ngircd -n -f conf`, wait for its listen line."""
-    port = free_port()
+def run_ngircd(
+    directory: Path, *, port: int | None = None, ready_timeout: float = 15.0
+) -> Iterator[Ngircd]:
+    """Write a config for a free port (or `port`), start `ngircd -n -f conf`, wait for its
+    listen line."""
+    port = port or free_port()
     conf = directory / "ngircd.conf"
     motd = directory / "motd"
     motd.write_text("scenescope test server\n")

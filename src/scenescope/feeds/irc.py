@@ -166,12 +166,12 @@ class IrcClient:
             if not self.target.verify_tls:
                 context.check_hostname = False
                 context.verify_mode = ssl.CERT_NONE
-        reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(
+        # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
+        # lands as the read completes, and `watch` would then never stop this feed.
+        async with asyncio.timeout(30):
+            reader, writer = await asyncio.open_connection(
                 self.target.host, self.target.port, ssl=context, limit=MAX_LINE_BYTES
-            ),
-            timeout=30,
-        )
+            )
         self._writer = writer
         self.registered = False
         self.joined.clear()
@@ -183,7 +183,8 @@ class IrcClient:
             awaiting_pong = False
             while True:
                 try:
-                    raw = await asyncio.wait_for(reader.readline(), timeout=self.idle_seconds)
+                    async with asyncio.timeout(self.idle_seconds):
+                        raw = await reader.readline()
                 except TimeoutError:
                     if awaiting_pong:
                         raise TimeoutError("server stopped answering PING") from None

@@ -64,8 +64,14 @@ class PredbWebsocketFeed:
         try:
             while True:
                 try:
+                    # A short close_timeout: when watch stops, unread frames can keep the
+                    # server's close frame from being read, and waiting 10 s gains nothing.
                     async with connect(
-                        self.ws_url, max_size=MAX_FRAME_BYTES, compression=None, open_timeout=10
+                        self.ws_url,
+                        max_size=MAX_FRAME_BYTES,
+                        compression=None,
+                        open_timeout=10,
+                        close_timeout=1,
                     ) as ws:
                         self.meter.connected = True
                         self.backoff.reset()

@@ -40,6 +40,7 @@ class WatchSummary:
     feeds: tuple[FeedHealth, ...]
 
 
+STOP_TIMEOUT_SECONDS = 10.0
 _STOP = object()  # queued after the last event of a stopping watch
 
 AppliedHook = Callable[[Sequence[FeedEvent], float], None]
@@ -87,9 +88,11 @@ class Watcher:
         finally:
             for task in [*feed_tasks, health]:
                 task.cancel()
-            for task in [*feed_tasks, health]:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            # Bounded: a connector that ignores cancellation must not keep watch from
+            # flushing what it already received.
+            _, stuck = await asyncio.wait([*feed_tasks, health], timeout=STOP_TIMEOUT_SECONDS)
+            for task in stuck:
+                log.error("%s did not stop within %.0f s", task.get_name(), STOP_TIMEOUT_SECONDS)
             self._queue.put_nowait(_STOP)
             await writer  # applies everything queued before the marker, then ends
         return WatchSummary(
