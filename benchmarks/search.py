@@ -93,6 +93,7 @@ def sql_list(values: tuple[str, ...] | list[str]) -> str:
 
 def build(store_path: Path, releases: int) -> float:
     from scenescope.store import Store
+    from scenescope.store.queries import NAME_KEY_SQL
 
     def pick(values: tuple[str, ...] | list[str], seed: int) -> str:
         return f"{sql_list(values)}[1 + (hash(i, {seed}) % {len(values)})::BIGINT]"
@@ -115,7 +116,7 @@ def build(store_path: Path, releases: int) -> float:
             FROM range({releases}) t(i)
             """
         )
-        conn.execute("UPDATE releases SET name_key = lower(name)")
+        conn.execute(f"UPDATE releases SET name_key = {NAME_KEY_SQL.format(name='name')}")
         conn.execute(
             """
             INSERT INTO pre_reports (release_id, feed, pre_at, seen_at, trusted)
@@ -160,7 +161,7 @@ def main() -> None:
             print(f"store: {total[0] if total else 0:,} releases")
             scan, _ = timed(
                 lambda: store.connection.execute(
-                    "SELECT count(*) FROM releases WHERE contains(name, 'zzzz')"
+                    "SELECT count(*) FROM releases WHERE contains(name_key, ' zzzz ')"
                 ).fetchall()
             )
             print(f"peer: bare full scan of names   {scan * 1000:8.1f} ms")

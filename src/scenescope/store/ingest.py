@@ -27,6 +27,7 @@ from scenescope.store.batches import (
     screen,
     split_batches,
 )
+from scenescope.store.queries import NAME_KEY_SQL
 
 __all__ = ["DEFAULT_BATCH_SIZE", "BatchWriter", "IngestSummary", "PreparedBatch"]
 
@@ -214,7 +215,7 @@ class BatchWriter:
         columns = ", ".join(table.column_names)
         row = self.conn.execute(
             f"INSERT INTO releases (release_id, name_key, {columns}) "
-            f"SELECT nextval('release_id_seq'), lower(name), {columns} "
+            f"SELECT nextval('release_id_seq'), {NAME_KEY_SQL.format(name='name')}, {columns} "
             f"FROM batch_releases b ANTI JOIN releases r USING (name)"
         ).fetchone()
         return int(row[0]) if row else 0

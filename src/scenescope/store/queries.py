@@ -14,7 +14,10 @@ from typing import Any
 
 import duckdb
 
-_WORD_SPLIT = re.compile(r"[\s._\-]+")
+_WORD_SPLIT = re.compile(r"[\W_]+")
+# How releases.name_key is computed from name (migration 0003 and every insert): lowercased
+# tokens between single spaces, so `contains(name_key, ' word ')` matches whole tokens only.
+NAME_KEY_SQL = "' ' || trim(regexp_replace(lower({name}), '[^\\p{{L}}\\p{{N}}]+', ' ', 'g')) || ' '"
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +59,7 @@ class StoreStats:
 def search_words(text: str | Sequence[str]) -> list[str]:
     """Query words as name tokens: `Some.Movie 2020` → ['some', 'movie', '2020']."""
     parts = [text] if isinstance(text, str) else list(text)
-    return [w.lower() for part in parts for w in _WORD_SPLIT.split(part) if w]
+    return [w for part in parts for w in _WORD_SPLIT.split(part.lower()) if w]
 
 
 def search(
@@ -74,9 +77,8 @@ def search(
     where: list[str] = []
     params: list[Any] = []
     for word in search_words(words):
-        # contains() on the lowercased name prunes fast; the regex insists on whole tokens.
-        where.append("contains(r.name_key, ?) AND regexp_matches(r.name_key, ?)")
-        params += [word, rf"(^|[^a-z0-9]){re.escape(word)}([^a-z0-9]|$)"]
+        where.append("contains(r.name_key, ?)")
+        params.append(f" {word} ")
     if group:
         where.append("r.group_key = ?")
         params.append(group.lower())
@@ -99,9 +101,8 @@ def search(
             SELECT r.release_id, r.name, r.group_name, r.category, r.first_seen_at
             FROM releases r WHERE {matched_where}
         ),
-        reports AS (
-            SELECT release_id, min(pre_at) FILTER (WHERE trusted) AS pre_at,
-                   count(DISTINCT feed) AS feeds
+        firsts AS (
+            SELECT release_id, min(pre_at) FILTER (WHERE trusted) AS pre_at
             FROM pre_reports WHERE release_id IN (SELECT release_id FROM matched)
             GROUP BY release_id
         ),
@@ -122,20 +123,30 @@ def search(
             GROUP BY release_id
         ),
         m AS (
-            SELECT matched.*, reports.pre_at, coalesce(reports.feeds, 0) AS feeds,
+            SELECT matched.*, firsts.pre_at,
                    CASE WHEN history.delete_kind = 'delpre' THEN 'deleted'
                         WHEN history.nuke_kind IN ('nuke', 'modnuke') THEN 'nuked'
                         ELSE 'live' END AS status,
                    CASE WHEN history.nuke_kind IN ('nuke', 'modnuke') THEN history.nuke_reason
                    END AS nuke_reason
             FROM matched
-            LEFT JOIN reports USING (release_id)
+            LEFT JOIN firsts USING (release_id)
             LEFT JOIN history USING (release_id)
+        ),
+        top AS MATERIALIZED (
+            SELECT * FROM m WHERE {" AND ".join(state_where) if state_where else "TRUE"}
+            ORDER BY pre_at DESC NULLS LAST, release_id DESC
+            LIMIT {int(limit)}
+        ),
+        -- feeds are counted for the page only: distinct counts over every match are costly
+        feeds AS (
+            SELECT release_id, count(DISTINCT feed) AS feeds FROM pre_reports
+            WHERE release_id IN (SELECT release_id FROM top) GROUP BY release_id
         )
-        SELECT release_id, name, group_name, category, pre_at, status, nuke_reason, feeds
-        FROM m WHERE {" AND ".join(state_where) if state_where else "TRUE"}
+        SELECT release_id, name, group_name, category, pre_at, status, nuke_reason,
+               coalesce(feeds.feeds, 0)
+        FROM top LEFT JOIN feeds USING (release_id)
         ORDER BY pre_at DESC NULLS LAST, release_id DESC
-        LIMIT {int(limit)}
     """
     return [SearchHit(*row) for row in conn.execute(sql, params).fetchall()]
 
