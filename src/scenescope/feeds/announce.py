@@ -7,6 +7,7 @@ The shipped defaults (`announce.toml`) read `[PRE]`, `[NUKE]`, `[UNNUKE]`, `[MOD
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import tomllib
 from collections import OrderedDict
@@ -19,6 +20,8 @@ from typing import Any
 from scenescope.feeds.base import FeedHealth, HealthMeter
 from scenescope.feeds.events import NUKE_KINDS, FeedEvent, NukeEvent, PreReport, Reject
 from scenescope.feeds.irc import IrcClient, IrcTarget
+
+log = logging.getLogger(__name__)
 
 KINDS: tuple[str, ...] = ("pre", "info", *NUKE_KINDS)
 MAX_NAME_CHARS = 512
@@ -209,6 +212,7 @@ class AnnounceFeed:
             if isinstance(event, Reject):
                 self.meter.error()
                 self.meter.frame()
+                log.warning("%s: line quarantined: %s", self.name, event.reason[:200])
             else:
                 self.meter.frame(event.pre_at if isinstance(event, PreReport) else event.at)
             yield event

@@ -99,6 +99,7 @@ class PredbWebsocketFeed:
             if isinstance(event, Reject):
                 self.meter.error()
                 self.meter.frame()
+                log.warning("%s: frame quarantined: %s", self.name, event.reason[:200])
                 continue
             at = event.pre_at if isinstance(event, PreReport) else event.at
             self.meter.frame(at)
