@@ -72,6 +72,7 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
     except duckdb.Error as exc:
         raise StoreError(f"cannot open the store {path}: {str(exc).splitlines()[0]}") from None
     conn.execute("SET TimeZone = 'UTC'")
+    conn.execute("SET enable_progress_bar = false")  # ours is the CLI's; DuckDB's would garble it
     return conn
 
 
