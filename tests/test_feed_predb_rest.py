@@ -192,19 +192,25 @@ def test_backfill_command_runs_and_reports_json(tmp_path: Path) -> None:
 
     async def scenario() -> tuple[int, str, str]:
         async with PredbTestServer(rows) as server:
-            process = await asyncio.create_subprocess_exec(
-                SCENESCOPE, "backfill", server.http_url,
-                "--page-size", "10", "--db", str(db), "--json",
-                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-            )  # fmt: skip
-            out, err = await process.communicate()
-            assert process.returncode is not None
-            return process.returncode, out.decode(), err.decode()
+            outs, errs, code = [], [], 0
+            for extra in (["--max-pages", "1"], []):
+                process = await asyncio.create_subprocess_exec(
+                    SCENESCOPE, "backfill", server.http_url,
+                    "--page-size", "10", "--db", str(db), "--json", *extra,
+                    stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+                )  # fmt: skip
+                out, err = await process.communicate()
+                code = code or (process.returncode or 0)
+                outs.append(out.decode())
+                errs.append(err.decode())
+            return code, "".join(outs), "".join(errs)
 
     code, out, err = run(scenario())
     assert code == 0, err
-    summary = json.loads(out.strip().splitlines()[-1])
-    assert summary["events_applied"] == 15 and summary["done"] is True
+    first, second = (json.loads(line) for line in out.strip().splitlines()[-2:])
+    assert first["events_applied"] == 10 and first["done"] is False  # --max-pages 1: paused
+    assert second["resumed_from_page"] == 2 and second["events_applied"] == 5
+    assert second["done"] is True
     with Store.open(db, read_only=True) as store:
         assert len(store_names(store)) == 15
 

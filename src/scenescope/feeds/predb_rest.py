@@ -183,7 +183,7 @@ class BackfillPage:
     page: int
     events: list[FeedEvent]
     rows_fetched: int
-    last: bool  # no page after this one is needed
+    last: bool  # the range is covered: no page after this one is needed
     total: int | None = None
 
 
@@ -244,15 +244,12 @@ async def backfill_pages(
                 if not wanted.contains(when):
                     continue
             events.extend(row_events)
-        last = (
-            len(result.rows) < wanted.page_size
-            or reached_since
-            or (wanted.max_pages is not None and page - start_page + 1 >= wanted.max_pages)
-        )
+        last = len(result.rows) < wanted.page_size or reached_since
         yield BackfillPage(
             page=page, events=events, rows_fetched=len(result.rows), last=last, total=result.total
         )
-        if last:
+        # `max_pages` pauses the walk without finishing it: the cursor resumes from here.
+        if last or (wanted.max_pages is not None and page - start_page + 1 >= wanted.max_pages):
             return
         page += 1
 
