@@ -102,7 +102,8 @@ WITH gt AS (
   -- two formats of a title, which is nearly all of them
   SELECT e.gid, g.title_key, epoch(min(g.pre_at)) AS pre_s,
          min(hash(lower(g.source), g.resolution, g.codec)) AS f1,
-         max(hash(lower(g.source), g.resolution, g.codec)) AS f2, bool_or(g.source_class = 'retail-disc') AS retail
+         max(hash(lower(g.source), g.resolution, g.codec)) AS f2,
+         bool_or(g.source_class = 'retail-disc') AS retail
   FROM {table} g JOIN eligible e USING (group_key)
   WHERE g.title_key IS NOT NULL AND NOT g.is_proper AND NOT g.is_repack
   GROUP BY e.gid, g.title_key

@@ -2,7 +2,8 @@
 
 A candidate is a group that first appears within weeks of the dark group's last pre; it is
 scored, in SQL, on the same specialty (category / source / resolution / codec / language
-mix), the same titles (shows and films it continues) and the same timing profile.
+mix, and the naming habits of its release names), the same titles (shows and films it
+continues) and the same timing profile.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from scenescope.analysis.groups import (
     _utc,
     build_group_releases,
     dormant_groups,
+    official_dates_sql,
 )
 
 
@@ -35,6 +37,9 @@ class SuccessorSettings:
     weight_timing: float = 0.2
     weight_volume: float = 0.1
     weight_proximity: float = 0.1
+    specialty_sharpness: float = 4.0  # exponent on the specialty similarity in the score
+    lead_scale_days: float = 7.0  # median leads this far apart apart: similarity e^-1
+    min_leads: int = 3  # matched releases needed before a group's lead profile counts
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,10 +53,11 @@ class SuccessorCandidate:
     predecessor_last_pre: dt.datetime
     successor_first_pre: dt.datetime
     gap_days: float  # successor's first pre minus predecessor's last pre
-    specialty_similarity: float  # cosine of the format / category / language mixes
+    specialty_similarity: float  # format / category / language mix and naming habits (cosines)
     title_overlap: float  # shared titles over the smaller title set
-    timing_similarity: float  # cosine of hour-of-day and weekday profiles
+    timing_similarity: float  # clock profile (hour, weekday) and lead against official dates
     volume_ratio: float  # smaller weekly rate over the larger
+    lead_days: tuple[float | None, float | None] = (None, None)  # median lead, old and new
 
     def describe(self) -> str:
         return f"possible successor of {self.predecessor} (score {self.score:.2f})"
@@ -71,6 +77,7 @@ class SuccessorCandidate:
                 "title_overlap": round(self.title_overlap, 4),
                 "timing_similarity": round(self.timing_similarity, 4),
                 "volume_ratio": round(self.volume_ratio, 4),
+                "median_lead_days": [None if v is None else round(v, 2) for v in self.lead_days],
             },
         }
 
@@ -89,6 +96,17 @@ WITH raw AS (
   FROM {t}
   UNION ALL SELECT group_key, 'timing', 'd:' || CAST(isodow(pre_at AT TIME ZONE 'UTC') AS VARCHAR)
   FROM {t}
+  UNION ALL
+  -- naming habits: the name's tokens as written (case kept: H264 vs h264, BluRay vs BLURAY),
+  -- without the title's words, numbers and the group tag
+  SELECT g.group_key, 'habits', 'w:' || token
+  FROM (SELECT g.group_key,
+               unnest(list_filter(string_split(regexp_replace(r.name, '-[^-]*$', ''), '.'),
+                      lambda t: NOT list_contains(string_split(lower(coalesce(r.title, '')), ' '),
+                                                  lower(t))
+                                AND NOT regexp_full_match(t, '[0-9]+|S[0-9]+E[0-9]+'))) AS token
+        FROM {t} g JOIN releases r USING (release_id)
+        WHERE g.group_key IN (SELECT group_key FROM successor_pairs_keys)) g
 ), counted AS (
   SELECT group_key, kind, feature, count(*) AS n FROM raw
   WHERE group_key IN (SELECT group_key FROM successor_pairs_keys)
@@ -123,7 +141,8 @@ WITH sim AS (
 ), sizes AS (SELECT group_key, count(*) AS works FROM successor_titles GROUP BY ALL)
 SELECT p.old_key, p.new_key, p.old_name, p.new_name, p.old_last, p.new_first,
        epoch(p.new_first - p.old_last) / 86400.0 AS gap_days,
-       coalesce(max(s.cosine) FILTER (WHERE s.kind = 'specialty'), 0) AS specialty,
+       (coalesce(max(s.cosine) FILTER (WHERE s.kind = 'specialty'), 0)
+        + coalesce(max(s.cosine) FILTER (WHERE s.kind = 'habits'), 0)) / 2 AS specialty,
        coalesce(max(s.cosine) FILTER (WHERE s.kind = 'timing'), 0) AS timing,
        coalesce(any_value(sh.n), 0) / greatest(1, least(any_value(zx.works),
                                                        any_value(zy.works))) AS titles,
@@ -190,10 +209,19 @@ def find_successors(
     if not rows:
         return []
     gap = np.array([r[6] for r in rows], dtype=float)
-    evidence = np.array([r[7:11] for r in rows], dtype=float)  # specialty, timing, titles, vol
+    evidence = np.array([r[7:11] for r in rows], dtype=float)  # specialty, clock, titles, vol
+    leads = _median_leads(con, settings.min_leads)
+    old_lead = np.array([leads.get(r[0], np.nan) for r in rows], dtype=float)
+    new_lead = np.array([leads.get(r[1], np.nan) for r in rows], dtype=float)
+    known = ~np.isnan(old_lead) & ~np.isnan(new_lead)
+    lead_similarity = np.exp(-np.abs(np.nan_to_num(old_lead - new_lead)) / settings.lead_scale_days)
+    # timing: the clock profile, and where both are known, how early against official dates
+    evidence[:, 1] = np.where(known, 0.5 * evidence[:, 1] + 0.5 * lead_similarity, evidence[:, 1])
     proximity = np.exp(-np.maximum(gap, 0.0) / settings.proximity_scale_days)
+    # a renamed group keeps its exact habits; peers of the same specialty are only alike, so
+    # near-identity must count far more than resemblance
     score = (
-        settings.weight_specialty * evidence[:, 0]
+        settings.weight_specialty * evidence[:, 0] ** settings.specialty_sharpness
         + settings.weight_timing * evidence[:, 1]
         + settings.weight_titles * evidence[:, 2]
         + settings.weight_volume * evidence[:, 3]
@@ -220,7 +248,34 @@ def find_successors(
                     timing_similarity=float(evidence[i, 1]),
                     title_overlap=float(evidence[i, 2]),
                     volume_ratio=float(evidence[i, 3]),
+                    lead_days=(_maybe(old_lead[i]), _maybe(new_lead[i])),
                 )
             )
     out.sort(key=lambda c: (-c.predecessor_last_pre.timestamp(), c.predecessor, c.rank))
     return out
+
+
+def _maybe(value: float) -> float | None:
+    return None if value != value else float(value)  # NaN -> None
+
+
+def _median_leads(con: duckdb.DuckDBPyConnection, min_leads: int) -> dict[str, float]:
+    """Median lead in days (official date of the release's window minus pre) per candidate
+    group, for groups with at least `min_leads` matched releases."""
+    official = official_dates_sql(con)
+    if official is None:
+        return {}
+    rows = con.execute(
+        f"""
+        SELECT g.group_key,
+               median(epoch(CAST(od.official_date AS TIMESTAMPTZ) - g.pre_at) / 86400.0)
+        FROM {GROUP_RELEASES} g
+        JOIN ({official}) od ON od.title_id = g.title_id AND od.official_window =
+             CASE g.source_class WHEN 'cam' THEN 'theatrical' WHEN 'web' THEN 'digital'
+                  WHEN 'retail-disc' THEN 'physical' WHEN 'hdtv' THEN 'tv' END
+        WHERE g.group_key IN (SELECT group_key FROM successor_pairs_keys)
+        GROUP BY g.group_key HAVING count(*) >= ?
+        """,
+        [min_leads],
+    ).fetchall()
+    return {str(k): float(v) for k, v in rows if v is not None}
