@@ -188,3 +188,21 @@ def test_feed_reconnects_after_the_server_restarts(tmp_path: Path) -> None:
         "After.Restart.2020.1080p.WEB.h264-GRP",
     }
     assert reconnects >= 1
+
+
+def test_ircs_feed_reads_announces_over_tls(tmp_path: Path) -> None:
+    async def scenario() -> set[str]:
+        with run_ngircd(tmp_path, tls=True) as server, Store.open(tmp_path / "s.duckdb") as store:
+            url = f"ircs://127.0.0.1:{server.tls_port}/#secure?nick=tlsreader&verify=0"
+            feed = AnnounceFeed(parse_irc_url(url), backoff_base_seconds=0.05)
+            async with WatchHarness([feed], store) as h:
+                bot = await AnnounceBot(server.port, "prebot", "#secure").connect()
+                try:
+                    assert await bot.wait_for_join() == "tlsreader"
+                    await bot.say("[PRE] [X264] Over.Tls.2020.1080p.WEB.h264-SEC")
+                    await h.wait_for(lambda: bool(h.names()), what="pre over TLS")
+                finally:
+                    await bot.close()
+            return h.names()
+
+    assert run(scenario()) == {"Over.Tls.2020.1080p.WEB.h264-SEC"}

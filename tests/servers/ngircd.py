@@ -32,6 +32,7 @@ class Ngircd:
     port: int
     process: subprocess.Popen[str]
     log: list[str]
+    tls_port: int | None = None
 
     def url(self, channel: str = "#pre", **query: str) -> str:
         suffix = ("?" + "&".join(f"{k}={v}" for k, v in query.items())) if query else ""
@@ -40,11 +41,22 @@ class Ngircd:
 
 @contextlib.contextmanager
 def run_ngircd(
-    directory: Path, *, port: int | None = None, ready_timeout: float = 15.0
+    directory: Path, *, port: int | None = None, tls: bool = False, ready_timeout: float = 15.0
 ) -> Iterator[Ngircd]:
     """Write a config for a free port (or `port`), start `ngircd -n -f conf`, wait for its
-    listen line."""
+    listen line. With `tls`, a self-signed certificate also serves TLS on `tls_port`."""
     port = port or free_port()
+    tls_port = free_port() if tls else None
+    ssl_section = ""
+    if tls_port is not None:
+        cert, key = directory / "cert.pem", directory / "key.pem"
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+             "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+            check=True, capture_output=True, timeout=60,
+        )  # fmt: skip
+        key.chmod(0o644)  # ngircd drops to `nobody` before it reads the key
+        ssl_section = f"[SSL]\nCertFile = {cert}\nKeyFile = {key}\nPorts = {tls_port}\n"
     conf = directory / "ngircd.conf"
     motd = directory / "motd"
     motd.write_text("scenescope test server\n")
@@ -65,7 +77,7 @@ def run_ngircd(
         "[Options]\n"
         "PAM = no\n"
         "Ident = no\n"
-        "DNS = no\n"
+        "DNS = no\n" + ssl_section
     )
     process = subprocess.Popen(
         [NGIRCD, "-n", "-f", str(conf)],
@@ -75,13 +87,16 @@ def run_ngircd(
     )
     log: list[str] = []
     ready = threading.Event()
+    waiting_for = {port} | ({tls_port} if tls_port else set())
 
     def read_log() -> None:
         assert process.stdout is not None
         for line in process.stdout:
             log.append(line.rstrip())
-            if "Now listening on" in line and f":{port} " in line:
-                ready.set()
+            if "Now listening on" in line:
+                waiting_for.difference_update(p for p in list(waiting_for) if f":{p} " in line)
+                if not waiting_for:
+                    ready.set()
         ready.set()  # exited: let the waiter see it
 
     reader = threading.Thread(target=read_log, daemon=True)
@@ -89,7 +104,7 @@ def run_ngircd(
     try:
         if not ready.wait(ready_timeout) or process.poll() is not None:
             raise RuntimeError("ngircd did not start:\n" + "\n".join(log))
-        yield Ngircd(port, process, log)
+        yield Ngircd(port, process, log, tls_port)
     finally:
         process.terminate()
         try:
@@ -133,6 +148,10 @@ class AnnounceBot:
                 await self._send("PONG " + " ".join(parts[1:]))
             elif len(parts) > 1 and parts[1] == "001" and not welcome.done():
                 welcome.set_result(None)
+            elif len(parts) > 2 and parts[1] == "353":  # NAMES: who was there before us
+                for who in text.split(" :", 1)[-1].split():
+                    if who.lstrip("@+") != self.nick:
+                        self.joined_nicks.put_nowait(who.lstrip("@+"))
             elif len(parts) > 2 and parts[1] == "JOIN":
                 who = parts[0].lstrip(":").split("!", 1)[0]
                 if who == self.nick and not joined.done():
@@ -141,7 +160,7 @@ class AnnounceBot:
                     self.joined_nicks.put_nowait(who)
 
     async def wait_for_join(self, timeout: float = 15.0) -> str:
-        """The nick of the next other client to join the channel."""
+        """The nick of the next other client in the channel (already there, or joining)."""
         return await asyncio.wait_for(self.joined_nicks.get(), timeout)
 
     async def say(self, text: str | bytes) -> None:
