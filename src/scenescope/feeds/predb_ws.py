@@ -1,7 +1,9 @@
 """predb.ovh live websocket (`predb+wss://HOST/api/v1/ws`): every frame becomes events.
 
-On a dropped connection it reconnects with capped exponential backoff, then closes the gap
-with `/live` (and older `/` pages if the gap was long), so no pre published meanwhile is lost.
+All eight actions apply (conversion in predb_ovh_rows); `delete` is recorded as a delpre
+from this feed, so the release's history keeps it. On a dropped connection it reconnects with
+capped exponential backoff, then closes the gap with `/live` (and older `/` pages if the gap
+was long), so no pre published meanwhile is lost.
 """
 
 from __future__ import annotations
