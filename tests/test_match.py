@@ -180,3 +180,43 @@ def test_absolute_episode_numbers_map_to_season_and_episode(store: Store, tmp_pa
         "JOIN releases r USING (release_id) WHERE r.name LIKE '%Kaiju%'"
     ).fetchall()
     assert row == [("kaiju", "matched", 2, 2)]
+
+
+def test_same_name_same_year_tie_is_decided_by_timing_only_with_a_year(
+    store: Store, tmp_path: Path
+) -> None:
+    extra = tmp_path / "twins"
+    extra.mkdir()
+    (extra / "titles.csv").write_text(
+        "title_id,kind,title,year,original_title,aliases\n"
+        "de1,movie,The Bridge Trail,2019,Die Brucke der Spur,\n"
+        "en1,movie,Lonely Quarry,2019,Lonely Quarry,Die Brucke der Spur\n",
+        encoding="utf-8",
+    )
+    (extra / "release_dates.csv").write_text(
+        "title_id,territory,window,date\nde1,DE,physical,2019-03-01\nen1,DE,physical,2019-11-20\n",
+        encoding="utf-8",
+    )
+    assert import_catalog(store, [extra]).ok
+    store.apply(
+        [
+            PreReport(
+                name="Die.Brucke.der.Spur.2019.German.DL.1080p.BluRay.x264-WOLKE",
+                pre_at=dt.datetime(2019, 11, 14, tzinfo=dt.UTC),
+                feed="t",
+            ),
+            PreReport(
+                name="Die.Brucke.der.Spur.German.DL.1080p.BluRay.x264-NOYEAR",
+                pre_at=dt.datetime(2019, 11, 14, tzinfo=dt.UTC),
+                feed="t",
+            ),
+        ]
+    )
+    match_releases(store)
+    found = matches(store)
+    decided = found["Die.Brucke.der.Spur.2019.German.DL.1080p.BluRay.x264-WOLKE"]
+    assert [(m[0], m[1]) for m in decided] == [("en1", "matched")]
+    assert "timing" in decided[0][3]
+    undecided = found["Die.Brucke.der.Spur.German.DL.1080p.BluRay.x264-NOYEAR"]
+    assert {m[0] for m in undecided} == {"de1", "en1"}
+    assert all(m[1] == "possible" for m in undecided)

@@ -18,6 +18,7 @@ import pyarrow as pa
 from scenescope.catalog.index import CatalogIndex
 from scenescope.catalog.matcher import Candidate, Matcher, MatchPolicy, ReleaseQuery
 from scenescope.catalog.tables import connection_of, load_episodes, load_titles
+from scenescope.catalog.timing import decide_ties_by_timing
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -135,6 +136,7 @@ def match_releases(
                 """,
                 [dt.datetime.now(dt.UTC)],
             )
+            decide_ties_by_timing(conn)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
