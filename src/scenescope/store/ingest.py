@@ -29,6 +29,9 @@ from scenescope.store.batches import (
 )
 from scenescope.store.queries import NAME_KEY_SQL
 
+# Up to this many names are looked up through the name index; more go through one hash join.
+INDEX_LOOKUP_MAX = 2048
+
 __all__ = ["DEFAULT_BATCH_SIZE", "BatchWriter", "IngestSummary", "PreparedBatch"]
 
 
@@ -59,6 +62,8 @@ class PreparedBatch:
     events: int
     now: dt.datetime
     new_names: set[str]
+    known_ids: dict[str, int]  # names the store already had, with their release_id
+    unresolved: list[str]  # names new in the batch still being written: resolved at write time
     releases: pa.Table | None
     reports: pa.Table | None
     nukes: pa.Table | None
@@ -134,7 +139,10 @@ class BatchWriter:
         now = dt.datetime.now(dt.UTC)
         events = len(pres) + len(nukes) + len(rejects)
         pres, nukes, rejects = screen(pres, nukes, rejects, now)
-        new_names = [n for n in self._unknown_names(pres, nukes) if n not in exclude]
+        names = list(dict.fromkeys([p.name for p in pres] + [n.name for n in nukes]))
+        known_ids = self._release_ids(self._reader_cursor(), names)
+        new_names = [n for n in names if n not in known_ids and n not in exclude]
+        unresolved = [n for n in names if n not in known_ids and n in exclude]
         releases = None
         if new_names:
             wanted = set(new_names)
@@ -147,6 +155,8 @@ class BatchWriter:
             events=events,
             now=now,
             new_names=set(new_names),
+            known_ids=known_ids,
+            unresolved=unresolved,
             releases=releases,
             reports=report_table(pres) if pres else None,
             nukes=nuke_table(nukes) if nukes else None,
@@ -171,7 +181,19 @@ class BatchWriter:
         try:
             conn.execute("BEGIN TRANSACTION")
             try:
-                releases_new = self._insert_releases(batch.releases)
+                ids = dict(batch.known_ids)
+                ids.update(self._release_ids(conn, batch.unresolved))
+                releases_new = self._insert_releases(batch.releases, ids)
+                conn.register(
+                    "batch_ids",
+                    pa.table(
+                        {
+                            "name": pa.array(list(ids), pa.string()),
+                            "release_id": pa.array(list(ids.values()), pa.int64()),
+                        }
+                    ),
+                )
+                registered.append("batch_ids")
                 reports_new = self._insert_reports(batch.reports, batch.now)
                 nukes_new = self._insert_nukes(batch.nukes, batch.now)
                 self._insert_rejects(batch.rejects, batch.now)
@@ -191,34 +213,44 @@ class BatchWriter:
             duplicates=batch.report_count - reports_new + batch.nuke_count - nukes_new,
         )
 
-    def _unknown_names(self, pres: list[PreReport], nukes: list[NukeEvent]) -> list[str]:
-        names = list(dict.fromkeys([p.name for p in pres] + [n.name for n in nukes]))
-        if not names:
-            return []
+    def _reader_cursor(self) -> duckdb.DuckDBPyConnection:
         if self._reader is None:
             # Its own cursor: lookups run while the writer thread holds a transaction.
             self._reader = self.conn.cursor()
-        reader = self._reader
-        batch_names = pa.table({"idx": pa.array(range(len(names)), pa.int64()), "name": names})
-        reader.register("batch_names", batch_names)
+        return self._reader
+
+    @staticmethod
+    def _release_ids(cursor: duckdb.DuckDBPyConnection, names: list[str]) -> dict[str, int]:
+        """release_id of each name the store knows: the name index for few, a join for many."""
+        if not names:
+            return {}
+        if len(names) <= INDEX_LOOKUP_MAX:
+            placeholders = ", ".join("?" * len(names))
+            rows = cursor.execute(
+                f"SELECT name, release_id FROM releases WHERE name IN ({placeholders})", names
+            ).fetchall()
+            return dict(rows)
+        cursor.register("batch_names", pa.table({"name": pa.array(names, pa.string())}))
         try:
-            rows = reader.execute(
-                "SELECT b.name FROM batch_names b ANTI JOIN releases r USING (name) ORDER BY b.idx"
+            rows = cursor.execute(
+                "SELECT name, release_id FROM batch_names JOIN releases USING (name)"
             ).fetchall()
         finally:
-            reader.unregister("batch_names")
-        return [row[0] for row in rows]
+            cursor.unregister("batch_names")
+        return dict(rows)
 
-    def _insert_releases(self, table: pa.Table | None) -> int:
+    def _insert_releases(self, table: pa.Table | None, ids: dict[str, int]) -> int:
+        """Insert new releases; their ids are added to `ids`."""
         if table is None:
             return 0
         columns = ", ".join(table.column_names)
-        row = self.conn.execute(
+        rows = self.conn.execute(
             f"INSERT INTO releases (release_id, name_key, {columns}) "
             f"SELECT nextval('release_id_seq'), {NAME_KEY_SQL.format(name='name')}, {columns} "
-            f"FROM batch_releases b ANTI JOIN releases r USING (name)"
-        ).fetchone()
-        return int(row[0]) if row else 0
+            f"FROM batch_releases RETURNING name, release_id"
+        ).fetchall()
+        ids.update(rows)
+        return len(rows)
 
     def _insert_reports(self, table: pa.Table | None, now: dt.datetime) -> int:
         if table is None:
@@ -239,7 +271,7 @@ class BatchWriter:
             FROM (SELECT DISTINCT ON (name, feed, pre_at)
                          * REPLACE (coalesce(seen_at, $now) AS seen_at)
                   FROM batch_reports) b
-            JOIN releases r USING (name)
+            JOIN batch_ids r USING (name)
             ON CONFLICT DO NOTHING
             """,
             {"now": now},
@@ -255,7 +287,7 @@ class BatchWriter:
             SELECT r.release_id, b.kind, b.reason, b.network, b."at", b.feed,
                    coalesce(b.seen_at, $now)
             FROM (SELECT DISTINCT ON (name, kind, "at", feed) * FROM batch_nukes) b
-            JOIN releases r USING (name)
+            JOIN batch_ids r USING (name)
             ON CONFLICT DO NOTHING
             """,
             {"now": now},
