@@ -63,7 +63,9 @@ def peak_memory_mib(count: int, names: Sequence[str]) -> tuple[float, float]:
     """(peak RSS of the whole process, of which the input names list) in MiB."""
     out = subprocess.run(
         [sys.executable, "-c", MEMORY_SCRIPT, str(count), *names[:200]],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.split()
     parsed, before_kib, after_kib = (int(x) for x in out)
     assert parsed == count
@@ -88,20 +90,26 @@ def main(argv: list[str] | None = None) -> None:
         print("guessit     not installed (pip install -e '.[bench]')")
     else:
         peer = names_per_second(guessit.guessit, names[:guessit_n], 1)
-        print(f"guessit     {peer:>12,.0f} names/s  ({guessit_n:,} names)"
-              f"   scenescope / guessit = {ours / peer:,.0f}x (target >= 300x)")
+        print(
+            f"guessit     {peer:>12,.0f} names/s  ({guessit_n:,} names)"
+            f"   scenescope / guessit = {ours / peer:,.0f}x (target >= 300x)"
+        )
     try:
         import PTT  # type: ignore[import-untyped]
     except ImportError:
         print("parsett     not installed (pip install -e '.[bench]')")
     else:
         peer = names_per_second(PTT.parse_title, names[:ptt_n], 2)
-        print(f"parsett     {peer:>12,.0f} names/s  ({ptt_n:,} names)"
-              f"   scenescope / parsett = {ours / peer:,.1f}x (target >= 30x)")
+        print(
+            f"parsett     {peer:>12,.0f} names/s  ({ptt_n:,} names)"
+            f"   scenescope / parsett = {ours / peer:,.1f}x (target >= 30x)"
+        )
     count = 100_000 if args.quick else 1_000_000
     peak, before = peak_memory_mib(count, names)
-    print(f"parse_many  {count:,} distinct names: peak RSS {peak:,.0f} MiB "
-          f"(input list and interpreter {before:,.0f} MiB; target < 1024 MiB)")
+    print(
+        f"parse_many  {count:,} distinct names: peak RSS {peak:,.0f} MiB "
+        f"(input list and interpreter {before:,.0f} MiB; target < 1024 MiB)"
+    )
 
 
 if __name__ == "__main__":
