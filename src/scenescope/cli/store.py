@@ -6,10 +6,7 @@ Thin wrappers over `scenescope.store.Store` and `scenescope.feeds.files.FileFeed
 from __future__ import annotations
 
 import datetime as dt
-import time
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import typer
 
@@ -42,90 +39,29 @@ def ingest(
     json_out: bool = JSON_OPTION,
 ) -> None:
     """Import files into the store (idempotent: importing twice changes nothing)."""
-    from rich.console import Console
-    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from scenescope.feeds.events import FeedEvent, Reject
+    from scenescope.cli.ingest_progress import ingest_files
     from scenescope.feeds.files import FeedFormatError, FileFeed
-    from scenescope.store import IngestSummary, Store, StoreError
+    from scenescope.store import Store, StoreError
 
-    console = Console(stderr=True)
     feeds: list[FileFeed] = []
     for path in paths:
         try:
             feeds.append(FileFeed(path, kind=kind, feed=feed))
         except FeedFormatError as exc:
             fail(str(exc))
-    printed = 0
     try:
         store = Store.open(db_path(db))
     except StoreError as exc:
         fail(str(exc))
     with store:
-        for file_feed in feeds:
-            rows = 0
-            started = time.perf_counter()
-            progress = Progress(
-                TextColumn("[bold]{task.description}"),
-                BarColumn(),
-                DownloadColumn(),
-                TextColumn("{task.fields[rows]:,} rows · {task.fields[rate]:,.0f} rows/s"),
-                TimeElapsedColumn(),
-                console=console,
-                transient=json_out,
-                disable=not console.is_terminal,
+        try:
+            results = ingest_files(
+                store, feeds, show_rejects=show_rejects, batch_size=batch_size, quiet=json_out
             )
-
-            def events(
-                source: FileFeed, task: Any, progress: Progress = progress, started: float = started
-            ) -> Iterator[FeedEvent]:
-                nonlocal rows, printed
-                for event in source:
-                    rows += 1
-                    if isinstance(event, Reject) and printed < show_rejects:
-                        printed += 1
-                        where = f"{event.source}:{event.line}" if event.line else event.source
-                        console.print(
-                            f"{where}: {event.reason}",
-                            markup=False,
-                            highlight=False,
-                            soft_wrap=True,
-                        )
-                    if rows % 10_000 == 0:
-                        elapsed = max(time.perf_counter() - started, 1e-9)
-                        progress.update(
-                            task,
-                            completed=source.bytes_read,
-                            rows=rows,
-                            rate=rows / elapsed,
-                        )
-                    yield event
-
-            with progress:
-                task = progress.add_task(
-                    file_feed.path.name, total=file_feed.bytes_total, rows=0, rate=0.0
-                )
-                try:
-                    summary: IngestSummary = store.apply(
-                        events(file_feed, task), batch_size=batch_size
-                    )
-                except FeedFormatError as exc:
-                    fail(str(exc))
-                elapsed = max(time.perf_counter() - started, 1e-9)
-                progress.update(
-                    task, completed=file_feed.bytes_total, rows=rows, rate=rows / elapsed
-                )
-            result = {"file": str(file_feed.path), "kind": file_feed.kind, **summary.to_dict()}
-            result["rows_per_s"] = round(rows / elapsed)
-            if json_out:
-                print_json_lines([result])
-            else:
-                typer.echo(
-                    f"{file_feed.path} ({file_feed.kind}): {summary.events:,} rows, "
-                    f"{summary.releases_new:,} new releases, {summary.reports_new:,} new reports, "
-                    f"{summary.nukes_new:,} new nuke events, {summary.duplicates:,} already known, "
-                    f"{summary.rejects:,} rejected ({rows / elapsed:,.0f} rows/s)"
-                )
+        except FeedFormatError as exc:
+            fail(str(exc))
+    if json_out:
+        print_json_lines(results)
 
 
 def search(

@@ -1,0 +1,235 @@
+"""`scenescope demo`: the story end to end on the embedded default.
+
+Simulate the default world, ingest its pres and nukes through the files connector into a
+DuckDB store, import its catalog, match releases to titles, print the leaks found and score
+them against the world's truth. Every step is the production path, with progress shown.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from scenescope.cli.common import DB_OPTION, JSON_OPTION, fail, print_json_lines
+
+WORLD_FILES = ("pres.csv", "nukes.csv", "titles.csv", "release_dates.csv", "truth.json")
+
+
+def demo_command(
+    out: Path = typer.Option(
+        Path("scenescope-demo"), "--out", help="Folder for the simulated world and its store."
+    ),
+    seed: int | None = typer.Option(None, "--seed", help="World seed (default: the config's)."),
+    scale: float = typer.Option(1.0, "--scale", min=0.01, help="Volume multiplier of the world."),
+    top: int = typer.Option(20, "--top", min=0, help="How many leaks to print."),
+    fresh: bool = typer.Option(
+        False, "--fresh", help="Simulate the world again even if one with this seed exists."
+    ),
+    db: Path | None = DB_OPTION,
+    json_out: bool = JSON_OPTION,
+) -> None:
+    """Simulate a world, ingest it, import its catalog, find leaks and score them vs truth."""
+    from rich.console import Console
+
+    from scenescope.store import Store, StoreError
+    from scenescope.world.config import ConfigError, load_config
+
+    console = Console(stderr=json_out)
+    if not console.is_terminal:
+        # Logs and pipes get a readable width instead of Rich's 80-column default.
+        console = Console(stderr=json_out, width=140)
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        fail(str(exc))
+    changes: dict[str, Any] = {"scale": scale}
+    if seed is not None:
+        changes["seed"] = seed
+    config = config.with_world(**changes)
+    world_dir = out / "world"
+    store_path = db if db is not None else out / "scenescope.duckdb"
+    timings: dict[str, float] = {}
+
+    started = time.perf_counter()
+    if fresh or not _world_matches(world_dir, config):
+        console.rule(f"1/5 Simulating the default world (seed {config.world.seed}, scale {scale})")
+        from scenescope.cli.world import _simulate_with_progress
+
+        if world_dir.exists():
+            shutil.rmtree(world_dir)
+        summary = _simulate_with_progress(config, world_dir)
+        console.print(
+            f"{summary.releases:,} releases, {summary.pres_rows:,} pre reports, "
+            f"{summary.nukes:,} nukes, {summary.titles:,} catalog titles → {world_dir}"
+        )
+    else:
+        console.rule(f"1/5 Reusing the simulated world in {world_dir} (seed {config.world.seed})")
+    timings["simulate_s"] = time.perf_counter() - started
+
+    if db is None and store_path.exists():
+        # The demo's own store: start clean so the story reads from the beginning.
+        store_path.unlink()
+        Path(f"{store_path}.wal").unlink(missing_ok=True)
+    try:
+        store = Store.open(store_path)
+    except StoreError as exc:
+        fail(str(exc))
+    with store:
+        result = _run_story(store, world_dir, console, timings, quiet=json_out)
+    leaks, score, families = result
+    if json_out:
+        print_json_lines(
+            [
+                {
+                    "store": str(store_path),
+                    "world": str(world_dir),
+                    "leaks": len(leaks),
+                    "score": score.to_dict(),
+                    "families": [f.to_dict() for f in families],
+                    "timings": {k: round(v, 2) for k, v in timings.items()},
+                    "top_leaks": [leak.to_dict() for leak in _top(leaks, top)],
+                }
+            ]
+        )
+        return
+    _print_leaks(console, leaks, top)
+    console.rule("Against the world's ground truth")
+    console.print(score.summary(), markup=False, highlight=False)
+    if families:
+        console.print("families inferred from the pres alone:", markup=False)
+        for family in families:
+            console.print(
+                f"  family {family.family_id}: {', '.join(family.members)} "
+                f"(confidence {family.confidence:.2f})",
+                markup=False,
+                highlight=False,
+            )
+    console.print(
+        f"store: {store_path} — try `scenescope leaks --db {store_path} --group NAME`, "
+        f"`scenescope families --db {store_path}`, `scenescope search --db {store_path} WORD`",
+        markup=False,
+        highlight=False,
+    )
+
+
+def _world_matches(world_dir: Path, config: Any) -> bool:
+    """True when `world_dir` holds a complete world simulated from exactly this config."""
+    from scenescope.world.config import config_digest
+
+    if not all((world_dir / name).exists() for name in WORLD_FILES):
+        return False
+    try:
+        truth = json.loads((world_dir / "truth.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return bool(truth.get("config_digest") == config_digest(config))
+
+
+def _run_story(
+    store: Any, world_dir: Path, console: Any, timings: dict[str, float], *, quiet: bool
+) -> tuple[list[Any], Any, list[Any]]:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from scenescope.analysis.affiliation import infer_families
+    from scenescope.analysis.leak_metrics import score_leaks
+    from scenescope.analysis.leaks import find_leaks
+    from scenescope.catalog import import_catalog, match_releases
+    from scenescope.cli.ingest_progress import ingest_files
+    from scenescope.feeds.files import FileFeed
+
+    console.rule("2/5 Ingesting pres and nukes through the files connector")
+    started = time.perf_counter()
+    feeds = [FileFeed(world_dir / "pres.csv"), FileFeed(world_dir / "nukes.csv")]
+    ingest_files(store, feeds, show_rejects=5, quiet=quiet)
+    timings["ingest_s"] = time.perf_counter() - started
+
+    console.rule("3/5 Importing the catalog and matching releases to titles")
+    started = time.perf_counter()
+    report = import_catalog(store, [world_dir])
+    for problem in report.problems[:5]:
+        console.print(str(problem), markup=False, highlight=False)
+    with Progress(
+        TextColumn("matching"),
+        BarColumn(),
+        TextColumn("{task.completed:,} release groups"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("match", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        matched = match_releases(store, on_progress=advance)
+    console.print(
+        f"{report.titles:,} titles, {report.release_dates:,} official dates; "
+        f"{matched.matched:,} releases matched, {matched.possible:,} possible, "
+        f"{matched.unmatched:,} unmatched",
+        markup=False,
+    )
+    timings["catalog_match_s"] = time.perf_counter() - started
+
+    console.rule("4/5 Finding leaks")
+    started = time.perf_counter()
+    leaks = find_leaks(store)
+    timings["leaks_s"] = time.perf_counter() - started
+
+    console.rule("5/5 Scoring against truth and inferring families")
+    started = time.perf_counter()
+    score = score_leaks(leaks, world_dir / "truth.json", store=store)
+    families = list(infer_families(store.connection).families)
+    timings["score_families_s"] = time.perf_counter() - started
+    return leaks, score, families
+
+
+def _top(leaks: list[Any], count: int) -> list[Any]:
+    """The longest leads first, taken in turn from each source class so no one class fills
+    the list, and one row per (title, source class, group)."""
+    by_class: dict[str, list[Any]] = {}
+    seen: set[tuple[str, str, str | None]] = set()
+    for leak in sorted(leaks, key=lambda leak: (-leak.lead_days, leak.release_name)):
+        key = (leak.title_id, leak.source_class, leak.group)
+        if key not in seen:
+            seen.add(key)
+            by_class.setdefault(leak.source_class, []).append(leak)
+    picked: list[Any] = []
+    queues = [queue for _, queue in sorted(by_class.items())]
+    while len(picked) < count and any(queues):
+        for queue in queues:
+            if queue and len(picked) < count:
+                picked.append(queue.pop(0))
+    return sorted(picked, key=lambda leak: (-leak.lead_days, leak.release_name))
+
+
+def _print_leaks(console: Any, leaks: list[Any], count: int) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    by_class: dict[str, int] = {}
+    for leak in leaks:
+        by_class[leak.source_class] = by_class.get(leak.source_class, 0) + 1
+    classes = ", ".join(f"{n:,} {k}" for k, n in sorted(by_class.items(), key=lambda kv: -kv[1]))
+    table = Table(
+        title=f"{len(leaks):,} leaks found ({classes}); top {count} by lead, across sources",
+        title_justify="left",
+    )
+    table.add_column("release", overflow="fold", min_width=34, ratio=3)
+    for header in ("source", "group", "official date", "lead"):
+        table.add_column(header, overflow="fold")
+    for leak in _top(leaks, count):
+        official = f"{leak.official_date} {leak.window or ''} {leak.territory or ''}".strip()
+        lead = f"{leak.lead_days:.1f} d" if abs(leak.lead_days) >= 1 else f"{leak.lead_hours:.1f} h"
+        cells = (leak.release_name, leak.source_class, leak.group, official, lead)
+        # Release names are hostile: Text() keeps them from being read as Rich markup.
+        table.add_row(*(Text("" if c is None else str(c)) for c in cells))
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("demo")(demo_command)
