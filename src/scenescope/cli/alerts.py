@@ -12,7 +12,14 @@ from typing import Any
 
 import typer
 
-from scenescope.cli.common import DB_OPTION, JSON_OPTION, db_path, fail, print_json_lines
+from scenescope.cli.common import (
+    DB_OPTION,
+    JSON_OPTION,
+    db_path,
+    fail,
+    output_console,
+    print_json_lines,
+)
 
 alerts_app = typer.Typer(
     help="Leak alerts: rules, sinks (webhook, Slack, SMTP) and the delivery queue.",
@@ -63,7 +70,6 @@ def list_command(
     if json_out:
         print_json_lines(rows)
         return
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
@@ -88,7 +94,7 @@ def list_command(
             escape(row["severity"] or "-"),
             escape(delivery),
         )
-    console = Console()
+    console = output_console()
     console.print(table)
     if not rows:
         console.print("no alerts recorded")

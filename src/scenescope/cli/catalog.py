@@ -12,7 +12,14 @@ from typing import Any
 
 import typer
 
-from scenescope.cli.common import DB_OPTION, JSON_OPTION, db_path, fail, print_json_lines
+from scenescope.cli.common import (
+    DB_OPTION,
+    JSON_OPTION,
+    db_path,
+    fail,
+    output_console,
+    print_json_lines,
+)
 
 catalog_app = typer.Typer(
     help="Titles and official dates: import, list, show.", no_args_is_help=True
@@ -237,7 +244,6 @@ def match_command(
 
 
 def _table(title: str, headers: list[str], rows: list[list[Any]]) -> None:
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
@@ -249,7 +255,7 @@ def _table(title: str, headers: list[str], rows: list[list[Any]]) -> None:
     for row in rows:
         # Text(): release names are hostile; never let them be read as Rich markup.
         table.add_row(*(Text("" if v is None else str(v)) for v in row))
-    Console().print(table)
+    output_console().print(table)
 
 
 WRAPPING_COLUMNS = frozenset({"name", "release", "title", "reason", "official"})

@@ -36,3 +36,13 @@ def db_path(db: Path | None) -> Path:
     from scenescope.settings import resolve_db_path
 
     return resolve_db_path(db)
+
+
+def output_console(*, stderr: bool = False) -> Any:
+    """A Rich console for tables: pipes and logs get a readable width, not Rich's 80 columns."""
+    from rich.console import Console
+
+    console = Console(stderr=stderr)
+    if not console.is_terminal:
+        console = Console(stderr=stderr, width=max(console.width, 160))
+    return console

@@ -15,7 +15,7 @@ from typing import Any
 
 import typer
 
-from scenescope.cli.common import DB_OPTION, JSON_OPTION, fail, print_json_lines
+from scenescope.cli.common import DB_OPTION, JSON_OPTION, fail, output_console, print_json_lines
 
 WORLD_FILES = ("pres.csv", "nukes.csv", "titles.csv", "release_dates.csv", "truth.json")
 
@@ -34,15 +34,11 @@ def demo_command(
     json_out: bool = JSON_OPTION,
 ) -> None:
     """Simulate a world, ingest it, import its catalog, find leaks and score them vs truth."""
-    from rich.console import Console
 
     from scenescope.store import Store, StoreError
     from scenescope.world.config import ConfigError, load_config
 
-    console = Console(stderr=json_out)
-    if not console.is_terminal:
-        # Logs and pipes get a readable width instead of Rich's 80-column default.
-        console = Console(stderr=json_out, width=140)
+    console = output_console(stderr=json_out)
     try:
         config = load_config()
     except ConfigError as exc:

@@ -13,7 +13,14 @@ from typing import Any, TypeVar
 
 import typer
 
-from scenescope.cli.common import DB_OPTION, JSON_OPTION, db_path, fail, print_json_lines
+from scenescope.cli.common import (
+    DB_OPTION,
+    JSON_OPTION,
+    db_path,
+    fail,
+    output_console,
+    print_json_lines,
+)
 
 T = TypeVar("T")
 
@@ -57,7 +64,6 @@ def _parse_since(value: str | None) -> dt.datetime | None:
 
 
 def _table(title: str, headers: list[str], rows: list[list[Any]]) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(title=title)
@@ -65,7 +71,7 @@ def _table(title: str, headers: list[str], rows: list[list[Any]]) -> None:
         table.add_column(header)
     for row in rows:
         table.add_row(*("" if v is None else str(v) for v in row))
-    Console().print(table)
+    output_console().print(table)
 
 
 def groups(

@@ -11,7 +11,14 @@ from pathlib import Path
 
 import typer
 
-from scenescope.cli.common import DB_OPTION, JSON_OPTION, db_path, fail, print_json_lines
+from scenescope.cli.common import (
+    DB_OPTION,
+    JSON_OPTION,
+    db_path,
+    fail,
+    output_console,
+    print_json_lines,
+)
 
 CSV_COLUMNS = (
     "release_name",
@@ -100,7 +107,6 @@ def leaks_command(
 
 
 def _print_table(rows: list[dict[str, object]]) -> None:
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
@@ -136,7 +142,7 @@ def _print_table(rows: list[dict[str, object]]) -> None:
         )
         # Text(): release names are hostile; never let them be read as Rich markup.
         table.add_row(*(Text("" if c is None else str(c)) for c in cells))
-    Console().print(table)
+    output_console().print(table)
 
 
 WRAPPING_COLUMNS = frozenset({"name", "release", "title", "reason", "official"})

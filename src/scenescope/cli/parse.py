@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import typer
 
-from scenescope.cli.common import JSON_OPTION, fail, print_json_lines
+from scenescope.cli.common import JSON_OPTION, fail, output_console, print_json_lines
 
 # (ReleaseName field or "episode", column header)
 TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -77,7 +77,6 @@ def parse_command(
         print_json_lines(rows)
         return
     from rich import box
-    from rich.console import Console
     from rich.table import Table
 
     cells = [[_cell(row, column) for column, _ in TABLE_COLUMNS] for row in rows]
@@ -92,10 +91,7 @@ def parse_command(
             table.add_column(header, no_wrap=True)
     for r in cells:
         table.add_row(*(r[k] for k in shown))
-    console = Console()
-    if not console.is_terminal:  # a pipe or file: never squeeze the table to 80 columns
-        console = Console(width=max(console.width, 160))
-    console.print(table)
+    output_console().print(table)
 
 
 def register(app: typer.Typer) -> None:
