@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from collections.abc import Iterable
@@ -46,3 +47,22 @@ def output_console(*, stderr: bool = False) -> Any:
     if not console.is_terminal:
         console = Console(stderr=stderr, width=max(console.width, 160))
     return console
+
+
+def parse_when(value: str | None, option: str, *, end_of_day: bool = False) -> dt.datetime | None:
+    """An option's ISO date or datetime as UTC (naive = UTC); a bare date means the start of
+    that day, or its end with `end_of_day`. A bad value is a one-line user error."""
+    if value is None:
+        return None
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            day = dt.date.fromisoformat(text)
+            moment = dt.datetime.combine(day, dt.time.max if end_of_day else dt.time.min)
+        else:
+            moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        fail(f"{option} {value!r}: expected a date (2020-08-25) or ISO datetime")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC)

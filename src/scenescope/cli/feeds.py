@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import typer
 
-from scenescope.cli.common import DB_OPTION, JSON_OPTION, db_path, fail, print_json_lines
-
-
-def _parse_when(value: str | None, option: str, *, end_of_day: bool = False) -> dt.datetime | None:
-    """ISO date or datetime (naive = UTC); a bare date for --until means the end of that day."""
-    if value is None:
-        return None
-    try:
-        if len(value) == 10:
-            day = dt.date.fromisoformat(value)
-            moment = dt.datetime.combine(day, dt.time.max if end_of_day else dt.time.min)
-        else:
-            moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        fail(f"{option} {value!r}: expected a date (2020-08-25) or ISO datetime")
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(dt.UTC)
+from scenescope.cli.common import (
+    DB_OPTION,
+    JSON_OPTION,
+    db_path,
+    fail,
+    parse_when,
+    print_json_lines,
+)
 
 
 def watch(
@@ -116,8 +105,8 @@ def backfill(
         fail(str(exc))
     wanted = BackfillRange(
         query=query,
-        since=_parse_when(since, "--since"),
-        until=_parse_when(until, "--until", end_of_day=True),
+        since=parse_when(since, "--since"),
+        until=parse_when(until, "--until", end_of_day=True),
         page_size=page_size,
         max_pages=max_pages,
     )

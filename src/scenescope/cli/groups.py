@@ -5,7 +5,6 @@ Thin wrappers over scenescope.analysis.{groups, race, affiliation, successors}.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +18,7 @@ from scenescope.cli.common import (
     db_path,
     fail,
     output_console,
+    parse_when,
     print_json_lines,
 )
 
@@ -53,16 +53,6 @@ def _steps(label: str, work: Callable[[], T]) -> T:
     return result
 
 
-def _parse_since(value: str | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        fail(f"--since {value!r}: expected a date (2020-08-25) or ISO datetime")
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
-
-
 def _table(title: str, headers: list[str], rows: list[list[Any]]) -> None:
     from rich.table import Table
 
@@ -83,7 +73,7 @@ def groups(
     """Every group: volume, active period, specialty, nuke rate, dormancy."""
     from scenescope.analysis.groups import group_summaries
 
-    moment = _parse_since(since)
+    moment = parse_when(since, "--since")
     with _connection(db) as con:
         rows = group_summaries(con, since=moment, category=category)
     if json_output:

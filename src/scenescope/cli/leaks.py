@@ -6,7 +6,6 @@ A thin wrapper over `scenescope.analysis.leaks.find_leaks`; `--json` prints JSON
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import typer
@@ -17,6 +16,7 @@ from scenescope.cli.common import (
     db_path,
     fail,
     output_console,
+    parse_when,
     print_json_lines,
 )
 
@@ -36,16 +36,6 @@ CSV_COLUMNS = (
     "severity",
     "nuke_status",
 )
-
-
-def _since(value: str | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value.strip())
-    except ValueError:
-        fail(f"--since: {value!r} is not a date (use YYYY-MM-DD or ISO-8601)")
-    return parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed.astimezone(dt.UTC)
 
 
 def leaks_command(
@@ -83,7 +73,7 @@ def leaks_command(
     with store:
         leaks = find_leaks(
             store,
-            since=_since(since),
+            since=parse_when(since, "--since"),
             title=title,
             group=group,
             studio=studio,

@@ -5,22 +5,18 @@ Thin wrappers over `scenescope.store.Store` and `scenescope.feeds.files.FileFeed
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import typer
 
-from scenescope.cli.common import DB_OPTION, JSON_OPTION, db_path, fail, print_json_lines
-
-
-def _parse_day(value: str | None, option: str) -> dt.datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value.strip())
-    except ValueError:
-        fail(f"{option}: {value!r} is not a date (use YYYY-MM-DD or ISO-8601)")
-    return parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed.astimezone(dt.UTC)
+from scenescope.cli.common import (
+    DB_OPTION,
+    JSON_OPTION,
+    db_path,
+    fail,
+    parse_when,
+    print_json_lines,
+)
 
 
 def ingest(
@@ -78,8 +74,8 @@ def search(
     """Find releases by name words, group, category, pre date and nuke status."""
     from scenescope.store import Store, StoreError
 
-    since_at = _parse_day(since, "--since")
-    until_at = _parse_day(until, "--until")
+    since_at = parse_when(since, "--since")
+    until_at = parse_when(until, "--until")
     try:
         with Store.open(db_path(db), read_only=True) as store:
             hits = store.search(
