@@ -97,10 +97,7 @@ def simulate(config: WorldConfig, out_dir: Path,
     operation = build_operation(config.enforcement)
     with WorldWriter(out_dir) as writer:
         _write_catalog(out_dir, catalog)
-        supply = build_supply(config, catalog.movies, seed,
-                              lambda s: writer.shipments.write(
-                                  (s.shipment_id, s.account_id, s.title_id, s.disc_format,
-                                   s.shipped_at.isoformat(), s.quantity, s.distributor)))
+        supply = build_supply(config, catalog.movies, seed, writer.shipment)
         _write_accounts(out_dir, supply)
         run = _Run(config, catalog, roster, supply, operation, writer, seed)
         days = (config.world.end - config.world.start).days + 1

@@ -34,15 +34,9 @@ class Account:
     closed_at: dt.date | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Shipment:
-    shipment_id: str
-    account_id: str
-    title_id: str
-    disc_format: str  # dvd / bluray / uhd
-    shipped_at: dt.date
-    quantity: int
-    distributor: str
+# receives one shipment's fields: shipment_id, account_id, title_id, format (dvd / bluray /
+# uhd), shipped_at, quantity, distributor
+ShipmentSink = Callable[[str, str, str, str, dt.date, int, str], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,9 +63,11 @@ def build_supply(
     config: WorldConfig,
     movies: tuple[Movie, ...],
     seed: int,
-    write_shipment: Callable[[Shipment], None],
+    write_shipment: ShipmentSink,
 ) -> Supply:
-    """Accounts (fronts included) and every shipment; shipments are streamed to the writer."""
+    """Accounts (fronts included) and every shipment; shipments are streamed to
+    `write_shipment(shipment_id, account_id, title_id, format, shipped_at, quantity,
+    distributor)` as they are drawn (never held in memory)."""
     rng = random.Random(f"{seed}:supply")
     cfg = config.supply
     start, end = config.world.start, config.world.end
@@ -121,9 +117,9 @@ def build_supply(
                 shipped = street - dt.timedelta(days=rng.randint(
                     cfg.ship_before_street_days_min, cfg.ship_before_street_days_max))
                 counter += 1
-                write_shipment(Shipment(f"SH{counter:08d}", shop.account_id, movie.title_id,
-                                        rng.choice(formats), shipped, rng.choice((1, 2, 5, 10, 25)),
-                                        distributor))
+                write_shipment(f"SH{counter:08d}", shop.account_id, movie.title_id,
+                               rng.choice(formats), shipped, rng.choice((1, 2, 5, 10, 25)),
+                               distributor)
                 early.append((shipped, shop))
             if rng.random() < cfg.other_leak_prob and early:
                 shipped, shop = min(early, key=lambda pair: (pair[0], pair[1].account_id))
@@ -140,9 +136,8 @@ def build_supply(
                 quantity = rng.choice((1, 2, 3))
                 if not source.counterfactual_only:
                     counter += 1
-                    write_shipment(Shipment(f"SH{counter:08d}", source.account_id,
-                                            movie.title_id, "bluray", source.shipped_at,
-                                            quantity, distributor))
+                    write_shipment(f"SH{counter:08d}", source.account_id, movie.title_id,
+                                   "bluray", source.shipped_at, quantity, distributor)
                 family_sources.setdefault(movie.index, []).append(source)
     return Supply(tuple(accounts), {k: tuple(v) for k, v in family_sources.items()}, shop_leaks)
 

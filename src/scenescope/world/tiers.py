@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from scenescope.world import naming
 from scenescope.world.config import TiersSection
@@ -24,8 +24,9 @@ SITES: dict[str, tuple[str, ...]] = {
 _HIDDEN_TIERS = ("streaming", "iptv")
 
 
-@dataclass(frozen=True, slots=True)
-class Sighting:
+class Sighting(NamedTuple):
+    """One appearance of a release on a lower tier (a tuple: millions are made)."""
+
     name: str
     tier: str
     site: str
@@ -40,6 +41,9 @@ class TierModel:
         self.log_medians = [math.log(m * 60.0) for m in cfg.median_lag_minutes]
         self.max_lag = int(cfg.max_lag_days * 86400)
         self._hidden: dict[str, bool] = {}
+        self._tiers = tuple((tier, cfg.reach_prob[index], self.log_medians[index],
+                             cfg.lag_sigma[index], SITES.get(tier, ("site.example",)))
+                            for index, tier in enumerate(cfg.names))
 
     def never_reaches(self, title_id: str, tier: str) -> bool:
         """Deterministic per title: some titles never reach streaming / IPTV."""
@@ -49,24 +53,25 @@ class TierModel:
         if hidden is None:
             hidden = random.Random(f"{self.seed}:{title_id}").random() < \
                 self.cfg.never_reach_share
+            if len(self._hidden) > 100000:  # a cache: recomputing gives the same answer
+                self._hidden.clear()
             self._hidden[title_id] = hidden
         return hidden
 
     def sightings(self, release: SimRelease) -> list[Sighting]:
         if not release.title_id:
             return []
-        rng, cfg = self.rng, self.cfg
+        rng = self.rng
+        draw = rng.random
         out: list[Sighting] = []
-        for index, tier in enumerate(cfg.names):
-            if rng.random() >= cfg.reach_prob[index]:
+        for tier, reach, log_median, sigma, sites in self._tiers:
+            if draw() >= reach:
                 continue
-            if self.never_reaches(release.title_id, tier):
+            if tier in _HIDDEN_TIERS and self.never_reaches(release.title_id, tier):
                 continue
-            lag = min(self.max_lag, int(rng.lognormvariate(self.log_medians[index],
-                                                           cfg.lag_sigma[index])))
+            lag = min(self.max_lag, int(rng.lognormvariate(log_median, sigma)))
             name = release.name
-            if tier == "p2p" and rng.random() < cfg.p2p_rename_share:
+            if tier == "p2p" and draw() < self.cfg.p2p_rename_share:
                 name = naming.p2p_name(name, rng)
-            out.append(Sighting(name, tier, rng.choice(SITES.get(tier, ("site.example",))),
-                                release.ts + lag))
+            out.append(Sighting(name, tier, rng.choice(sites), release.ts + lag))
         return out

@@ -39,27 +39,36 @@ class LeakJudge:
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
-        self._airs: dict[tuple[int, int], list[dt.date]] = {}
+        self._airs: dict[tuple[int, int], tuple[list[dt.date], str]] = {}
+        self._movie_windows: dict[tuple[int, str], tuple[str, dt.date, str] | None] = {}
 
     def official(self, release: SimRelease) -> tuple[str, dt.date, str] | None:
         """(window, official date, territory) the release is measured against, if any."""
         if release.kind == "movie":
-            movie = self.catalog.movies[int(release.title_id[1:]) - 1]
-            return self._movie_window(movie, release.source_class)
+            index = int(release.title_id[1:]) - 1
+            key = (index, release.source_class)
+            if key in self._movie_windows:
+                return self._movie_windows[key]
+            found = self._movie_window(self.catalog.movies[index], release.source_class)
+            if len(self._movie_windows) > 50000:  # a cache, bounded at any scale
+                self._movie_windows.clear()
+            self._movie_windows[key] = found
+            return found
         if release.kind in ("episode", "pack"):
-            series = self.catalog.series[int(release.title_id[1:]) - 1]
-            key = (series.index, release.season)
-            airs = self._airs.get(key)
-            if airs is None:
+            index = int(release.title_id[1:]) - 1
+            season_key = (index, release.season)
+            cached = self._airs.get(season_key)
+            if cached is None:
+                series = self.catalog.series[index]
                 season = next(s for s in series.seasons if s.number == release.season)
-                airs = season.air_dates(series.style)
+                lags = series.seasons[0].territory_lag_days
+                home = min(lags, key=lambda t: (lags[t], t))
+                cached = (season.air_dates(series.style), home)
                 if len(self._airs) > 20000:
                     self._airs.clear()
-                self._airs[key] = airs
-            number = max(1, release.episode)
-            home = min(series.seasons[0].territory_lag_days,
-                       key=lambda t: (series.seasons[0].territory_lag_days[t], t))
-            return "tv", airs[number - 1], home
+                self._airs[season_key] = cached
+            airs, home = cached
+            return "tv", airs[max(1, release.episode) - 1], home
         return None
 
     def _movie_window(self, movie: Movie, source_class: str) -> tuple[str, dt.date, str] | None:

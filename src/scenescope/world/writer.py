@@ -7,6 +7,7 @@ Times are ISO-8601 UTC with a `Z` (`2020-08-25T06:00:00Z`); ws frames carry unix
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import re
 import time
@@ -28,6 +29,9 @@ WS_FEED = "predb.ovh"
 
 
 _DAY_PREFIX: dict[int, str] = {}
+# "HH:MM:SSZ" for every second of a day: two lookups make an ISO time (the hot path)
+_CLOCK: tuple[str, ...] = tuple(f"{h:02d}:{m:02d}:{s:02d}Z" for h in range(24)
+                                for m in range(60) for s in range(60))
 
 
 def iso(ts: int) -> str:
@@ -39,9 +43,17 @@ def iso(ts: int) -> str:
         if len(_DAY_PREFIX) > 100000:
             _DAY_PREFIX.clear()
         _DAY_PREFIX[day] = prefix
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{prefix}{hours:02d}:{minutes:02d}:{secs:02d}Z"
+    return prefix + _CLOCK[seconds]
+
+
+_JSON_PLAIN = re.compile(r'[ -!#-\[\]-~]*\Z')
+
+
+def json_string(value: str) -> str:
+    """`value` as a JSON string literal, the bytes json.dumps(ensure_ascii=False) writes."""
+    if _JSON_PLAIN.match(value):
+        return '"' + value + '"'
+    return json.dumps(value, ensure_ascii=False)
 
 
 _NEEDS_QUOTES = re.compile(r'[",\r\n]')
@@ -71,6 +83,11 @@ class CsvTable:
         """A pre-formatted CSV line (fields already passed through csv_field)."""
         self.handle.write(line)
         self.rows += 1
+
+    def write_lines(self, lines: list[str]) -> None:
+        """Several pre-formatted CSV lines in one write."""
+        self.handle.write("".join(lines))
+        self.rows += len(lines)
 
     def close(self) -> None:
         self.handle.close()
@@ -108,9 +125,10 @@ class WorldWriter:
     def pre(self, release: SimRelease, reports: list[tuple[str, int]]) -> None:
         # hot path: lines are formatted directly; only the name can need CSV quoting
         name = csv_field(release.name)
-        tail = f"{release.category},{release.size_kb},{release.files}"
+        tail = f",{release.category},{release.size_kb},{release.files},"
+        lines = [f"{name},{iso(reported)}{tail}{feed}\n" for feed, reported in reports]
+        self.pres.write_lines(lines)
         for feed, reported in reports:
-            self.pres.write_line(f"{name},{iso(reported)},{tail},{feed}\n")
             if feed == WS_FEED:
                 self._insert_frame(release, reported)
         episode = release.episode if release.kind == "episode" else ""
@@ -118,6 +136,12 @@ class WorldWriter:
             f"{name},{release.title_id},{release.group},{release.source_class},"
             f"{0 if release.title_id else 1},{release.kind},{release.season or ''},{episode},"
             f"{release.format_key},{release.category},{iso(release.ts)},{release.family}\n")
+
+    def shipment(self, shipment_id: str, account_id: str, title_id: str, disc_format: str,
+                 shipped_at: dt.date, quantity: int, distributor: str) -> None:
+        self.shipments.write_line(f"{shipment_id},{account_id},{title_id},{disc_format},"
+                                  f"{shipped_at.isoformat()},{quantity},"
+                                  f"{csv_field(distributor)}\n")
 
     def nuke(self, action: NukeAction) -> None:
         release = action.release
@@ -137,8 +161,8 @@ class WorldWriter:
         team = release.name.rpartition("-")[2]
         self.frames.write(
             f'{{"action":"insert","row":{{"id":{release.id},'
-            f'"name":{json.dumps(release.name, ensure_ascii=False)},'
-            f'"team":{json.dumps(team, ensure_ascii=False)},"cat":"{release.category}",'
+            f'"name":{json_string(release.name)},'
+            f'"team":{json_string(team)},"cat":"{release.category}",'
             f'"genre":"","url":"","size":{release.size_kb},"files":{release.files},'
             f'"preAt":{pre_at},"nuke":null}}}}\n')
         self.frame_count += 1
