@@ -205,3 +205,25 @@ def test_unknown_config_key_is_a_clear_error(tmp_path: Path) -> None:
     bad.write_text("[world]\nstart = 'yesterday'\n")
     with pytest.raises(ConfigError, match=r"world\.start"):
         load_config(bad)
+
+
+def test_release_names_are_unique_and_leaks_listed_once(world: Path, truth: dict) -> None:
+    # a predb keys releases by name: two releases under one name would merge into one
+    with (world / "truth_releases.csv").open() as handle:
+        names = Counter(row["name"] for row in csv.DictReader(handle))
+    assert len(names) > 10000
+    assert [name for name, count in names.items() if count > 1] == []
+    leak_names = Counter(leak["release"] for leak in truth["leaks"])
+    assert [name for name, count in leak_names.items() if count > 1] == []
+
+
+def test_titles_differing_only_in_punctuation_or_accents_are_one_name_key(world: Path) -> None:
+    from scenescope.world.naming import name_key
+
+    keys: Counter[str] = Counter()
+    with (world / "titles.csv").open() as handle:
+        for row in csv.DictReader(handle):
+            names = {row["title"], row["original_title"], *filter(None, row["aliases"].split("|"))}
+            keys.update(f"{row['kind']}:{name_key(name)}:{row['year']}" for name in names)
+    # the same (kind, name form, year) twice would write one release name for two titles
+    assert [key for key, count in keys.items() if count > 1] == []

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from scenescope.world.config import CatalogSection
+from scenescope.world.naming import name_key
 
 WINDOWS: tuple[str, ...] = ("theatrical", "digital", "physical", "tv")
 
@@ -175,18 +176,24 @@ class _TitleMaker:
         return self.rng.choice(links).format(first, second)
 
     def unique(self, make: str, year: int, kind: str, language: str = "en") -> str:
+        """A new title whose scene-name form (dotted, transliterated, case-folded) no other
+        title or alias of the catalog has: "Vessel: Bitter Lighthouse" and "Vessel - Bitter
+        Lighthouse" would otherwise release under one name."""
         for _ in range(200):
             title = self.english() if make == "en" else self.foreign(language)
-            key = (title.lower(), year, kind)
+            key = name_key(title)
             # distinct titles across the catalog, except deliberate remakes and namesakes
-            if key not in self.used and title.lower() not in self.used_titles:
-                self.used.add(key)
-                self.used_titles.add(title.lower())
+            if (key, year, kind) not in self.used and key not in self.used_titles:
+                self.claim(title, year, kind)
                 return title
         title = f"{self.english()} {self.rng.choice(_PLACES)} {len(self.used)}"
-        self.used.add((title.lower(), year, kind))
-        self.used_titles.add(title.lower())
+        self.claim(title, year, kind)
         return title
+
+    def claim(self, title: str, year: int, kind: str) -> None:
+        key = name_key(title)
+        self.used.add((key, year, kind))
+        self.used_titles.add(key)
 
 
 def build_catalog(
@@ -233,12 +240,12 @@ def _movies(
                 movies.append(original)
                 index, title_id = len(movies), f"M{len(movies) + 1:06d}"
                 title = original.title
-                maker.used.add((title.lower(), year, "movie"))
+                maker.claim(title, year, "movie")
             else:
                 title = maker.unique("en", year, "movie")
             original_title = title
             if rng.random() < cfg.alias_share:
-                aliases = (maker.foreign(rng.choice(("fr", "de"))),)
+                aliases = (maker.unique("foreign", year, "alias", rng.choice(("fr", "de"))),)
         else:
             original_title = maker.unique(language, year, "movie", language)
             title = maker.unique("en", year, "movie")
@@ -329,15 +336,19 @@ def _series(
     styles = [style for style in ("weekly", "daily", "anime", "drop") for _ in range(counts[style])]
     rng.shuffle(styles)
     modern = [m for m in movies if m.year >= 2000 and m.language == "en"]
+    namesakes: set[str] = set()  # film titles a series already took
     for style in styles:
         index = len(out)
         title_id = f"S{index + 1:06d}"
         year = rng.randrange(2005, start.year + 1)
         country_tag = ""
         aliases: tuple[str, ...] = ()
-        if modern and rng.random() < cfg.series_film_namesake_share:
-            title = rng.choice(modern).title  # a series named like a film
-            maker.used.add((title.lower(), year, "series"))
+        namesake = rng.choice(modern).title if modern and \
+            rng.random() < cfg.series_film_namesake_share else None
+        if namesake is not None and name_key(namesake) not in namesakes:
+            title = namesake  # a series named like a film (once per film title)
+            namesakes.add(name_key(title))
+            maker.claim(title, year, "series")
             country_tag = "US" if rng.random() < 0.5 else ""
         elif style == "anime":
             title = maker.unique("en", year, "series")
@@ -345,7 +356,7 @@ def _series(
         else:
             title = maker.unique("en", year, "series")
             if rng.random() < cfg.alias_share / 2:
-                aliases = (maker.foreign(rng.choice(("fr", "de"))),)
+                aliases = (maker.unique("foreign", year, "alias", rng.choice(("fr", "de"))),)
         seasons = _seasons(cfg, territories, start, end, style, year, rng)
         out.append(Series(index, title_id, title, year, title, aliases,
                           rng.choice(_STUDIO_NETWORKS), style, country_tag,

@@ -11,8 +11,11 @@ import datetime as dt
 import functools
 import random
 import re
-import unicodedata
 from dataclasses import dataclass
+
+from anyascii import anyascii
+
+from scenescope.world.draw import below, pick_one
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,11 +104,15 @@ _NON_WORD = re.compile(r"[^A-Za-z0-9]+")
 
 @functools.lru_cache(maxsize=65536)
 def dotted(title: str) -> str:
-    """A catalog title as scene names write it: accents stripped, & → and, words dotted."""
-    plain = unicodedata.normalize("NFKD", title)
-    plain = "".join(c for c in plain if not unicodedata.combining(c))
-    plain = plain.replace("&", " and ").replace("'", "")
+    """A catalog title as scene names write it: transliterated to ASCII (é → e, ß → ss,
+    Ø → O), & → and, apostrophes dropped, words dotted."""
+    plain = anyascii(title).replace("&", " and ").replace("'", "")
     return _NON_WORD.sub(".", plain).strip(".")
+
+
+def name_key(title: str) -> str:
+    """What two titles must differ in for their scene names to differ."""
+    return dotted(title).lower()
 
 
 def _tokens(fmt: Format, group_lower: bool, service: str | None) -> str:
@@ -183,20 +190,20 @@ def daily_name(
 
 
 def pick_guest(rng: random.Random) -> str | None:
-    return rng.choice(_GUESTS) if rng.random() < 0.7 else None
+    return pick_one(rng.random, _GUESTS) if rng.random() < 0.7 else None
 
 
 def pick_episode_title(rng: random.Random) -> str | None:
-    return rng.choice(_EPISODE_WORDS) if rng.random() < 0.12 else None
+    return pick_one(rng.random, _EPISODE_WORDS) if rng.random() < 0.12 else None
 
 
 def p2p_name(scene_name: str, rng: random.Random) -> str:
     """How a lower tier renames a scene release: spaces, brackets, site tags, file paths."""
-    style = rng.randrange(5)
+    style = below(rng.random, 5)
     if style == 0:
-        return scene_name + rng.choice(_P2P_SITES)
+        return scene_name + pick_one(rng.random, _P2P_SITES)
     if style == 1:
-        return rng.choice(_P2P_PREFIXES) + scene_name
+        return pick_one(rng.random, _P2P_PREFIXES) + scene_name
     if style == 2:
         base, _, group = scene_name.rpartition("-")
         return f"{base}-{group}/{group.lower()}-{base.lower()[:24].strip('.')}.mkv"
@@ -227,27 +234,36 @@ _BOOKS = ("The.Quiet.Orchard", "Cooking.with.Clara", "Learning.Python.Fast",
 _APPS = ("PhotoForge", "TaskLantern", "CodeHarbor", "AudioMeadow", "VPNish", "NoteSummit")
 
 
-def noise_name(category: str, group: str, day: dt.date, rng: random.Random) -> str:
-    """A non-film release name for a noise category (MP3, FLAC, GAMES, EBOOK, 0DAY...)."""
+_GAME_TAGS = ("MULTi5", "PLAZA", "REPACK")
+_LABELS = ("HRB", "MDW", "NSR", "VLT", "KST", "ORC", "FRS", "ASH")
+
+
+def noise_name(category: str, group: str, day: dt.date, serial: int, rng: random.Random) -> str:
+    """A non-film release name for a noise category (MP3, FLAC, GAMES, EBOOK, 0DAY...).
+
+    `serial` (the category's running count) goes into a catalog number, build, issue or
+    version, so no two releases of a category share a name: the Scene never pres a dupe
+    name, and a predb keys releases by name."""
+    draw = rng.random
     year = day.year
-    if category in ("MP3", "FLAC"):
-        src = rng.choice(("WEB", "CD", "WEB", "Vinyl"))
+    if category in ("MP3", "FLAC", "MVID"):
+        artist, album = pick_one(draw, _ARTISTS), pick_one(draw, _ALBUMS)
+        number = f"({pick_one(draw, _LABELS)}{serial:05d})"
+        if category == "MVID":
+            return f"{artist}-{album}-{number}-DVBS-x264-{year}-{group}"
+        src = pick_one(draw, ("WEB", "CD", "WEB", "Vinyl"))
         tag = "-FLAC" if category == "FLAC" else ""
-        return (f"{rng.choice(_ARTISTS)}-{rng.choice(_ALBUMS)}_{rng.randrange(1, 999)}"
-                f"-{src}{tag}-{year}-{group}")
-    if category == "MVID":
-        return (f"{rng.choice(_ARTISTS)}-{rng.choice(_ALBUMS)}-DVBS-x264-{year}-{group}")
+        return f"{artist}-{album}-{number}-{src}{tag}-{year}-{group}"
     if category == "GAMES":
-        game = rng.choice(_GAMES)
-        if rng.random() < 0.4:
-            return f"{game}.Update.v{rng.randrange(1, 4)}.{rng.randrange(0, 20)}-{group}"
-        if rng.random() < 0.3:
-            return f"{game}.NSW-{group}"
-        return f"{game}.{rng.choice(('MULTi5', 'PLAZA', 'REPACK'))}-{group}"
+        game = pick_one(draw, _GAMES)
+        if draw() < 0.4:
+            return f"{game}.Update.v{1 + serial // 1000}.{serial % 1000}-{group}"
+        if draw() < 0.3:
+            return f"{game}.Build.{10000 + serial}.NSW-{group}"
+        return f"{game}.Build.{10000 + serial}.{pick_one(draw, _GAME_TAGS)}-{group}"
     if category == "EBOOK":
-        return (f"{rng.choice(_BOOKS)}.Vol.{rng.randrange(1, 60)}.{year}.RETAIL.EPUB.eBook"
-                f"-{group}")
+        return f"{pick_one(draw, _BOOKS)}.No.{serial + 1}.{year}.RETAIL.EPUB.eBook-{group}"
+    version = f"v{1 + serial // 100}.{serial % 100}"
     if category == "PDA":
-        return f"{rng.choice(_APPS)}.v{rng.randrange(1, 12)}.{rng.randrange(0, 9)}.Android-{group}"
-    return (f"{rng.choice(_APPS)}.Pro.v{rng.randrange(1, 30)}.{rng.randrange(0, 9)}"
-            f".{rng.randrange(0, 99)}.WiN64-{group}")
+        return f"{pick_one(draw, _APPS)}.{version}.Android-{group}"
+    return f"{pick_one(draw, _APPS)}.Pro.{version}.{below(draw, 99)}.WiN64-{group}"

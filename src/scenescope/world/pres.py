@@ -12,11 +12,13 @@ import bisect
 import datetime as dt
 import math
 import random
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from scenescope.world import naming
 from scenescope.world.catalog import Catalog, Movie, Series
 from scenescope.world.config import WorldConfig
+from scenescope.world.draw import pick_one
 from scenescope.world.groups import Group, Roster
 from scenescope.world.opportunities import DAY, Opportunity
 
@@ -180,14 +182,16 @@ class PreMaker:
         return found
 
     def pick(self, area: str, format_key: str, day: dt.date,
-             exclude: str | None = None) -> Group | None:
+             exclude: Collection[str] = ()) -> Group | None:
+        """A group by volume weight; none of `exclude` (groups whose release of this title
+        and format already exists: a second one would be a dupe name)."""
         groups, cumulative = self.candidates(area, format_key, day)
         if not groups:
             return None
         for _ in range(4):
             at = bisect.bisect_left(cumulative, self.rng.random() * cumulative[-1])
             group = groups[min(at, len(groups) - 1)]
-            if group.name != exclude:
+            if group.name not in exclude:
                 return group
         return None
 
@@ -215,7 +219,7 @@ class PreMaker:
             title = movie.aliases[0]  # foreign groups often use the local title
         if fmt.language and movie.language == fmt.language:
             title = movie.original_title
-        edition = rng.choice(naming.EDITIONS) if rng.random() < 0.04 else None
+        edition = pick_one(rng.random, naming.EDITIONS) if rng.random() < 0.04 else None
         if rng.random() < self.config.groups.internal_share:
             flags = (*flags, "iNTERNAL")
         elif rng.random() < 0.02:
@@ -223,7 +227,7 @@ class PreMaker:
         service = None
         if fmt.source_class == "web" and group.service_tag_prob and \
                 rng.random() < group.service_tag_prob:
-            service = rng.choice(naming.SERVICES)
+            service = pick_one(rng.random, naming.SERVICES)
         name = naming.movie_name(title, movie.year, fmt, group.name, flags, edition, service,
                                  group.lower_codec)
         return self.release(name=name, ts=ts, fmt=fmt, group=group, title_id=movie.title_id,
@@ -243,7 +247,7 @@ class PreMaker:
             service = None
             if fmt.source_class == "web" and group.service_tag_prob and \
                     rng.random() < group.service_tag_prob:
-                service = rng.choice(naming.SERVICES)
+                service = pick_one(rng.random, naming.SERVICES)
             year = series.year if series.country_tag == "" and series.title in \
                 self._film_titles() else None
             name = naming.episode_name(show, opp.season, opp.episode, fmt, group.name, flags,
@@ -272,7 +276,7 @@ class PreMaker:
         """The nukes (and unnukes, modnukes, delpres) a release collects."""
         rng, cfg = self.rng, self.cfg
         actions: list[NukeAction] = []
-        net = rng.choice(cfg.nuke_networks)
+        net = pick_one(rng.random, cfg.nuke_networks)
         if dupe_of is not None:
             reason = f"dupe.{dupe_of.group}" if rng.random() < 0.5 else \
                 f"dupe.{dt.datetime.fromtimestamp(dupe_of.ts, dt.UTC):%Y-%m-%d}"
@@ -280,17 +284,18 @@ class PreMaker:
                                       reason, net))
         elif technical or rng.random() < cfg.nuke_prob:
             at = release.ts + int(rng.lognormvariate(8.5, 1.0))
-            actions.append(NukeAction(release, at, "nuke", rng.choice(TECH_REASONS), net))
+            actions.append(NukeAction(release, at, "nuke", pick_one(rng.random, TECH_REASONS), net))
             roll = rng.random()
             if roll < cfg.mislabeled_nuke_prob:  # nuked in error
                 actions.append(NukeAction(release, at + int(rng.uniform(600, 86400)), "unnuke",
-                                          rng.choice(UNNUKE_REASONS), net))
+                                          pick_one(rng.random, UNNUKE_REASONS), net))
             elif roll < cfg.mislabeled_nuke_prob + cfg.modnuke_prob:
                 actions.append(NukeAction(release, at + int(rng.uniform(300, 20000)), "modnuke",
-                                          rng.choice(TECH_REASONS), net))
+                                          pick_one(rng.random, TECH_REASONS), net))
         if rng.random() < cfg.delpre_prob:
             at = release.ts + int(rng.uniform(120, 86400))
-            actions.append(NukeAction(release, at, "delpre", rng.choice(DELPRE_REASONS), net))
+            actions.append(NukeAction(release, at, "delpre", pick_one(rng.random, DELPRE_REASONS),
+                                      net))
             if rng.random() < cfg.undelpre_prob:
                 actions.append(NukeAction(release, at + int(rng.uniform(600, 40000)),
                                           "undelpre", "restored", net))

@@ -6,6 +6,7 @@ get a PROPER or a REPACK; after the operation, others pick up part of the family
 from __future__ import annotations
 
 import datetime as dt
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -34,6 +35,10 @@ class Cluster:
     removed: bool = False  # only in the counterfactual world (the family after the raids)
 
 
+# a shop leak and the street-date race of one title are weeks apart (territories), not months
+DISC_RACE_MEMORY_SECONDS = 120 * DAY
+
+
 class Race:
     def __init__(self, maker: PreMaker, catalog: Catalog, supply: Supply,
                  operation: Operation | None) -> None:
@@ -42,6 +47,8 @@ class Race:
         self.supply = supply
         self.op = operation
         self.successor = maker.roster.successor
+        # shop-leaked movie index → (first race time, format → groups that pred it)
+        self.disc_groups: OrderedDict[int, tuple[int, dict[str, set[str]]]] = OrderedDict()
 
     def clusters(self, opp: Opportunity) -> list[Cluster]:
         if opp.kind in ("episode", "pack"):
@@ -73,6 +80,10 @@ class Race:
                     displaced |= formats
         if opp.kind == "web":
             out.extend(self._web_family(opp, day, taken, "movie"))
+        # a title with a shop leak has two races on the same disc formats (the shop's early
+        # disc, the street date); whichever comes second must not repeat a group's name
+        shared = opp.kind in ("shop", "retail") and movie.index in self.supply.shop_leaks
+        already = self.disc_groups.get(movie.index, (0, {}))[1] if shared else {}
         successor_formats: set[str] = set()
         if self.successor and opp.kind == "retail" and self.successor.active_on(day) and \
                 rng.random() < self.successor.weight * 0.5:
@@ -86,11 +97,12 @@ class Race:
             fmt = FORMATS[format_key]
             ts = opp.ts + (0 if offset == 0 else int(rng.uniform(0, 3 * 3600)))
             actual_only = format_key in displaced
-            if format_key in successor_formats and self.successor is not None:
+            if format_key in successor_formats and self.successor is not None and \
+                    self.successor.name not in already.get(format_key, ()):
                 group = self.successor
                 actual_only = True
             else:
-                picked = maker.pick("movie", format_key, day)
+                picked = maker.pick("movie", format_key, day, already.get(format_key, ()))
                 if picked is None:
                     continue
                 group = picked
@@ -100,10 +112,25 @@ class Race:
                 account = shop.account_id if shop else ""
             first = maker.movie_release(movie, fmt, group, ts, account_id=account,
                                         counterfactual=not actual_only, actual_only=actual_only)
-            out.append(self._follow_ups(first, partial(
+            cluster = self._follow_ups(first, partial(
                 maker.movie_release, movie, fmt, counterfactual=not actual_only,
-                actual_only=actual_only), "movie", day))
+                actual_only=actual_only), "movie", day, already.get(format_key))
+            if shared:
+                self._remember_disc_race(movie.index, opp.ts, format_key, cluster)
+            out.append(cluster)
         return out
+
+    def _remember_disc_race(self, title_index: int, ts: int, format_key: str,
+                            cluster: Cluster) -> None:
+        """Note who pred a disc format of a shop-leaked title; forget races long past
+        (memory stays bounded by a few months of shop leaks at any scale)."""
+        entry = self.disc_groups.setdefault(title_index, (ts, {}))
+        entry[1].setdefault(format_key, set()).update(r.group for r in cluster.releases)
+        while self.disc_groups:
+            oldest, (oldest_ts, _) = next(iter(self.disc_groups.items()))
+            if oldest_ts >= ts - DISC_RACE_MEMORY_SECONDS:
+                break
+            del self.disc_groups[oldest]
 
     def _family_disc(self, opp: Opportunity) -> Cluster:
         maker, rng = self.maker, self.maker.rng
@@ -191,14 +218,15 @@ class Race:
     # ---- shared ----------------------------------------------------------------------
 
     def _follow_ups(self, first: SimRelease, make: Callable[..., SimRelease], area: str,
-                    day: dt.date) -> Cluster:
-        """The winner, plus maybe a racing dupe, a PROPER by another group or a REPACK."""
+                    day: dt.date, already: set[str] | None = None) -> Cluster:
+        """The winner, plus maybe a racing dupe, a PROPER by another group or a REPACK.
+        `already`: groups whose release of this title and format exists (never a dupe)."""
         maker, rng = self.maker, self.maker.rng
         cfg = maker.config
         cluster = Cluster(releases=[first])
         technical = False
         if rng.random() < cfg.groups.race_second_group_prob:
-            loser = maker.pick(area, first.format_key, day, exclude=first.group)
+            loser = maker.pick(area, first.format_key, day, {first.group, *(already or ())})
             if loser is not None:
                 dupe = make(loser, first.ts + int(rng.uniform(20, 2400)), ())
                 cluster.releases.append(dupe)
@@ -206,7 +234,7 @@ class Race:
                     cluster.nukes.extend(maker.nuke_history(dupe, dupe_of=first))
         roll = rng.random()
         if roll < cfg.pres.proper_prob:
-            fixer = maker.pick(area, first.format_key, day, exclude=first.group)
+            fixer = maker.pick(area, first.format_key, day, (first.group,))
             if fixer is not None:
                 technical = True
                 cluster.releases.append(make(fixer, first.ts + int(rng.uniform(2, 48) * 3600),

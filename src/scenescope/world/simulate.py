@@ -6,6 +6,7 @@ the race, noise, the chill — streaming every event to disk in time order, and 
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import heapq
 import random
@@ -18,6 +19,7 @@ from typing import Any
 from scenescope.world import naming
 from scenescope.world.catalog import Catalog, build_catalog, iter_episodes
 from scenescope.world.config import WorldConfig, config_digest
+from scenescope.world.draw import pick_one
 from scenescope.world.enforcement import Operation, build_operation
 from scenescope.world.groups import Group, Roster, build_roster
 from scenescope.world.opportunities import DAY, OpportunityBook, day_ts
@@ -37,6 +39,7 @@ from scenescope.world.writer import WorldWriter, write_static_table
 
 NOISE_SIZE_MB = {"MP3": 110.0, "FLAC": 420.0, "0DAY": 180.0, "GAMES": 6000.0, "EBOOK": 6.0,
                  "PDA": 60.0, "MVID": 300.0}
+NOISE_NUKE_REASONS = ("dupe", "mislabeled", *TECH_REASONS[:3])
 SERIES_STYLE_RATE = {"weekly": None, "daily": 0.55, "anime": None, "drop": 14.0 / 365.0}
 
 ProgressCallback = Callable[[int, int], None]
@@ -146,6 +149,7 @@ class _Run:
         self.successor_name = roster.successor.name if roster.successor else None
         self.successor_first_pre: int | None = None
         self.compensation: float | None = None
+        self.noise_serials: dict[str, int] = {}
 
     def day(self, day: dt.date) -> None:
         for opp in self.book.for_day(day):
@@ -169,34 +173,40 @@ class _Run:
 
     def noise(self, day: dt.date) -> None:
         cfg, vol, rng = self.config.noise, self.config.volume, self.noise_rng
+        draw = rng.random
         base = vol.pres_per_day * (1.0 - vol.film_tv_share) * self.config.world.scale
         base *= vol.weekday_factor[day.weekday()]
         total_weight = sum(cfg.weights)
         start = day_ts(day)
+        nuke_prob = self.config.pres.noise_nuke_prob
+        networks = self.config.pres.nuke_networks
         for category, weight in zip(cfg.categories, cfg.weights, strict=True):
             groups = [g for g in self.roster.noise_groups[category] if g.active_on(day)]
             if not groups:
                 continue
             cumulative = _cumulative(groups)
+            last = len(groups) - 1
             count = _poisson(rng, base * weight / total_weight)
             size_mb = NOISE_SIZE_MB.get(category, 100.0)
             for _ in range(count):
-                ts = start + int(rng.random() * DAY)
-                group = rng.choices(groups, cum_weights=cumulative)[0]
-                size = size_mb * (0.3 + rng.random() * 1.4)
-                release = SimRelease(0, naming.noise_name(category, group.name, day, rng),
+                ts = start + int(draw() * DAY)
+                group = groups[min(last, bisect.bisect(cumulative, draw() * cumulative[-1]))]
+                size = size_mb * (0.3 + draw() * 1.4)
+                serial = self.noise_serials.get(category, 0)
+                self.noise_serials[category] = serial + 1
+                release = SimRelease(0, naming.noise_name(category, group.name, day, serial, rng),
                                      ts, category, int(size * 1024), int(size / 50) + 2,
                                      group.name, "", "", "noise")
-                actual = rng.random() < self.chill(ts)
+                actual = draw() < self.chill(ts)
                 self.tally.add(release, actual)
                 if not actual:
                     continue
                 self.push(ts, "P", release)
-                if rng.random() < self.config.pres.noise_nuke_prob:
-                    reason = rng.choice(("dupe", "mislabeled", *TECH_REASONS[:3]))
-                    at = ts + int(rng.uniform(300, 86400))
+                if draw() < nuke_prob:
+                    reason = pick_one(draw, NOISE_NUKE_REASONS)
+                    at = ts + int(300 + draw() * (86400 - 300))
                     self.push(at, "N", NukeAction(release, at, "nuke", reason,
-                                                  rng.choice(self.config.pres.nuke_networks)))
+                                                  pick_one(draw, networks)))
 
     def chill(self, ts: int) -> float:
         """The operation's multiplier for surviving groups at ts. The configured figures are

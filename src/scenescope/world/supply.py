@@ -8,9 +8,12 @@ retail-disc releases are ripped from discs its fronts received.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+
+import numpy
 
 from scenescope.world.catalog import Movie
 from scenescope.world.config import FamilySection, WorldConfig
@@ -21,6 +24,7 @@ _TOWNS = ("Ashford", "Belmont", "Calder", "Dunmore", "Eastwick", "Fairhaven", "G
           "Pinecrest", "Stonebrook", "Thornbury", "Westmere", "Yardley", "Newark", "Hoboken")
 _OWNERS = ("Miller", "Ortega", "Chen", "Novak", "Okafor", "Schmidt", "Dubois", "Rossi")
 _COUNTRY_BY_LANGUAGE = {"en": "US", "de": "DE", "fr": "FR"}
+_QUANTITIES = (1, 2, 5, 10, 25)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +73,7 @@ def build_supply(
     `write_shipment(shipment_id, account_id, title_id, format, shipped_at, quantity,
     distributor)` as they are drawn (never held in memory)."""
     rng = random.Random(f"{seed}:supply")
+    draws = numpy.random.default_rng(_stream_seed(seed, "shipments"))
     cfg = config.supply
     start, end = config.world.start, config.world.end
     enf = config.enforcement
@@ -112,13 +117,20 @@ def build_supply(
             shops = rng.sample(by_country[territory], min(len(by_country[territory]), rng.randint(
                 cfg.accounts_per_title_min, cfg.accounts_per_title_max)))
             distributor = rng.choice(cfg.distributors)
+            # per-shipment details in one vectorized draw per title (the hot loop at scale)
+            count = len(shops)
+            days_before = draws.integers(cfg.ship_before_street_days_min,
+                                         cfg.ship_before_street_days_max + 1, count).tolist()
+            format_picks = draws.integers(0, len(formats), count).tolist()
+            quantity_picks = draws.integers(0, len(_QUANTITIES), count).tolist()
+            street_ordinal = street.toordinal()
             early: list[tuple[dt.date, Account]] = []
-            for shop in shops:
-                shipped = street - dt.timedelta(days=rng.randint(
-                    cfg.ship_before_street_days_min, cfg.ship_before_street_days_max))
+            for shop, before, format_pick, quantity_pick in zip(
+                    shops, days_before, format_picks, quantity_picks, strict=True):
+                shipped = dt.date.fromordinal(street_ordinal - before)
                 counter += 1
                 write_shipment(f"SH{counter:08d}", shop.account_id, movie.title_id,
-                               rng.choice(formats), shipped, rng.choice((1, 2, 5, 10, 25)),
+                               formats[format_pick], shipped, _QUANTITIES[quantity_pick],
                                distributor)
                 early.append((shipped, shop))
             if rng.random() < cfg.other_leak_prob and early:
@@ -185,3 +197,9 @@ def _shop_name(rng: random.Random, kind: str) -> str:
 
 def _ts(day: dt.date) -> int:
     return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp())
+
+
+def _stream_seed(seed: int, stream: str) -> int:
+    """A stable 64-bit seed for a named numpy stream of the world (hash() is salted)."""
+    return int.from_bytes(hashlib.blake2b(f"{seed}:{stream}".encode(), digest_size=8).digest(),
+                          "big")

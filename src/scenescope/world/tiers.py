@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 from scenescope.world import naming
 from scenescope.world.config import TiersSection
+from scenescope.world.draw import pick_one
 from scenescope.world.pres import SimRelease
 
 SITES: dict[str, tuple[str, ...]] = {
@@ -73,5 +74,5 @@ class TierModel:
             name = release.name
             if tier == "p2p" and draw() < self.cfg.p2p_rename_share:
                 name = naming.p2p_name(name, rng)
-            out.append(Sighting(name, tier, rng.choice(sites), release.ts + lag))
+            out.append(Sighting(name, tier, pick_one(draw, sites), release.ts + lag))
         return out
