@@ -2,7 +2,8 @@
 
 Simulate the default world, ingest its pres and nukes through the files connector into a
 DuckDB store, import its catalog, match releases to titles, print the leaks found and score
-them against the world's truth. Every step is the production path, with progress shown.
+them against the world's truth, then replay a slice live over the predb.ovh websocket into
+`watch` with alerts to a signed webhook. Every step is the production path, with progress shown.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ def demo_command(
     fresh: bool = typer.Option(
         False, "--fresh", help="Simulate the world again even if one with this seed exists."
     ),
+    no_live: bool = typer.Option(
+        False, "--no-live", help="Skip the live replay (websocket → watch → webhook alerts)."
+    ),
     db: Path | None = DB_OPTION,
     json_out: bool = JSON_OPTION,
 ) -> None:
@@ -53,7 +57,7 @@ def demo_command(
 
     started = time.perf_counter()
     if fresh or not _world_matches(world_dir, config):
-        console.rule(f"1/5 Simulating the default world (seed {config.world.seed}, scale {scale})")
+        console.rule(f"1/6 Simulating the default world (seed {config.world.seed}, scale {scale})")
         from scenescope.cli.world import _simulate_with_progress
 
         if world_dir.exists():
@@ -64,7 +68,7 @@ def demo_command(
             f"{summary.nukes:,} nukes, {summary.titles:,} catalog titles → {world_dir}"
         )
     else:
-        console.rule(f"1/5 Reusing the simulated world in {world_dir} (seed {config.world.seed})")
+        console.rule(f"1/6 Reusing the simulated world in {world_dir} (seed {config.world.seed})")
     timings["simulate_s"] = time.perf_counter() - started
 
     if db is None and store_path.exists():
@@ -79,6 +83,7 @@ def demo_command(
         result = _run_story(store, world_dir, console, timings, quiet=json_out)
     leaks, score, families = result
     if json_out:
+        live = None if no_live else _live_leg(store_path, world_dir, leaks, console, timings)
         print_json_lines(
             [
                 {
@@ -89,6 +94,7 @@ def demo_command(
                     "families": [f.to_dict() for f in families],
                     "timings": {k: round(v, 2) for k, v in timings.items()},
                     "top_leaks": [leak.to_dict() for leak in _top(leaks, top)],
+                    "live": live,
                 }
             ]
         )
@@ -105,6 +111,8 @@ def demo_command(
                 markup=False,
                 highlight=False,
             )
+    if not no_live:
+        _live_leg(store_path, world_dir, leaks, console, timings)
     console.print(
         f"store: {store_path} — try `scenescope leaks --db {store_path} --group NAME`, "
         f"`scenescope families --db {store_path}`, `scenescope search --db {store_path} WORD`",
@@ -138,13 +146,13 @@ def _run_story(
     from scenescope.cli.ingest_progress import ingest_files
     from scenescope.feeds.files import FileFeed
 
-    console.rule("2/5 Ingesting pres and nukes through the files connector")
+    console.rule("2/6 Ingesting pres and nukes through the files connector")
     started = time.perf_counter()
     feeds = [FileFeed(world_dir / "pres.csv"), FileFeed(world_dir / "nukes.csv")]
     ingest_files(store, feeds, show_rejects=5, quiet=quiet)
     timings["ingest_s"] = time.perf_counter() - started
 
-    console.rule("3/5 Importing the catalog and matching releases to titles")
+    console.rule("3/6 Importing the catalog and matching releases to titles")
     started = time.perf_counter()
     report = import_catalog(store, [world_dir])
     for problem in report.problems[:5]:
@@ -171,17 +179,40 @@ def _run_story(
     )
     timings["catalog_match_s"] = time.perf_counter() - started
 
-    console.rule("4/5 Finding leaks")
+    console.rule("4/6 Finding leaks")
     started = time.perf_counter()
     leaks = find_leaks(store)
     timings["leaks_s"] = time.perf_counter() - started
 
-    console.rule("5/5 Scoring against truth and inferring families")
+    console.rule("5/6 Scoring against truth and inferring families")
     started = time.perf_counter()
     score = score_leaks(leaks, world_dir / "truth.json", store=store)
     families = list(infer_families(store.connection).families)
     timings["score_families_s"] = time.perf_counter() - started
     return leaks, score, families
+
+
+def _live_leg(
+    store_path: Path, world_dir: Path, leaks: list[Any], console: Any, timings: dict[str, float]
+) -> dict[str, Any] | None:
+    """Step 6: the figures above are already computed; replay a slice live into the store."""
+    from scenescope.live_replay import LiveReplayError, replay_into_store
+    from scenescope.store import Store, StoreError
+
+    console.rule("6/6 Live: replaying the busiest retail-leak hours over the predb.ovh websocket")
+    started = time.perf_counter()
+    try:
+        with Store.open(store_path) as store:
+            live = replay_into_store(store, world_dir, leaks=leaks, console=console)
+    except StoreError as exc:
+        fail(str(exc))
+    except LiveReplayError as exc:
+        console.print(f"live replay skipped: {exc}", markup=False, highlight=False)
+        return None
+    timings["live_s"] = time.perf_counter() - started
+    for line in live.summary_lines():
+        console.print(line, markup=False, highlight=False)
+    return live.to_dict()
 
 
 def _top(leaks: list[Any], count: int) -> list[Any]:
