@@ -170,7 +170,10 @@ class SignedWebhookReceiver:
         self._server = ThreadingHTTPServer((host, 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="scenescope-demo-webhook", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},  # so closing does not wait out the default 0.5 s
+            name="scenescope-demo-webhook",
+            daemon=True,
         )
 
     @property
@@ -288,20 +291,22 @@ def busiest_leak_window(
     source_class: str | None = "retail-disc",
 ) -> dt.datetime:
     """Start of the `duration` window whose pres carry the most distinct leak signatures
-    (title, source class, group) — each one a first alert. Earliest window on ties."""
+    (title, source class, group) — each one a first alert. Earliest window on ties; leaks of
+    any source class are used when there are none of `source_class`."""
+    wanted = [leak for leak in leaks if source_class is None or leak.source_class == source_class]
     signature = {
         leak.release_name: (leak.title_id, leak.source_class, leak.group or "")
-        for leak in leaks
-        if source_class is None or leak.source_class == source_class
+        for leak in (wanted or leaks)
     }
     if not signature:
-        raise LiveReplayError(f"no {source_class or ''} leaks to replay".replace("  ", " "))
+        raise LiveReplayError("no leaks to replay: the store has no leak to alert on")
     hits: list[tuple[int, tuple[str, str, str]]] = []
     for at, line in frames:
-        if '"insert"' not in line:
+        if '"insert"' not in line:  # cheap pre-filter: most frames are not leak pres
             continue
-        name = json.loads(line)["row"].get("name")
-        if name in signature:
+        frame = json.loads(line)
+        name = (frame.get("row") or {}).get("name")
+        if frame.get("action") == "insert" and name in signature:
             hits.append((at, signature[name]))
     if not hits:
         raise LiveReplayError("none of the leaks appears in the world's websocket frames")
