@@ -69,4 +69,4 @@ def test_user_errors_are_one_line(tmp_path: Path) -> None:
     code, out, err = run("catalog", "list", "--kind", "film", "--db", db)
     assert code == 2 and "--kind" in err
     code, out, err = run("catalog", "import", str(tmp_path / "missing.csv"), "--db", db)
-    assert code == 0 and "no such file" in err
+    assert code == 2 and "no such file" in err  # a missing file is a user mistake
