@@ -109,7 +109,7 @@ def load_severity_policy(path: Path) -> SeverityPolicy:
     min_lead_days, before_theatrical (all but name optional), most severe first."""
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise SeverityConfigError(f"{path}: cannot read severity levels: {exc}") from None
     entries = doc.get("severity")
     if not isinstance(entries, list) or not entries:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -164,7 +165,8 @@ def read_catalog_csv(path: Path) -> CatalogBatch:
     batch = CatalogBatch()
     name = str(path)
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
+        # surrogateescape: one row with bad bytes is a problem on its line, not the file's end.
+        with path.open(newline="", encoding="utf-8-sig", errors="surrogateescape") as handle:
             reader = csv.DictReader(handle)
             header = [h.strip().lower() for h in (reader.fieldnames or [])]
             reader.fieldnames = header
@@ -196,6 +198,11 @@ def _read_rows(kind: str, reader: csv.DictReader[str], name: str, batch: Catalog
     for line, row in _rows(reader):
         if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
             continue  # blank line
+        unreadable = _unreadable_field(row)
+        if unreadable is not None:
+            message = f"{unreadable} is not valid UTF-8 or holds a control character"
+            batch.problems.append(ImportProblem(name, line, unreadable, message))
+            continue
         try:
             record, identity, id_field = _convert(kind, row)
         except RowError as exc:
@@ -215,6 +222,22 @@ def _read_rows(kind: str, reader: csv.DictReader[str], name: str, batch: Catalog
             batch.release_dates.append(record)
         else:
             batch.episodes.append(record)
+
+
+_UNREADABLE = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
+_READ_COLUMNS = frozenset(
+    (*TITLES_COLUMNS, "year", "original_title", "aliases", "studio", *RELEASE_DATES_COLUMNS,
+     *EPISODES_COLUMNS, "territory")
+)  # fmt: skip
+
+
+def _unreadable_field(row: dict[str, str | None]) -> str | None:
+    """The first column we read holding undecodable bytes or a control character (NUL, CR,
+    LF...); extra columns are ignored whatever they hold."""
+    for field, value in row.items():
+        if field in _READ_COLUMNS and isinstance(value, str) and _UNREADABLE.search(value):
+            return field
+    return None
 
 
 _Converter = Callable[[dict[str, str | None]], CatalogTitle | ReleaseDate | Episode]

@@ -59,5 +59,25 @@ for _module in COMMAND_MODULES:
     mod.register(app)
 
 
-def main() -> None:
-    app()
+def main(argv: list[str] | None = None) -> None:
+    """The `scenescope` program: a usage mistake (unknown option, bad number, missing argument)
+    is one line on stderr and exit code 2, like every other user mistake."""
+    import sys
+
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError
+
+    try:
+        code = app(args=argv, prog_name="scenescope", standalone_mode=False)
+    except NoArgsIsHelpError as exc:  # `scenescope catalog`: the help, and click's exit code
+        typer.echo(exc.format_message())
+        code = exc.exit_code
+    except ClickException as exc:
+        context = getattr(exc, "ctx", None)
+        where = f"{context.command_path}: " if context is not None else ""
+        hint = f" (see '{context.command_path} --help')" if context is not None else ""
+        typer.echo(f"error: {where}{exc.format_message()}{hint}", err=True)
+        code = exc.exit_code
+    except typer.Abort:  # Ctrl-C at a prompt
+        typer.echo("aborted", err=True)
+        code = 130
+    sys.exit(code if isinstance(code, int) else 0)

@@ -15,9 +15,12 @@ import typer
 from scenescope.cli.common import (
     DB_OPTION,
     JSON_OPTION,
-    db_path,
+    cell,
     fail,
+    open_store,
     output_console,
+    parse_when,
+    plain,
     print_json_lines,
 )
 
@@ -43,18 +46,6 @@ def _load(config: Path | None) -> Any:
         fail(str(exc))
 
 
-def _open_store(db: Path | None, *, read_only: bool = False) -> Any:
-    from scenescope.store import Store, StoreError
-
-    path = db_path(db)
-    if read_only and not path.exists():
-        fail(f"no store at {path} (use --db, or ingest something first)")
-    try:
-        return Store.open(path, read_only=read_only)
-    except StoreError as exc:
-        fail(str(exc))
-
-
 @alerts_app.command("list")
 def list_command(
     rule: str | None = typer.Option(None, "--rule", help="Only this rule's alerts."),
@@ -65,12 +56,11 @@ def list_command(
     """Recorded alerts, newest first, with each sink's delivery state."""
     from scenescope.alerts.queue import list_alerts
 
-    with _open_store(db, read_only=True) as store:
+    with open_store(db, read_only=True) as store:
         rows = list_alerts(store.connection, rule=rule, limit=limit)
     if json_out:
         print_json_lines(rows)
         return
-    from rich.markup import escape
     from rich.table import Table
 
     table = Table("id", "created", "rule", "reason", "release", "lead d", "severity", "delivery")
@@ -85,14 +75,19 @@ def list_command(
                 for d in row["deliveries"]
             )
         table.add_row(
-            str(row["alert_id"]),
-            row["created_at"][5:16].replace("T", " "),
-            escape(row["rule"]),
-            row["reason"],
-            escape(row["release_name"]),
-            f"{row['lead_days']:.1f}" if row["lead_days"] is not None else "-",
-            escape(row["severity"] or "-"),
-            escape(delivery),
+            *(
+                cell(value)
+                for value in (
+                    row["alert_id"],
+                    row["created_at"][5:16].replace("T", " "),
+                    row["rule"],
+                    row["reason"],
+                    row["release_name"],
+                    f"{row['lead_days']:.1f}" if row["lead_days"] is not None else "-",
+                    row["severity"] or "-",
+                    delivery,
+                )
+            )
         )
     console = output_console()
     console.print(table)
@@ -146,7 +141,7 @@ def test_command(
         for r in results:
             code = f" ({r['status_code']})" if r["status_code"] is not None else ""
             state = "delivered" if r["ok"] else f"FAILED: {r['error']}"
-            typer.echo(f"{r['sink']} [{r['kind']}]: {state}{code}")
+            typer.echo(plain(f"{r['sink']} [{r['kind']}]: {state}{code}"))
     if not all(r["ok"] for r in results):
         raise typer.Exit(1)
 
@@ -161,16 +156,22 @@ def deliver_command(
     json_out: bool = JSON_OPTION,
 ) -> None:
     """Try every queued delivery that is due once (use when no `watch` is running)."""
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from scenescope.alerts import queue as alert_queue
     from scenescope.alerts.dispatcher import AlertDispatcher, DeliveryOutcome
 
     settings = _load(config)
-    with _open_store(db) as store:
+    with open_store(db, must_exist=True) as store:
         due = alert_queue.due_deliveries(store.connection, None if all_pending else _utcnow())
         progress = Progress(
-            TextColumn("delivering"), BarColumn(), MofNCompleteColumn(), disable=json_out
+            TextColumn("delivering"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=Console(stderr=True),
+            transient=True,
+            disable=json_out,
         )
         task = progress.add_task("deliver", total=len(due))
 
@@ -207,7 +208,9 @@ def deliver_command(
 @alerts_app.command("scan")
 def scan_command(
     config: Path | None = CONFIG_OPTION,
-    since: str | None = typer.Option(None, "--since", help="Only pres at or after (YYYY-MM-DD)."),
+    since: str | None = typer.Option(
+        None, "--since", help="Only pres at or after this date (YYYY-MM-DD) or ISO time."
+    ),
     deliver: bool = typer.Option(False, "--deliver", help="Also send what was queued, once."),
     db: Path | None = DB_OPTION,
     json_out: bool = JSON_OPTION,
@@ -217,15 +220,13 @@ def scan_command(
     from scenescope.alerts.dispatcher import AlertDispatcher
     from scenescope.analysis.leaks import find_leaks
 
+    since_at = parse_when(since, "--since")
     settings = _load(config)
-    since_day = None
-    if since is not None:
-        try:
-            since_day = dt.date.fromisoformat(since)
-        except ValueError:
-            fail(f"--since {since!r}: expected a date like 2020-08-25")
-    with _open_store(db) as store, AlertDispatcher(store.connection, settings) as dispatcher:
-        leaks = find_leaks(store, since=since_day)
+    with (
+        open_store(db, must_exist=True) as store,
+        AlertDispatcher(store.connection, settings) as dispatcher,
+    ):
+        leaks = find_leaks(store, since=since_at)
         recorded = dispatcher.submit(leaks)
         outcomes = dispatcher.deliver_due() if deliver else []
     if json_out:
@@ -273,7 +274,9 @@ def rules_command(config: Path | None = CONFIG_OPTION, json_out: bool = JSON_OPT
             if key not in ("rule", "sinks") and value not in (None, [])
         ]
         typer.echo(
-            f"{row['rule']}: {' '.join(filters) or 'every leak'} -> {', '.join(row['sinks'])}"
+            plain(
+                f"{row['rule']}: {' '.join(filters) or 'every leak'} -> {', '.join(row['sinks'])}"
+            )
         )
 
 

@@ -5,8 +5,6 @@ Thin wrappers over `scenescope.catalog.import_catalog` / `match_releases` and th
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +13,11 @@ import typer
 from scenescope.cli.common import (
     DB_OPTION,
     JSON_OPTION,
-    db_path,
     fail,
-    output_console,
+    open_store,
+    plain,
     print_json_lines,
+    print_table,
 )
 
 catalog_app = typer.Typer(
@@ -26,30 +25,27 @@ catalog_app = typer.Typer(
 )
 
 
-@contextmanager
-def open_store(db: Path | None, *, read_only: bool = False) -> Iterator[Any]:
-    from scenescope.store import Store, StoreError
-
-    try:
-        store = Store.open(db_path(db), read_only=read_only)
-    except StoreError as exc:
-        fail(str(exc))
-    with store:
-        yield store
-
-
 @catalog_app.command("import")
 def import_command(
     paths: list[Path] = typer.Argument(
         ..., help="titles.csv, release_dates.csv, episodes.csv, TMDB JSON, or a folder of them."
     ),
-    show_problems: int = typer.Option(20, "--show-problems", help="Print at most this many."),
+    show_problems: int = typer.Option(
+        20, "--show-problems", min=0, help="Print at most this many bad rows (file:line [field])."
+    ),
     db: Path | None = DB_OPTION,
     json_out: bool = JSON_OPTION,
 ) -> None:
     """Import (or re-import: updates titles, corrects dates) catalog files."""
+    import os
+
     from scenescope.catalog import import_catalog
 
+    for path in paths:
+        if not path.exists():
+            fail(f"{path}: no such file or folder")
+        if not os.access(path, os.R_OK):
+            fail(f"{path}: not readable (check its permissions)")
     with open_store(db) as store:
         report = import_catalog(store, paths)
     if json_out:
@@ -60,9 +56,11 @@ def import_command(
             f"{report.episodes:,} episodes from {len(report.files)} file(s)"
         )
     for problem in report.problems[:show_problems]:
-        typer.echo(f"problem: {problem}", err=True)
+        typer.echo(plain(f"problem: {problem}"), err=True)
     if len(report.problems) > show_problems:
         typer.echo(f"... and {len(report.problems) - show_problems} more problems", err=True)
+    if report.problems and not (report.titles or report.release_dates or report.episodes):
+        fail("nothing imported: the files are not catalog files, or every row is bad (above)")
 
 
 _LIST_SQL = """
@@ -84,7 +82,7 @@ FROM catalog_titles t
 def list_command(
     kind: str | None = typer.Option(None, "--kind", help="movie or series."),
     search: str | None = typer.Option(None, "--search", help="Words of the title."),
-    limit: int = typer.Option(100, "--limit", min=1),
+    limit: int = typer.Option(100, "--limit", min=1, help="At most this many titles."),
     db: Path | None = DB_OPTION,
     json_out: bool = JSON_OPTION,
 ) -> None:
@@ -109,7 +107,7 @@ def list_command(
     if json_out:
         print_json_lines(rows)
         return
-    _table(
+    print_table(
         "catalog",
         ["id", "kind", "title", "year", "theatrical", "digital", "physical", "eps", "releases"],
         [
@@ -126,13 +124,16 @@ def list_command(
             ]
             for r in rows
         ],
+        wrapping=WRAPPING_COLUMNS,
     )
 
 
 @catalog_app.command("show")
 def show_command(
     title_id: str = typer.Argument(..., help="A title_id from `catalog list`."),
-    releases: int = typer.Option(20, "--releases", help="Show at most this many matched releases."),
+    releases: int = typer.Option(
+        20, "--releases", min=0, help="Show at most this many matched releases."
+    ),
     db: Path | None = DB_OPTION,
     json_out: bool = JSON_OPTION,
 ) -> None:
@@ -175,21 +176,28 @@ def show_command(
         print_json_lines([doc])
         return
     typer.echo(
-        f"{doc['title']} ({doc['year']}) [{doc['kind']}] {doc['title_id']}  {doc['studio'] or ''}"
+        plain(
+            f"{doc['title']} ({doc['year']}) [{doc['kind']}] {doc['title_id']}  "
+            f"{doc['studio'] or ''}"
+        )
     )
     if doc["original_title"]:
-        typer.echo(f"  original title: {doc['original_title']}")
+        typer.echo(plain(f"  original title: {doc['original_title']}"))
     if doc["aliases"]:
-        typer.echo(f"  aliases: {' | '.join(doc['aliases'])}")
-    _table(
-        "dates", ["window", "territory", "date"], [[d.window, d.territory, d.date] for d in dates]
+        typer.echo(plain(f"  aliases: {' | '.join(doc['aliases'])}"))
+    print_table(
+        "dates",
+        ["window", "territory", "date"],
+        [[d.window, d.territory, d.date] for d in dates],
+        wrapping=WRAPPING_COLUMNS,
     )
     if episodes[0]:
         typer.echo(f"  episodes: {episodes[0]} ({episodes[1]} .. {episodes[2]})")
-    _table(
+    print_table(
         "releases",
         ["name", "status", "score", "reason", "pre"],
         [[n, st, f"{sc:.2f}", rs, p] for n, st, sc, rs, p in matched],
+        wrapping=WRAPPING_COLUMNS,
     )
 
 
@@ -207,7 +215,7 @@ def match_command(
     from scenescope.catalog import match_releases
 
     console = Console(stderr=True)
-    with open_store(db) as store:
+    with open_store(db, must_exist=True) as store:
         release_ids = None
         if not rematch_all:
             release_ids = [
@@ -243,21 +251,7 @@ def match_command(
     )
 
 
-def _table(title: str, headers: list[str], rows: list[list[Any]]) -> None:
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table(title=title, title_justify="left")
-    for header in headers:
-        # Names fold onto several lines; dates, ids and numbers stay whole.
-        wraps = header in WRAPPING_COLUMNS
-        table.add_column(header, overflow="fold", min_width=16 if wraps else None)
-    for row in rows:
-        # Text(): release names are hostile; never let them be read as Rich markup.
-        table.add_row(*(Text("" if v is None else str(v)) for v in row))
-    output_console().print(table)
-
-
+# Names fold onto several lines; dates, ids and numbers stay whole.
 WRAPPING_COLUMNS = frozenset({"name", "release", "title", "reason", "official"})
 
 

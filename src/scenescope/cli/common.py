@@ -1,15 +1,24 @@
-"""Options and helpers shared by every command: --db, --json output, user-facing errors."""
+"""Options and helpers shared by every command: --db and opening the store, --json output,
+tables that never read names as markup, and user-facing errors (one line, exit code 2)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
+
+if TYPE_CHECKING:
+    from rich.text import Text
+
+    from scenescope.store import Store
 
 DB_OPTION = typer.Option(
     None,
@@ -19,24 +28,89 @@ DB_OPTION = typer.Option(
 )
 JSON_OPTION = typer.Option(False, "--json", help="Print JSON Lines (one object per row).")
 
+# Control characters (C0, DEL, C1) and bidi overrides: shown as escapes in human output, so a
+# name cannot move the cursor, clear the screen or reorder text (JSON keeps them, escaped).
+_CONTROL_ESCAPES = {code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))} | {
+    code: f"\\u{code:04x}" for code in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))
+}
+_CONTROL_ESCAPES |= {0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r"}
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
 
 def fail(message: str, code: int = 2) -> NoReturn:
     """A user mistake: one clear line on stderr, no traceback."""
-    typer.echo(f"error: {message}", err=True)
+    typer.echo(f"error: {plain(message)}", err=True)
     raise typer.Exit(code)
 
 
+def plain(value: object) -> str:
+    """Text for a terminal: control characters made visible, lone surrogates replaced."""
+    text = "" if value is None else str(value)
+    if not text.isprintable():
+        text = _LONE_SURROGATE.sub("\ufffd", text.translate(_CONTROL_ESCAPES))
+    return text
+
+
+def cell(value: object) -> Text:
+    """A table cell that shows the value as written: never Rich markup, no control characters."""
+    from rich.text import Text
+
+    return Text(plain(value))
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, set | frozenset | tuple):
+        return sorted(value, key=str) if isinstance(value, set | frozenset) else list(value)
+    return str(value)
+
+
 def print_json_lines(rows: Iterable[dict[str, Any]]) -> None:
+    """JSON Lines on stdout: one object per row, times as ISO-8601."""
     out = sys.stdout
     for row in rows:
-        out.write(json.dumps(row, default=str, ensure_ascii=False))
+        out.write(json.dumps(row, default=_json_default, ensure_ascii=False))
         out.write("\n")
 
 
-def db_path(db: Path | None) -> Path:
+def db_path(db: Path | None, *, must_exist: bool = False) -> Path:
+    """The store file (--db, else $SCENESCOPE_DB, else the user data directory), checked so a
+    mistake is one clear line: a folder given as the file, a folder that does not exist, or
+    (with `must_exist`) no store there yet. Only the default folder is created on demand."""
     from scenescope.settings import resolve_db_path
 
-    return resolve_db_path(db)
+    path = resolve_db_path(db)
+    origin = "--db" if db is not None else "$SCENESCOPE_DB"
+    chosen = db is not None or bool(os.environ.get("SCENESCOPE_DB"))
+    if path.is_dir():
+        fail(f"{origin} {path} is a folder; give a store file such as {path / 'scenescope.duckdb'}")
+    if path.exists():
+        return path
+    if must_exist:
+        fail(f"no store at {path}; ingest some pres first (scenescope ingest FILE) or pass --db")
+    if chosen and not path.parent.is_dir():
+        fail(f"{origin} {path}: folder {path.parent} does not exist; create it or pass another")
+    return path
+
+
+@contextmanager
+def open_store(
+    db: Path | None, *, read_only: bool = False, must_exist: bool = False
+) -> Iterator[Store]:
+    """The store for a command, closed at the end; a store that cannot be opened (locked by a
+    running `watch`, newer schema, not a DuckDB file...) is a one-line error.
+
+    Read-only commands need an existing store; writers create it unless `must_exist`."""
+    from scenescope.store import Store, StoreError
+
+    path = db_path(db, must_exist=read_only or must_exist)
+    try:
+        store = Store.open(path, read_only=read_only)
+    except StoreError as exc:
+        fail(str(exc))
+    with store:
+        yield store
 
 
 def output_console(*, stderr: bool = False) -> Any:
@@ -47,6 +121,27 @@ def output_console(*, stderr: bool = False) -> Any:
     if not console.is_terminal:
         console = Console(stderr=stderr, width=max(console.width, 160))
     return console
+
+
+def print_table(
+    title: str | None,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    *,
+    wrapping: Iterable[str] = (),
+) -> None:
+    """A Rich table on stdout; every cell is plain text (release names are hostile input).
+
+    Columns named in `wrapping` fold long values onto several lines; the others stay whole."""
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    wraps = frozenset(wrapping)
+    for header in headers:
+        table.add_column(header, overflow="fold", min_width=16 if header in wraps else None)
+    for row in rows:
+        table.add_row(*(cell(value) for value in row))
+    output_console().print(table)
 
 
 def parse_when(value: str | None, option: str, *, end_of_day: bool = False) -> dt.datetime | None:

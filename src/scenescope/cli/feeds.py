@@ -9,8 +9,8 @@ import typer
 from scenescope.cli.common import (
     DB_OPTION,
     JSON_OPTION,
-    db_path,
     fail,
+    open_store,
     parse_when,
     print_json_lines,
 )
@@ -41,7 +41,6 @@ def watch(
     from scenescope.feeds.announce import AnnounceConfigError, load_announce_config
     from scenescope.feeds.sources import open_feed
     from scenescope.feeds.watch import WatchOptions, run_watch
-    from scenescope.store import Store, StoreError
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     try:
@@ -56,11 +55,7 @@ def watch(
         feeds = [open_feed(url, announce_config=config) for url in source]
     except ValueError as exc:
         fail(str(exc))
-    try:
-        store = Store.open(db_path(db))
-    except StoreError as exc:
-        fail(str(exc))
-    with store, watch_alerts(store, alert_rules) as on_applied:
+    with open_store(db) as store, watch_alerts(store, alert_rules) as on_applied:
         options = WatchOptions(health_interval_seconds=health_every)
         summary = asyncio.run(run_watch(feeds, store, options=options, on_applied=on_applied))
     result = {
@@ -93,11 +88,11 @@ def backfill(
     """Backfill pres from predb.ovh by query and date range; resumes where it stopped."""
     import asyncio
 
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from scenescope.feeds.cursor import BackfillCursor, run_backfill
     from scenescope.feeds.predb_rest import BackfillPage, BackfillRange, PredbError, http_base_url
-    from scenescope.store import Store, StoreError
 
     try:
         http_base_url(url)
@@ -112,15 +107,12 @@ def backfill(
     )
     if wanted.since and wanted.until and wanted.since > wanted.until:
         fail(f"--since {since} is after --until {until}")
-    try:
-        store = Store.open(db_path(db))
-    except StoreError as exc:
-        fail(str(exc))
     progress = Progress(
         TextColumn("backfill {task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("rows · page {task.fields[page]}"),
+        console=Console(stderr=True),
         disable=json_output,
     )
     task = progress.add_task(query or "(all)", total=None, page=0)
@@ -128,7 +120,7 @@ def backfill(
     def on_page(page: BackfillPage, cursor: BackfillCursor) -> None:
         progress.update(task, completed=cursor.rows_committed, total=page.total, page=page.page)
 
-    with store, progress:
+    with open_store(db) as store, progress:
         try:
             result = asyncio.run(run_backfill(store, url, wanted, restart=restart, on_page=on_page))
         except PredbError as exc:

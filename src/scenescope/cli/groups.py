@@ -15,11 +15,12 @@ import typer
 from scenescope.cli.common import (
     DB_OPTION,
     JSON_OPTION,
-    db_path,
     fail,
-    output_console,
+    open_store,
     parse_when,
+    plain,
     print_json_lines,
+    print_table,
 )
 
 T = TypeVar("T")
@@ -27,17 +28,13 @@ T = TypeVar("T")
 
 @contextmanager
 def _connection(db: Path | None) -> Iterator[Any]:
-    from scenescope.store import Store, StoreError
-
-    path = db_path(db)
-    if not path.exists():
-        fail(f"no store at {path}; ingest some pres first or pass --db")
-    try:
-        store = Store.open(path, read_only=True)
-    except StoreError as exc:
-        fail(str(exc))
-    with store:
+    with open_store(db, read_only=True) as store:
         yield store.connection
+
+
+def _say(text: str) -> None:
+    """A line of the report; group names and titles are shown as written, controls escaped."""
+    typer.echo(plain(text))
 
 
 def _steps(label: str, work: Callable[[], T]) -> T:
@@ -54,14 +51,7 @@ def _steps(label: str, work: Callable[[], T]) -> T:
 
 
 def _table(title: str, headers: list[str], rows: list[list[Any]]) -> None:
-    from rich.table import Table
-
-    table = Table(title=title)
-    for header in headers:
-        table.add_column(header)
-    for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
-    output_console().print(table)
+    print_table(title, headers, rows, wrapping=("group", "title", "dark group", "candidate"))
 
 
 def groups(
@@ -127,12 +117,12 @@ def group(
         print_json_lines([data])
         return
     s = profile.summary
-    typer.echo(
+    _say(
         f"{s.group}: {s.releases} releases, {s.first_pre_at.date()} → "
         f"{s.last_pre_at.date()}, {s.pres_per_week:.1f} pres a week"
     )
     if s.dormancy:
-        typer.echo(f"  DORMANT: {s.dormancy.describe()}")
+        _say(f"  DORMANT: {s.dormancy.describe()}")
     for label, mix in (
         ("categories", profile.categories),
         ("sources", profile.source_classes),
@@ -143,8 +133,8 @@ def group(
         ("spellings", profile.spellings),
     ):
         if mix:
-            typer.echo(f"  {label}: " + ", ".join(f"{k} {v}" for k, v in list(mix.items())[:8]))
-    typer.echo(
+            _say(f"  {label}: " + ", ".join(f"{k} {v}" for k, v in list(mix.items())[:8]))
+    _say(
         f"  nuked: {profile.nukes} ({100 * s.nuke_rate:.1f}%)"
         + (
             " — " + ", ".join(f"{k} {v}" for k, v in profile.top_nuke_reasons.items())
@@ -152,7 +142,7 @@ def group(
             else ""
         )
     )
-    typer.echo(
+    _say(
         f"  PROPERs by it: {profile.propers_by}; against it: {profile.propers_against}"
         + (
             " (" + ", ".join(f"{k} {v}" for k, v in profile.propers_against_by_group.items()) + ")"
@@ -161,12 +151,12 @@ def group(
         )
     )
     if profile.titles:
-        typer.echo(
+        _say(
             f"  matched titles: {len(profile.titles)}; lead days median "
             f"{data['lead_days_median']}, IQR {data['lead_days_spread']}"
         )
     weeks = profile.weekly_volume[-12:]
-    typer.echo("  last weeks: " + ", ".join(f"{w.isoformat()} {n}" for w, n in weeks))
+    _say("  last weeks: " + ", ".join(f"{w.isoformat()} {n}" for w, n in weeks))
 
 
 def race(
@@ -198,6 +188,11 @@ def race(
             )
             if record is None:
                 fail(f"no releases by group {group_name!r} in the store")
+    if title is not None and not races:
+        fail(
+            f"no releases of a title {title!r}: give a title_id from `scenescope catalog list` "
+            "or the start of a title as release names spell it"
+        )
     races = races[:limit]
     if json_output:
         print_json_lines(r.to_dict() for r in races)
@@ -208,7 +203,7 @@ def race(
             if record.median_margin_s is None
             else f", median margin {record.median_margin_s:.0f}s"
         )
-        typer.echo(
+        _say(
             f"{record.group}: entered {record.entered} contested races, won {record.won}"
             f"{margin}; {record.uncontested} uncontested"
         )
@@ -241,12 +236,12 @@ def families(
         print_json_lines(f.to_dict() for f in result.families)
         return
     if not result.families:
-        typer.echo(f"no families among {len(result.groups)} groups")
+        _say(f"no families among {len(result.groups)} groups")
     for f in result.families:
-        typer.echo(f"family {f.family_id} (confidence {f.confidence:.2f}): " + ", ".join(f.members))
+        _say(f"family {f.family_id} (confidence {f.confidence:.2f}): " + ", ".join(f.members))
         for e in f.edges[:10]:
             gap = "" if e.mean_gap_s is None else f", mean gap {e.mean_gap_s / 60:.1f} min"
-            typer.echo(
+            _say(
                 f"  {e.group_a} — {e.group_b}: weight {e.weight:.2f}; {e.together} of "
                 f"{e.shared_titles} shared titles together{gap}; {e.races} races; "
                 f"{e.retail_together} retail together"
@@ -271,7 +266,7 @@ def network(
         write_graphml(result, str(out))
     else:
         out.write_text(network_html(result), encoding="utf-8")
-    typer.echo(
+    _say(
         f"wrote {out}: {len(result.groups)} groups, {len(result.edges)} edges, "
         f"{len(result.families)} families"
     )

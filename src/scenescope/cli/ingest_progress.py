@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 
+from scenescope.cli.common import plain
 from scenescope.feeds.events import FeedEvent, Reject
 from scenescope.feeds.files import FileFeed
 from scenescope.store import Store
@@ -60,7 +61,7 @@ class _RejectPrinter:
         self.printed += 1
         where = f"{event.source}:{event.line}" if event.line else event.source
         self.console.print(
-            f"{where}: {event.reason}", markup=False, highlight=False, soft_wrap=True
+            plain(f"{where}: {event.reason}"), markup=False, highlight=False, soft_wrap=True
         )
 
 

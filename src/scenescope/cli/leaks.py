@@ -7,17 +7,18 @@ A thin wrapper over `scenescope.analysis.leaks.find_leaks`; `--json` prints JSON
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from scenescope.cli.common import (
     DB_OPTION,
     JSON_OPTION,
-    db_path,
     fail,
-    output_console,
+    open_store,
     parse_when,
     print_json_lines,
+    print_table,
 )
 
 CSV_COLUMNS = (
@@ -47,7 +48,9 @@ def leaks_command(
         None, "--min-lead", help="At least this many days early."
     ),
     severity_file: Path | None = typer.Option(
-        None, "--severity-config", help="TOML file of [[severity]] levels (most severe first)."
+        None,
+        "--severity-config",
+        help="TOML file of severity levels, most severe first (see docs for its tables).",
     ),
     limit: int | None = typer.Option(None, "--limit", min=1, help="Print at most this many."),
     db: Path | None = DB_OPTION,
@@ -56,7 +59,6 @@ def leaks_command(
 ) -> None:
     """Releases pred before the official window their source is measured against."""
     from scenescope.analysis.leaks import SeverityConfigError, find_leaks, load_severity_policy
-    from scenescope.store import Store, StoreError
 
     if json_out and csv_out:
         fail("choose one of --json and --csv")
@@ -66,20 +68,21 @@ def leaks_command(
             policy = load_severity_policy(severity_file)
         except SeverityConfigError as exc:
             fail(str(exc))
-    try:
-        store = Store.open(db_path(db), read_only=True)
-    except StoreError as exc:
-        fail(str(exc))
-    with store:
+    since_at = parse_when(since, "--since")
+    with open_store(db, read_only=True) as store:
         leaks = find_leaks(
             store,
-            since=parse_when(since, "--since"),
+            since=since_at,
             title=title,
             group=group,
             studio=studio,
             min_lead_days=min_lead,
             policy=policy,
         )
+        if not leaks:
+            unknown = _unknown_filter(store.connection, title=title, group=group, studio=studio)
+            if unknown:
+                fail(unknown)
     if limit is not None:
         leaks = leaks[:limit]
     rows = [leak.to_dict() for leak in leaks]
@@ -96,45 +99,53 @@ def leaks_command(
         _print_table(rows)
 
 
-def _print_table(rows: list[dict[str, object]]) -> None:
-    from rich.table import Table
-    from rich.text import Text
+def _unknown_filter(
+    connection: Any, *, title: str | None, group: str | None, studio: str | None
+) -> str | None:
+    """Why a filter can match nothing at all (a title, group or studio the store has never
+    seen), as the line to print; None when the filters are known and there are just no leaks."""
+    checks = (
+        ("--title", title, "SELECT 1 FROM catalog_titles WHERE title_id = ? OR "
+         "contains(lower(title), lower(?)) LIMIT 1", "title in the catalog (see `scenescope "
+         "catalog list`)"),
+        ("--group", group, "SELECT 1 FROM releases WHERE group_key = lower(?) LIMIT 1",
+         "releases by this group in the store (see `scenescope groups`)"),
+        ("--studio", studio, "SELECT 1 FROM catalog_titles WHERE contains(lower(studio), "
+         "lower(?)) LIMIT 1", "studio in the catalog"),
+    )  # fmt: skip
+    for option, value, sql, what in checks:
+        if value:
+            params = [value] * sql.count("?")
+            if connection.execute(sql, params).fetchone() is None:
+                return f"{option} {value!r}: no such {what}"
+    return None
 
-    table = Table(title=f"{len(rows)} leaks", title_justify="left")
-    for header in (
-        "release",
-        "title",
-        "source",
-        "group",
-        "pre (UTC)",
-        "official",
-        "lead",
-        "severity",
-        "nuke",
-    ):
-        # Names fold onto several lines; dates, ids and numbers stay whole.
-        wraps = header in WRAPPING_COLUMNS
-        table.add_column(header, overflow="fold", min_width=16 if wraps else None)
+
+def _print_table(rows: list[dict[str, object]]) -> None:
+    headers = ["release", "title", "source", "group", "pre (UTC)", "official", "lead"]
+    headers += ["severity", "nuke"]
+    cells = []
     for row in rows:
         official = f"{row['official_date']} {row['window']} {row['territory'] or ''}".strip()
         lead = float(str(row["lead_days"]))
         lead_text = f"{lead:.1f} d" if abs(lead) >= 1 else f"{float(str(row['lead_hours'])):.1f} h"
-        cells = (
-            row["release_name"],
-            row["title"],
-            row["source_class"],
-            row["group"],
-            str(row["pre_at"])[:19].replace("T", " "),
-            official,
-            lead_text,
-            row["severity"],
-            row["nuke_status"],
+        cells.append(
+            (
+                row["release_name"],
+                row["title"],
+                row["source_class"],
+                row["group"],
+                str(row["pre_at"])[:19].replace("T", " "),
+                official,
+                lead_text,
+                row["severity"],
+                row["nuke_status"],
+            )
         )
-        # Text(): release names are hostile; never let them be read as Rich markup.
-        table.add_row(*(Text("" if c is None else str(c)) for c in cells))
-    output_console().print(table)
+    print_table(f"{len(rows)} leaks", headers, cells, wrapping=WRAPPING_COLUMNS)
 
 
+# Names fold onto several lines; dates, ids and numbers stay whole.
 WRAPPING_COLUMNS = frozenset({"name", "release", "title", "reason", "official"})
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import typer
 
-from scenescope.cli.common import JSON_OPTION, fail, output_console, print_json_lines
+from scenescope.cli.common import JSON_OPTION, cell, fail, output_console, print_json_lines
 
 # (ReleaseName field or "episode", column header)
 TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -22,10 +22,17 @@ TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
 
 
 def _text(name: str) -> str:
-    """Undecodable bytes and lone surrogates become U+FFFD so the output is valid UTF-8."""
+    """Undecodable bytes and lone surrogates become U+FFFD so the output is valid UTF-8.
+
+    An argument's bad bytes arrive as surrogate escapes; each byte becomes one U+FFFD, the
+    same as on stdin."""
     if name.isascii():
         return name
-    return name.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    try:
+        raw = name.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate that is not an escaped byte
+        raw = name.encode("utf-8", "surrogatepass")
+    return raw.decode("utf-8", "replace")
 
 
 def _stdin_names() -> Iterator[str]:
@@ -90,7 +97,8 @@ def parse_command(
         else:
             table.add_column(header, no_wrap=True)
     for r in cells:
-        table.add_row(*(r[k] for k in shown))
+        # cell(): names are hostile input; `[red]x[/red]` is shown, never read as markup.
+        table.add_row(*(cell(r[k]) for k in shown))
     output_console().print(table)
 
 

@@ -6,15 +6,17 @@ Thin wrappers over `scenescope.store.Store` and `scenescope.feeds.files.FileFeed
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from scenescope.cli.common import (
     DB_OPTION,
     JSON_OPTION,
-    db_path,
     fail,
+    open_store,
     parse_when,
+    plain,
     print_json_lines,
 )
 
@@ -28,7 +30,10 @@ def ingest(
         None, "--feed", help="Provenance name (default: file:NAME, or predb.ovh)."
     ),
     show_rejects: int = typer.Option(
-        20, "--show-rejects", help="Print at most this many rejected rows (all are quarantined)."
+        20,
+        "--show-rejects",
+        min=0,
+        help="Print at most this many rejected rows (all are quarantined).",
     ),
     batch_size: int = typer.Option(50_000, "--batch-size", min=1, help="Rows per transaction."),
     db: Path | None = DB_OPTION,
@@ -37,19 +42,15 @@ def ingest(
     """Import files into the store (idempotent: importing twice changes nothing)."""
     from scenescope.cli.ingest_progress import ingest_files
     from scenescope.feeds.files import FeedFormatError, FileFeed
-    from scenescope.store import Store, StoreError
 
     feeds: list[FileFeed] = []
     for path in paths:
+        _check_readable(path)
         try:
             feeds.append(FileFeed(path, kind=kind, feed=feed))
         except FeedFormatError as exc:
             fail(str(exc))
-    try:
-        store = Store.open(db_path(db))
-    except StoreError as exc:
-        fail(str(exc))
-    with store:
+    with open_store(db) as store:
         try:
             results = ingest_files(
                 store, feeds, show_rejects=show_rejects, batch_size=batch_size, quiet=json_out
@@ -58,6 +59,18 @@ def ingest(
             fail(str(exc))
     if json_out:
         print_json_lines(results)
+
+
+def _check_readable(path: Path) -> None:
+    """A folder, a missing or an unreadable file is named before anything is opened."""
+    import os
+
+    if path.is_dir():
+        fail(f"{path}: is a folder; give the files in it (e.g. {path}/*.csv)")
+    if not path.exists():
+        fail(f"{path}: no such file")
+    if not os.access(path, os.R_OK):
+        fail(f"{path}: not readable (check its permissions)")
 
 
 def search(
@@ -72,30 +85,29 @@ def search(
     json_out: bool = JSON_OPTION,
 ) -> None:
     """Find releases by name words, group, category, pre date and nuke status."""
-    from scenescope.store import Store, StoreError
-
     since_at = parse_when(since, "--since")
     until_at = parse_when(until, "--until")
-    try:
-        with Store.open(db_path(db), read_only=True) as store:
-            hits = store.search(
-                words or [],
-                group=group,
-                category=category,
-                since=since_at,
-                until=until_at,
-                nuked=nuked,
-                limit=limit,
-            )
-    except StoreError as exc:
-        fail(str(exc))
+    if since_at and until_at and since_at >= until_at:
+        fail(f"--since {since} is not before --until {until}")
+    with open_store(db, read_only=True) as store:
+        hits = store.search(
+            words or [],
+            group=group,
+            category=category,
+            since=since_at,
+            until=until_at,
+            nuked=nuked,
+            limit=limit,
+        )
+        if not hits and group and not _group_known(store, group):
+            fail(f"--group {group!r}: no releases by this group in the store")
     if json_out:
         print_json_lines(hit.to_dict() for hit in hits)
         return
     for hit in hits:
         pre = hit.pre_at.strftime("%Y-%m-%d %H:%M:%S") if hit.pre_at else "-" * 19
         status = hit.status if not hit.nuke_reason else f"{hit.status} ({hit.nuke_reason})"
-        typer.echo(f"{pre}  {hit.category or '-':<10}  {hit.name}  [{status}]")
+        typer.echo(plain(f"{pre}  {hit.category or '-':<10}  {hit.name}  [{status}]"))
     if not hits:
         typer.echo("no releases match", err=True)
 
@@ -106,13 +118,8 @@ def stats(
     json_out: bool = JSON_OPTION,
 ) -> None:
     """Counts: releases, reports, nukes, quarantine, feeds, per day / category / group."""
-    from scenescope.store import Store, StoreError
-
-    try:
-        with Store.open(db_path(db), read_only=True) as store:
-            result = store.stats(days=days)
-    except StoreError as exc:
-        fail(str(exc))
+    with open_store(db, read_only=True) as store:
+        result = store.stats(days=days)
     totals = {
         "releases": result.releases,
         "pre_reports": result.pre_reports,
@@ -134,7 +141,14 @@ def stats(
     for name, rows in sections:
         typer.echo(f"\nper {name}:")
         for row in rows:
-            typer.echo("  " + "  ".join(str(v) for v in row.values()))
+            typer.echo(plain("  " + "  ".join(str(v) for v in row.values())))
+
+
+def _group_known(store: Any, group: str) -> bool:
+    row = store.connection.execute(
+        "SELECT 1 FROM releases WHERE group_key = lower(?) LIMIT 1", [group]
+    ).fetchone()
+    return row is not None
 
 
 def register(app: typer.Typer) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from scenescope.cli.common import JSON_OPTION, fail, print_json_lines
+from scenescope.cli.common import JSON_OPTION, fail, parse_when, print_json_lines
 
 
 def register(app: typer.Typer) -> None:
@@ -24,7 +24,9 @@ def simulate_command(
     scale: float | None = typer.Option(None, "--scale", help="Multiply every volume."),
     serve: bool = typer.Option(False, "--serve", help="Replay the world as live feeds."),
     speed: float = typer.Option(3600.0, "--speed", help="Replay speed (simulated s per s)."),
-    http_port: int = typer.Option(8765, "--http-port", help="Loopback HTTP/websocket port."),
+    http_port: int = typer.Option(
+        8765, "--http-port", min=1, max=65535, help="Loopback HTTP/websocket port."
+    ),
     irc: str | None = typer.Option(None, "--irc", help="irc://HOST:PORT/#chan to announce on."),
     replay_from: str | None = typer.Option(None, "--from", help="Start replay at this date."),
     as_json: bool = JSON_OPTION,
@@ -32,6 +34,10 @@ def simulate_command(
     """Simulate a Scene world with ground truth (pres, nukes, catalog, supply, sightings)."""
     from scenescope.world.config import ConfigError, load_config
 
+    if out.exists() and not out.is_dir():
+        fail(f"--out {out} is a file; give a folder for the world's files")
+    if config is not None and config.is_dir():
+        fail(f"--config {config} is a folder; give a world TOML file")
     changes: dict[str, object] = {}
     for label, value in (("--start", start), ("--end", end)):
         if value is not None:
@@ -51,6 +57,8 @@ def simulate_command(
             fail(f"--end {world_config.world.end} is before --start {world_config.world.start}")
     except ConfigError as exc:
         fail(str(exc))
+    except UnicodeDecodeError:
+        fail(f"--config {config}: not a UTF-8 TOML file")
 
     if serve:
         _serve(out, world_config, speed, http_port, irc, replay_from)
@@ -67,12 +75,15 @@ def simulate_command(
 
 
 def _simulate_with_progress(world_config: object, out: Path):  # type: ignore[no-untyped-def]
+    from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from scenescope.world.simulate import simulate
 
+    # On stderr: stdout carries the summary (JSON Lines with --json) and nothing else.
     with Progress(TextColumn("simulating"), BarColumn(), TextColumn("{task.completed}/"
-                  "{task.total} days"), TimeElapsedColumn(), transient=True) as progress:
+                  "{task.total} days"), TimeElapsedColumn(), transient=True,
+                  console=Console(stderr=True)) as progress:
         task = progress.add_task("days", total=None)
 
         def advance(done: int, total: int) -> None:
@@ -85,15 +96,10 @@ def _serve(out: Path, world_config: object, speed: float, http_port: int, irc: s
            replay_from: str | None) -> None:
     from scenescope.world.serve import ServeError, run_replay
 
+    start_at = parse_when(replay_from, "--from")  # checked before a long simulation
     if not (out / "ws_frames.jsonl").exists():
         typer.echo(f"no world in {out}: simulating first", err=True)
         _simulate_with_progress(world_config, out)
-    start_at = None
-    if replay_from is not None:
-        try:
-            start_at = dt.datetime.fromisoformat(replay_from).replace(tzinfo=dt.UTC)
-        except ValueError:
-            fail(f"--from {replay_from!r} is not a date")
     try:
         run_replay(out, speed=speed, http_port=http_port, irc_url=irc, start_at=start_at,
                    echo=lambda line: typer.echo(line, err=True))
