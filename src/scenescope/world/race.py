@@ -234,7 +234,7 @@ class Race:
                     cluster.nukes.extend(maker.nuke_history(dupe, dupe_of=first))
         roll = rng.random()
         if roll < cfg.pres.proper_prob:
-            fixer = maker.pick(area, first.format_key, day, (first.group,))
+            fixer = maker.pick(area, first.format_key, day, {first.group, *(already or ())})
             if fixer is not None:
                 technical = True
                 cluster.releases.append(make(fixer, first.ts + int(rng.uniform(2, 48) * 3600),
