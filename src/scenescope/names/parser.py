@@ -10,7 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from scenescope.names.episodes import cross_episode, resolution_of, season_episodes
+from scenescope.names.episodes import (
+    MAX_EPISODES,
+    cross_episode,
+    resolution_of,
+    season_episodes,
+)
 from scenescope.names.record import ReleaseName
 from scenescope.names.tokenizer import WORD_KINDS, Token, strip_edges, tokenize
 from scenescope.names.vocabulary import COMPOUND_HEADS, COMPOUNDS, LOOKUP, P2P_SUFFIXES, Hit
@@ -24,11 +29,13 @@ _FIRST_WINS = frozenset(
     {"resolution", "resolution_alias", "source", "video_codec", "streaming_service"}
 )
 _NON_VIDEO = frozenset({"ebook", "audiobook"})
-_EPISODE_KINDS = frozenset({"sxe", "nxn", "ep", "anv", "date", "dmy"})
+_EPISODE_KINDS = frozenset({"sxe", "nxn", "ep", "anv", "date", "dmy", "erange"})
+# top-level domains that end a group named after its site (`-Pahe.in`)
+_GROUP_DOMAINS = frozenset({"in", "ph", "com", "org", "net", "me", "to", "cc", "tv", "io"})
 
 
 def _is_year(text: str) -> bool:
-    return len(text) == 4 and text.isdigit() and YEAR_MIN <= int(text) <= YEAR_MAX
+    return len(text) == 4 and text.isdecimal() and YEAR_MIN <= int(text) <= YEAR_MAX
 
 
 def _span_text(text: str, start: int, end: int) -> str | None:
@@ -52,6 +59,7 @@ class _Fields:
         "date",
         "episodes",
         "multi",
+        "paren_year",
         "resolution",
         "resolution_alias",
         "saw_uhd",
@@ -83,6 +91,7 @@ class _Fields:
         self.website: str | None = None
         self.year: int | None = None
         self.absolute = False
+        self.paren_year = False
         self.saw_uhd = False
         self.unparsed: list[str] = []
 
@@ -133,21 +142,11 @@ def _lookup(tokens: list[Token], i: int, n: int, low: str) -> tuple[Hit | None, 
     return LOOKUP.get(low), 1
 
 
-def _find_group(text: str, tokens: list[Token]) -> tuple[int, int, list[str]]:
-    """Token range [start, end) of the group (the word after the name's last `-`, or -1, -1)
-    and the uploader tags found after it (`-GRP[PRiME]`), which are not placed elsewhere."""
+def _find_group(text: str, tokens: list[Token]) -> tuple[int, int]:
+    """Token range [start, end) of the group: the word after the name's last `-` (`-GRP`,
+    `-iDN_CreW`, `-D-Z0N3`, `-Pahe.in`, ` - GRP`), or the encoder closing a P2P tag list;
+    (-1, -1) when the name has none."""
     end = len(tokens)
-    tags: list[str] = []
-    if end >= 3:
-        last = tokens[end - 1]
-        before = text[tokens[end - 2][3] : last[2]]
-        if (
-            before == "["
-            and text[last[3] : last[3] + 1] == "]"
-            and "-" in text[tokens[end - 3][3] : tokens[end - 2][2]]
-        ):
-            tags.append(last[1])
-            end -= 1
     # P2P re-posts append -Obfuscated, -xpost ... after the real group.
     while (
         end >= 3
@@ -157,46 +156,85 @@ def _find_group(text: str, tokens: list[Token]) -> tuple[int, int, list[str]]:
     ):
         end -= 1
     if end < 2:
-        return -1, -1, []
+        return -1, -1
     kind, word, start, stop = tokens[end - 1]
-    previous = tokens[end - 2]
     low = word.lower()
     trailing = text[stop:].strip(" -_.") if end == len(tokens) else ""
-    separator = text[previous[3] : start]
-    if kind not in WORD_KINDS or _is_year(low):
-        return -1, -1, []
-    if separator in ("-", "]-", ")-") and not trailing:
+    if trailing not in ("", ")", "]") or _is_year(low):
+        return -1, -1
+    if kind not in WORD_KINDS and not (
+        kind == "ep" and text[tokens[end - 2][3] : start] == "-" and _is_marker(tokens[end - 2])
+        and tokens[end - 2][0] not in _EPISODE_KINDS
+    ):  # `x264-E1` is a group, not an episode
+        return -1, -1
+    first = end - 1  # the group's first token
+    while first > end - 4 and first > 0 and text[tokens[first - 1][3] : tokens[first][2]] == "_":
+        first -= 1  # `-iDN_CreW`, `-TOMMY_R`: underscores inside a group
+    if (
+        first == end - 1
+        and low in _GROUP_DOMAINS
+        and end >= 3
+        and text[tokens[end - 2][3] : start] == "."
+        and text[tokens[end - 3][3] : tokens[end - 2][2]] == "-"
+        and not _is_marker(tokens[end - 2])
+    ):
+        first = end - 2  # `-Pahe.in`: a group named after its site
+    if first == 0:
+        return -1, -1
+    previous = tokens[first - 1]
+    separator = text[previous[3] : tokens[first][2]]
+    if trailing:
+        # P2P tag lists end with the encoder: `(1080p BluRay x265 HEVC 10bit AAC 7.1 Tigole)`
+        if (
+            separator in (" ", " - ")
+            and first >= 3
+            and _is_marker(previous)
+            and low not in LOOKUP
+            and not low.isdigit()
+        ):
+            return first, end
+        return -1, -1
+    if separator in ("-", "]-", ")-", " -"):
         plow = previous[1].lower()
-        if plow + " " + low in COMPOUNDS:
-            return -1, -1, []
+        if first == end - 1 and plow + " " + low in COMPOUNDS:
+            return -1, -1
         if (
             separator == "-"
             and len(plow) <= 2
-            and end >= 3
+            and first >= 2
             and plow not in LOOKUP
-            and text[tokens[end - 3][3] : previous[2]] == "-"
-            and _is_marker(tokens[end - 3])
-            and tokens[end - 3][1].lower() + " " + plow not in COMPOUNDS
+            and not plow.isdecimal()
+            and text[tokens[first - 2][3] : previous[2]] == "-"
+            and _is_marker(tokens[first - 2])
+            and tokens[first - 2][1].lower() + " " + plow not in COMPOUNDS
         ):
-            return end - 2, end, tags  # a short dashed group: `x264-D-Z0N3`
+            return first - 1, end  # a short dashed group: `x264-D-Z0N3`
         if (
             "." in text[:start]
             or "_" in text[:start]
-            or any(_is_marker(token) for token in tokens[max(0, end - 6) : end - 1])
+            or any(_is_marker(token) for token in tokens[max(0, first - 5) : first])
+            or _one_word_and_group(word, previous[1], first == end - 1)
         ):
-            return end - 1, end, tags
-        return -1, -1, []
-    # P2P tag lists end with the encoder: `(1080p BluRay x265 HEVC 10bit AAC 7.1 Tigole)`
+            return first, end
+        return -1, -1
+    # `... x264 - GRP` and `... HEVC x265 5.1 BONE`: a word after the markers of a spaced name
     if (
-        trailing in (")", "]")
-        and separator == " "
-        and end >= 4
+        (separator == " - " or (separator == " " and first >= 3 and _is_marker(tokens[first - 2])))
         and _is_marker(previous)
+        and previous[0] not in _EPISODE_KINDS  # `5x16 - Felina` is an episode title
         and low not in LOOKUP
         and not low.isdigit()
+        and not word.islower()
+        and not word.istitle()  # `... x264 Português` is a language, `... x264 BONE` a group
+        and text.count(" ") > text.count(".")
     ):
-        return end - 1, end, tags
-    return -1, -1, []
+        return first, end
+    return -1, -1
+
+
+def _one_word_and_group(word: str, before: str, single: bool) -> bool:
+    """`Starfield-RUNE`: a one-word name and an upper-case group (`Spider-Man` is a title)."""
+    return single and len(word) >= 3 and word.isupper() and not before.isupper()
 
 
 def _is_marker(token: Token) -> bool:
@@ -217,11 +255,12 @@ def parse(name: str) -> ReleaseName:
     n = len(tokens)
     out = _Fields()
     if group is None:
-        group_index, group_end, uploader_tags = _find_group(text, tokens)
+        group_index, group_end = _find_group(text, tokens)
         if group_index >= 0:
             group = text[tokens[group_index][2] : tokens[group_end - 1][3]]
             n = group_index
-            out.unparsed.extend(uploader_tags)
+    if edges.uploader_tags:
+        out.unparsed.extend(edges.uploader_tags)
     out.container = edges.container
     out.website = edges.website
 
@@ -246,6 +285,17 @@ def parse(name: str) -> ReleaseName:
                 and _title_word_next(tokens, i + consumed, n)
             ):
                 hit = None  # `S02E11.Proper.Procedure`: a weak word inside the episode title
+            if (
+                hit is not None
+                and anchor < 0
+                and i > 0
+                and consumed == 1
+                and i + 1 < n
+                and _is_year(tokens[i + 1][1])
+                and word.istitle()
+                and word.isalpha()
+            ):
+                hit = None  # `Madame.Web.2024`, `The.Cam.2018`: a title word before the year
             if hit is not None:
                 if low == "uhd":
                     out.saw_uhd = True
@@ -260,7 +310,7 @@ def parse(name: str) -> ReleaseName:
                     in_episode_title = False
                 i += consumed
                 continue
-            if low.isdigit():
+            if low.isdecimal():
                 if _is_year(low) and out.year is None and (
                     anchor >= 0 or (i > 0 and not (i + 1 < n and _is_year(tokens[i + 1][1])))
                 ):
@@ -268,6 +318,7 @@ def parse(name: str) -> ReleaseName:
                         anchor = i
                         weak_tail.clear()
                     out.year = int(low)
+                    out.paren_year = text[start - 1 : start] == "(" and text[stop : stop + 1] == ")"
                     in_episode_title = False
                     i += 1
                     continue
@@ -278,10 +329,13 @@ def parse(name: str) -> ReleaseName:
                     in_episode_title = True
                     i += 1
                     continue
+                if anchor >= 0 and len(low) == 1 and _spaced_channels(text, tokens, i, n, low, out):
+                    i += 2
+                    continue
             elif (
                 low in _SEASON_WORDS
                 and i + 1 < n
-                and tokens[i + 1][1].isdigit()
+                and tokens[i + 1][1].isdecimal()
                 and "-" not in text[stop : tokens[i + 1][2]]
             ):
                 number = tokens[i + 1][1]
@@ -291,7 +345,7 @@ def parse(name: str) -> ReleaseName:
                         out.season = int(number)
                     i += 2
                     continue
-            elif anchor >= 0 and _spaced_channels(tokens, i, n, low, out):
+            elif anchor >= 0 and _spaced_channels(text, tokens, i, n, low, out):
                 i += 2
                 continue
             if anchor < 0:
@@ -317,8 +371,11 @@ def parse(name: str) -> ReleaseName:
     title = None
     if anchor > 0:
         title_end = tokens[anchor - 1][3]
-        while title_end < len(text) and text[title_end] in "!?'":  # `Bocchi the Rock!`
+        while title_end < len(text) and text[title_end] in "!?'。！？":  # `Bocchi the Rock!`
             title_end += 1
+        bracket = text.find("[", tokens[0][2] + 1, title_end)
+        if bracket > 0:  # `Toradora! [Ma10p_1080p]`: a tag list, never title
+            title_end = bracket
         title = _span_text(text, tokens[0][2], title_end)
     return _build(name, out, title, episode_title, text, group)
 
@@ -331,9 +388,25 @@ def _title_word_next(tokens: list[Token], i: int, n: int) -> bool:
     return low not in LOOKUP and low not in COMPOUND_HEADS and not low.isdigit()
 
 
-def _spaced_channels(tokens: list[Token], i: int, n: int, low: str, out: _Fields) -> bool:
-    """`DDP5 1` / `AAC2 0`: channels written with a space for the dot (P2P renames)."""
+def _spaced_channels(
+    text: str, tokens: list[Token], i: int, n: int, low: str, out: _Fields
+) -> bool:
+    """`DDP5 1` / `AAC2 0` / `DTS-HD MA 5 1`: channels written with a space for the dot."""
     if len(low) > 8 or not low[-1].isdigit() or i + 1 >= n:
+        return False
+    if len(low) == 1:
+        following = tokens[i + 1][1]
+        if (
+            out.audio_codec is not None
+            and out.audio_channels is None
+            and low in "12567"
+            and following in ("0", "1", "2")
+            and text[tokens[i][3] : tokens[i + 1][2]] == " "
+            and tokens[i - 1][1].lower() in LOOKUP
+            and LOOKUP[tokens[i - 1][1].lower()][1][0][0] == "audio_codec"
+        ):
+            out.audio_channels = f"{low}.{following}"
+            return True
         return False
     hit = LOOKUP.get(low[:-1])
     following = tokens[i + 1][1]
@@ -382,6 +455,12 @@ def _apply_pattern(kind: str, word: str, out: _Fields) -> None:
     elif kind == "ep":
         if not out.episodes:
             out.episodes = (int(word.lstrip("EePp")),)
+    elif kind == "erange":
+        first, _, last = word.partition("-")
+        low_number, high_number = int(first), int(last)
+        if not out.episodes and low_number < high_number <= low_number + MAX_EPISODES:
+            out.episodes = tuple(range(low_number, high_number + 1))
+            out.absolute = out.season is None
     elif kind == "anv":
         if not out.episodes:
             out.episodes = (int(word[:-2]),)
@@ -443,6 +522,8 @@ def _build(
         or "remux" in other
     ):
         kind = "movie"
+    elif out.paren_year and out.audio_codec is None and not other:
+        kind = "movie"  # `Dune (2021)`: a P2P film name with nothing else in it
     else:
         kind = "other"
     return ReleaseName(

@@ -30,6 +30,7 @@ TOKEN_RE = re.compile(
      |(?P<wxh>\d{3,4}[xX×]\d{3,4})(?![^\W_])
      |(?P<nxn>\d{1,2}[xX]\d{2,3})(?![^\W_])
      |(?P<anv>\d{1,4}[vV]\d)(?![^\W_])
+     |(?<=\()(?P<erange>\d{1,4}-\d{1,4})(?=\))
      |(?P<ch>[1-9]\.[0-2])(?!\.?\d))
     |(?=[SsEeHhXx])(?:
       (?P<sxe>[Ss]\d{1,4}(?:[Ee]\d{1,4}(?:-?[Ee]\d{1,4}|-\d{1,4}(?![^\W_]))*|-[Ss]\d{1,3})?)
@@ -56,7 +57,15 @@ _LEADING_SITE = re.compile(
 _TRAILING_BRACKET = re.compile(r"[\s\-.]*[\[({]\s*([^\[\](){}]{1,60}?)\s*[\])}][\s\-]*$")
 _DOMAIN = re.compile(r"^(?:www\.)?[\w-]{1,60}\.[a-z]{2,6}$", re.IGNORECASE)
 _WORD = re.compile(r"[^\W_]+")
+_WORD_OR_DASHED = re.compile(r"[^\W_][\w-]{0,40}")
 _CRC = re.compile(r"[\[(]([0-9A-Fa-f]{8})[\])]")
+# `-GRP.en.srt`, `-GRP.eng.forced.srt`: the language (and kind) of a subtitle file
+_SUBTITLE_EXTENSIONS = frozenset({"srt", "sub", "idx", "ass", "ssa", "vtt", "sup"})
+_SUBTITLE_TAIL = re.compile(r"(-[^\W_][\w]{0,40})(?:\.(?:[A-Za-z]{2,3}|forced|sdh)){1,3}$")
+# `-GRP (1).mkv`: a download client's copy number, never part of the name
+_COPY_NUMBER = re.compile(r"\s*\(\d{1,2}\)$")
+# the `-GRP` right before a trailing bracket: that bracket is an uploader tag (`-GRP [MovCr]`)
+_GROUP_BEFORE_BRACKET = re.compile(r"-[^\W_][\w.]{0,40}$")
 
 Token = tuple[str, str, int, int]  # (kind, text, start, end)
 
@@ -69,6 +78,7 @@ class Edges:
     container: str | None = None
     website: str | None = None
     bracket_group: str | None = None
+    uploader_tags: list[str] | None = None
 
 
 def _is_site(text: str) -> bool:
@@ -92,6 +102,10 @@ def strip_edges(name: str) -> Edges:
             if ext in VIDEO_EXTENSIONS:
                 edges.container = ext
             text = text[:dot]
+            if ext in _SUBTITLE_EXTENSIONS:
+                text = _SUBTITLE_TAIL.sub(r"\1", text)
+    if text.endswith(")"):
+        text = _COPY_NUMBER.sub("", text)
     if not text:
         edges.text = ""
         return edges
@@ -114,9 +128,26 @@ def strip_edges(name: str) -> Edges:
         text = _CRC.sub(_drop_crc, text)
         for _ in range(3):
             m = _TRAILING_BRACKET.search(text)
-            if m is None or not _is_site(m.group(1)):
+            if m is None:
                 break
-            edges.website = edges.website or site_value(m.group(1))
+            inside = m.group(1)
+            if _is_site(inside):
+                edges.website = edges.website or site_value(inside)
+            elif (
+                edges.bracket_group is None
+                and m.group(0).lstrip(" .").startswith("-")
+                and _WORD_OR_DASHED.fullmatch(inside) is not None
+                and not _looks_like_tag(inside)
+            ):
+                edges.bracket_group = inside  # `x264-[OFT]`: the group, bracketed
+            elif (
+                " " not in inside
+                and _GROUP_BEFORE_BRACKET.search(text, 0, m.start()) is not None
+                and not _looks_like_tag(inside)
+            ):
+                edges.uploader_tags = [*(edges.uploader_tags or []), inside]
+            else:
+                break
             text = text[: m.start()]
     edges.text = text.strip(" -_.")
     return edges
@@ -136,10 +167,17 @@ def _drop_crc(m: re.Match[str]) -> str:
 
 
 def _looks_like_tag(bracket: str) -> bool:
-    """A leading bracket that holds release markers ([1080p], [2019]) rather than a group."""
-    return any(
-        word.isdigit() or word in LOOKUP for word in _WORD.findall(bracket.lower())
-    )
+    """A bracket that holds release markers ([1080p], [2019], [Multi Subs]) rather than a
+    group: a number or a strong marker in it, or nothing but vocabulary (`[Kaleido-subs]`
+    is a group although `subs` is a word the vocabulary knows)."""
+    words = _WORD.findall(bracket.lower())
+    known = 0
+    for word in words:
+        hit = LOOKUP.get(word)
+        if word.isdigit() or (hit is not None and hit[0]):
+            return True
+        known += hit is not None
+    return known == len(words)
 
 
 def tokenize(text: str) -> list[Token]:

@@ -111,6 +111,10 @@ TERMS: tuple[Term, ...] = (
     _t("streaming_service", "CC", "cc", strong=False),
     _t("streaming_service", "NICK", "nick", strong=False),
     _t("streaming_service", "BCORE", "bcore"),
+    # Movies Anywhere: `MA` is also DTS-HD MA, so only right before a WEB source
+    _t("streaming_service", "MA", "ma web", "ma web dl", "ma webdl", "ma webrip"),
+    _t("source", "web", "ma web", "ma web dl", "ma webdl"),
+    _t("source", "webrip", "ma webrip"),
     _t("streaming_service", "HIDI", "hidive"),
     # --- video codec ------------------------------------------------------------------
     _t("video_codec", "h264", "x264", "h264", "avc", "h 264", "x 264", "avc1"),
@@ -141,7 +145,7 @@ TERMS: tuple[Term, ...] = (
     _t("hdr", "hdr10+", "hdr10+", "hdr10plus"),
     _t("hdr", "dv", "dv", "dovi", "dolby vision"),
     _t("hdr", "hlg", "hlg"),
-    _t("bit_depth", "10", "10bit", "10 bit", "hi10p", "hi10"),
+    _t("bit_depth", "10", "10bit", "10 bit", "10bits", "10 bits", "hi10p", "hi10"),
     _t("bit_depth", "8", "8bit", "8 bit"),
     _t("bit_depth", "12", "12bit", "12 bit"),
     # --- languages (ISO 639-1; "multi" for MULTi; DL = German dub + original) ----------
@@ -274,10 +278,12 @@ TERMS: tuple[Term, ...] = (
     _t("website", "torrentgalaxy", "torrentgalaxy", strong=False),
     _t("website", "1337x", "1337x", strong=False),
     _t("website", "extratorrent", "extratorrent", strong=False),
+    _t("website", "rartv", "rartv", strong=False),
+    _t("website", "glodls", "glodls", strong=False),
     # --- P2P re-post suffixes after the group (recognised and dropped on purpose) --------
     _t(IGNORE, "p2p-suffix", "xpost", "postbot", "obfuscated", "scrambled", "asrequested",
-       "buymore", "rp", "4p", "chamele0n", "sample", "rakuv", "rakuvfinhel", "ws", "1",
-       strong=False),
+       "buymore", "rp", "4p", "chamele0n", "sample", "rakuv", "rakuvfinhel", "rakuvfin",
+       "rakuvus", "rakuvuk", "rakuv01", "rakuv02", "whiterev", "ws", "1", strong=False),
 )
 
 # Non-ReleaseName fields handled specially by the parser: container and site tags are
@@ -288,7 +294,7 @@ EDGE_ONLY_FIELDS = frozenset({"container", "website", IGNORE})
 EXTENSIONS: frozenset[str] = frozenset(
     {"mkv", "mp4", "avi", "m4v", "wmv", "mov", "flv", "webm", "mpg", "mpeg", "m2ts", "vob",
      "iso", "img", "nfo", "srt", "sub", "idx", "ass", "ssa", "rar", "zip", "7z", "par2", "nzb",
-     "torrent", "sfv", "jpg", "png", "txt", "ogm", "rmvb", "3gp", "wav", "ts"}
+     "torrent", "sfv", "vtt", "sup", "jpg", "png", "txt", "ogm", "rmvb", "3gp", "wav", "ts"}
 )
 
 Assignment = tuple[str, str]
