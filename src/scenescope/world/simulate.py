@@ -34,7 +34,7 @@ from scenescope.world.pres import (
 from scenescope.world.race import Cluster, Race
 from scenescope.world.supply import Supply, build_supply
 from scenescope.world.tiers import TierModel
-from scenescope.world.truth import LeakJudge, Tally, write_truth
+from scenescope.world.truth import LeakJudge, LeakLog, Tally, write_truth
 from scenescope.world.writer import WorldWriter, write_static_table
 
 NOISE_SIZE_MB = {"MP3": 110.0, "FLAC": 420.0, "0DAY": 180.0, "GAMES": 6000.0, "EBOOK": 6.0,
@@ -104,11 +104,15 @@ def simulate(config: WorldConfig, out_dir: Path,
         _write_accounts(out_dir, supply)
         run = _Run(config, catalog, roster, supply, operation, writer, seed)
         days = (config.world.end - config.world.start).days + 1
-        for index in range(days):
-            run.day(config.world.start + dt.timedelta(days=index))
-            if progress is not None:
-                progress(index + 1, days)
-        run.flush(None)
+        try:
+            for index in range(days):
+                run.day(config.world.start + dt.timedelta(days=index))
+                if progress is not None:
+                    progress(index + 1, days)
+            run.flush(None)
+        except BaseException:
+            run.leaks.discard()  # no spool left behind by an interrupted run
+            raise
         counts = {"releases": run.releases, "pres_rows": writer.pres.rows,
                   "nukes": writer.nukes.rows, "ws_frames": writer.frame_count,
                   "sightings": writer.sightings.rows, "shipments": writer.shipments.rows,
@@ -119,7 +123,7 @@ def simulate(config: WorldConfig, out_dir: Path,
                     successor_first_pre=run.successor_first_pre)
         summary = WorldSummary(out_dir, seed, days, run.releases, writer.pres.rows,
                                writer.nukes.rows, writer.frame_count, writer.sightings.rows,
-                               writer.shipments.rows, len(run.leaks),
+                               writer.shipments.rows, run.leaks.count,
                                len(catalog.movies) + len(catalog.series),
                                time.perf_counter() - started)
     return summary
@@ -145,7 +149,7 @@ class _Run:
         self.heap: list[tuple[int, int, str, Any]] = []
         self.seq = 0
         self.releases = 0
-        self.leaks: list[dict[str, Any]] = []
+        self.leaks = LeakLog(writer.out_dir / ".leaks.spool")
         self.successor_name = roster.successor.name if roster.successor else None
         self.successor_first_pre: int | None = None
         self.compensation: float | None = None
@@ -247,7 +251,7 @@ class _Run:
         if release.title_id:
             leak = self.judge.leak(release)
             if leak is not None:
-                self.leaks.append(leak)
+                self.leaks.add(leak)
             for sighting in self.tiers.sightings(release):
                 self.push(sighting.ts, "S", sighting)
         if release.group == self.successor_name and self.successor_first_pre is None:

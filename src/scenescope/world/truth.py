@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from scenescope.world.catalog import Catalog, Movie
 from scenescope.world.enforcement import Operation
@@ -28,6 +29,7 @@ WINDOW_OF_SOURCE: dict[str, str] = {
     "cam": "theatrical", "web": "digital", "retail-disc": "physical", "hdtv": "tv",
 }
 TRACKED_WEEKS = range(-8, 27)
+_LEAKS_PLACEHOLDER = "\u0000leaks\u0000"
 
 
 def _day_start(day: dt.date) -> int:
@@ -102,6 +104,33 @@ class LeakJudge:
             "pre_at": iso(release.ts), "lead_days": round(lead_seconds / DAY, 4),
             "family": release.family or None, "account_id": release.account_id or None,
         }
+
+
+class LeakLog:
+    """Every leak of the world, spooled to a file beside truth.json as it is found (a 10x
+    world has hundreds of thousands), then spliced into truth.json's `leaks` list."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.handle: IO[str] = path.open("w", encoding="utf-8")
+        self.count = 0
+
+    def add(self, leak: dict[str, Any]) -> None:
+        # the bytes json.dump(indent=1) writes for an item of a top-level list
+        text = json.dumps(leak, ensure_ascii=False, indent=1).replace("\n", "\n  ")
+        self.handle.write(("  " if self.count == 0 else ",\n  ") + text)
+        self.count += 1
+
+    def close(self) -> None:
+        self.handle.close()
+
+    def copy_into(self, out: IO[str]) -> None:
+        with self.path.open(encoding="utf-8") as spooled:
+            shutil.copyfileobj(spooled, out, 1 << 20)
+
+    def discard(self) -> None:
+        self.handle.close()
+        self.path.unlink(missing_ok=True)
 
 
 @dataclass(slots=True)
@@ -182,7 +211,7 @@ def write_truth(
     supply: Supply,
     operation: Operation | None,
     tally: Tally,
-    leaks: list[dict[str, Any]],
+    leaks: LeakLog,
     counts: dict[str, int],
     successor_first_pre: int | None,
 ) -> None:
@@ -235,12 +264,24 @@ def write_truth(
         "fronts": fronts,
         "releases": {"file": "truth_releases.csv", "count": counts.get("releases", 0),
                      "key": "name"},
-        "leaks": leaks,
+        "leaks": _LEAKS_PLACEHOLDER,
         "events": events,
         "successors": successors,
         "daily_volume": tally.daily_rows(),
         "config": config,
     }
+    # the document as json.dump(indent=1) writes it, the spooled leak list streamed in
+    head, _, tail = json.dumps(document, ensure_ascii=False, indent=1).partition(
+        json.dumps(_LEAKS_PLACEHOLDER))
+    leaks.close()
     with path.open("w", encoding="utf-8") as handle:
-        json.dump(document, handle, ensure_ascii=False, indent=1, sort_keys=False)
+        handle.write(head)
+        if leaks.count:
+            handle.write("[\n")
+            leaks.copy_into(handle)
+            handle.write("\n ]")
+        else:
+            handle.write("[]")
+        handle.write(tail)
         handle.write("\n")
+    leaks.discard()
