@@ -69,6 +69,13 @@ GUESSIT_SERVICE = {
     "Starz": "STZ",
     "BBC iPlayer": "IP",
     "Comedy Central": "CC",
+    "Crave": "CRAV",
+    "Stan": "STAN",
+    "Channel 4": "ALL4",
+    "Channel 5": "MY5",
+    "AMC": "AMC",
+    "NowTV": "NOW",
+    "YouTube Red": "RED",
 }
 GUESSIT_VIDEO = {
     "H.264": "h264",
@@ -157,6 +164,7 @@ PTT_SERVICE = {
     "Paramount+": "PMTP",
     "iTunes": "IT",
     "Crunchyroll": "CR",
+    "AMC": "AMC",
 }
 PTT_VIDEO = {
     "avc": "h264",
