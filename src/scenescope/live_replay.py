@@ -29,7 +29,7 @@ from scenescope.alerts.watch_hook import WatchAlerts
 from scenescope.analysis.records import Leak
 from scenescope.feeds.events import FeedEvent, PreReport
 
-DEFAULT_DURATION = dt.timedelta(hours=6)
+DEFAULT_DURATION = dt.timedelta(hours=3)
 DEFAULT_SPEED = 3600.0
 LEAD_IN_WALL_SECONDS = 0.5  # simulated quiet before the first frame, so the feed is connected
 CONNECT_TIMEOUT_SECONDS = 10.0
@@ -284,32 +284,21 @@ class _CountedAlerts(WatchAlerts):
 
 
 def busiest_leak_window(
-    frames: Sequence[tuple[int, str]],
     leaks: Sequence[Leak],
     duration: dt.timedelta,
     *,
     source_class: str | None = "retail-disc",
 ) -> dt.datetime:
-    """Start of the `duration` window whose pres carry the most distinct leak signatures
+    """Start of the `duration` window whose leak pres carry the most distinct signatures
     (title, source class, group) — each one a first alert. Earliest window on ties; leaks of
     any source class are used when there are none of `source_class`."""
     wanted = [leak for leak in leaks if source_class is None or leak.source_class == source_class]
-    signature = {
-        leak.release_name: (leak.title_id, leak.source_class, leak.group or "")
+    hits = [
+        (int(leak.pre_at.timestamp()), (leak.title_id, leak.source_class, leak.group or ""))
         for leak in (wanted or leaks)
-    }
-    if not signature:
-        raise LiveReplayError("no leaks to replay: the store has no leak to alert on")
-    hits: list[tuple[int, tuple[str, str, str]]] = []
-    for at, line in frames:
-        if '"insert"' not in line:  # cheap pre-filter: most frames are not leak pres
-            continue
-        frame = json.loads(line)
-        name = (frame.get("row") or {}).get("name")
-        if frame.get("action") == "insert" and name in signature:
-            hits.append((at, signature[name]))
+    ]
     if not hits:
-        raise LiveReplayError("none of the leaks appears in the world's websocket frames")
+        raise LiveReplayError("no leaks to replay: the store has no leak to alert on")
     span = duration.total_seconds()
     hits.sort(key=lambda hit: hit[0])
     in_window: Counter[tuple[str, str, str]] = Counter()
@@ -355,7 +344,7 @@ def replay_into_store(
             from scenescope.analysis.leaks import find_leaks
 
             leaks = find_leaks(store)
-        start_at = busiest_leak_window(frames, leaks, duration)
+        start_at = busiest_leak_window(leaks, duration)
     if start_at.tzinfo is None:
         raise LiveReplayError(f"start_at must be timezone-aware (UTC), got {start_at}")
     window_end = start_at + duration
