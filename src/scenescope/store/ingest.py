@@ -1,8 +1,9 @@
 """Idempotent ingest: feed events applied to the store in batches, one transaction per batch.
 
-Each batch's names are looked up; only names never seen before are parsed (`parse_many`) and
-inserted. Reports and nuke events go in with INSERT … SELECT from Arrow tables, skipping what
-the store already holds, so the same input twice (or a re-run after a crash) changes nothing.
+Every batch's distinct names are parsed up front (no database round trip), then one writer
+transaction inserts the releases, reports and nuke events the store lacks (anti-joins: the
+store has a single writer, so no unique index is needed) and fills fields a repeated report
+brings that the stored one lacked. The same input twice changes nothing.
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ import datetime as dt
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
 
 import duckdb
 import pyarrow as pa
 
 from scenescope.feeds.events import FeedEvent, NukeEvent, PreReport, Reject
+from scenescope.store import writes
 from scenescope.store.batches import (
     DEFAULT_BATCH_SIZE,
     nuke_table,
@@ -27,10 +28,6 @@ from scenescope.store.batches import (
     screen,
     split_batches,
 )
-from scenescope.store.queries import NAME_KEY_SQL
-
-# Up to this many names are looked up through the name index; more go through one hash join.
-INDEX_LOOKUP_MAX = 2048
 
 __all__ = ["DEFAULT_BATCH_SIZE", "BatchWriter", "IngestSummary", "PreparedBatch"]
 
@@ -55,15 +52,12 @@ class IngestSummary:
         return dataclasses.asdict(self)
 
 
-@dataclasses.dataclass(slots=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class PreparedBatch:
-    """A batch ready to write: screened events as Arrow tables, new releases already parsed."""
+    """A batch ready to write: screened events as Arrow tables, every distinct name parsed."""
 
     events: int
     now: dt.datetime
-    new_names: set[str]
-    known_ids: dict[str, int]  # names the store already had, with their release_id
-    unresolved: list[str]  # names new in the batch still being written: resolved at write time
     releases: pa.Table | None
     reports: pa.Table | None
     nukes: pa.Table | None
@@ -76,17 +70,17 @@ class PreparedBatch:
 class BatchWriter:
     """Writes batches of events through one connection (the store's single writer).
 
-    Preparing a batch (name lookup, parsing, Arrow conversion) is Python work; writing it is
-    DuckDB work that releases the GIL. Batch N is written by a worker thread while batch N+1
-    is prepared, so the parser rarely waits for the database.
+    Preparing a batch (parsing, Arrow conversion) is Python work; writing it is DuckDB work
+    that releases the GIL. Batch N is written by a worker thread while batch N+1 is prepared,
+    so the parser rarely waits for the database.
     """
 
     def __init__(self, conn: duckdb.DuckDBPyConnection) -> None:
-        # Own cursors, so a half-read result on the store's shared connection never blocks us.
+        # An own cursor, so a half-read result on the store's shared connection never blocks us.
         self.conn = conn.cursor()
         self.conn.execute("SET TimeZone = 'UTC'")
-        self._reader: duckdb.DuckDBPyConnection | None = None
         self._lock = threading.Lock()
+        self._executor: ThreadPoolExecutor | None = None
 
     def apply(
         self,
@@ -96,21 +90,18 @@ class BatchWriter:
         on_batch: Callable[[IngestSummary], None] | None = None,
     ) -> IngestSummary:
         """Write all events, `batch_size` per transaction; one apply at a time per store."""
-        with self._lock, ThreadPoolExecutor(1, thread_name_prefix="store-writer") as executor:
+        with self._lock:
             total = IngestSummary()
             in_flight: Future[IngestSummary] | None = None
-            # Names of the batch being written: not committed yet, but not new for the next one.
-            pending_names: set[str] = set()
             try:
                 for pres, nukes, rejects in split_batches(events, batch_size):
-                    prepared = self.prepare(pres, nukes, rejects, exclude=pending_names)
+                    prepared = self.prepare(pres, nukes, rejects)
                     if in_flight is not None:
                         done = in_flight.result()
                         total += done
                         if on_batch:
                             on_batch(done)
-                    in_flight = executor.submit(self.write, prepared)
-                    pending_names = prepared.new_names
+                    in_flight = self._writer_thread().submit(self.write, prepared)
                 if in_flight is not None:
                     done, in_flight = in_flight.result(), None
                     total += done
@@ -122,42 +113,29 @@ class BatchWriter:
             return total
 
     def close(self) -> None:
-        for cursor in (self._reader, self.conn):
-            if cursor is not None:
-                cursor.close()
-        self._reader = None
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
+        self.conn.close()
+
+    def _writer_thread(self) -> ThreadPoolExecutor:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(1, thread_name_prefix="store-writer")
+        return self._executor
 
     def prepare(
-        self,
-        pres: list[PreReport],
-        nukes: list[NukeEvent],
-        rejects: list[Reject],
-        *,
-        exclude: set[str] | frozenset[str] = frozenset(),
+        self, pres: list[PreReport], nukes: list[NukeEvent], rejects: list[Reject]
     ) -> PreparedBatch:
-        """Screen the events, find names the store lacks (minus `exclude`), parse them."""
+        """Screen the events and parse every distinct name (the writer skips known ones)."""
         now = dt.datetime.now(dt.UTC)
         events = len(pres) + len(nukes) + len(rejects)
         pres, nukes, rejects = screen(pres, nukes, rejects, now)
         names = list(dict.fromkeys([p.name for p in pres] + [n.name for n in nukes]))
-        known_ids = self._release_ids(self._reader_cursor(), names)
-        new_names = [n for n in names if n not in known_ids and n not in exclude]
-        unresolved = [n for n in names if n not in known_ids and n in exclude]
-        releases = None
-        if new_names:
-            wanted = set(new_names)
-            info: dict[str, tuple[Any, Any, Any]] = {}
-            for report in pres:
-                if report.name in wanted and report.name not in info:
-                    info[report.name] = (report.category, report.size_kb, report.files)
-            releases = release_table(new_names, info, now)
+        first_reports = {report.name: report for report in reversed(pres)}
         return PreparedBatch(
             events=events,
             now=now,
-            new_names=set(new_names),
-            known_ids=known_ids,
-            unresolved=unresolved,
-            releases=releases,
+            releases=release_table(names, first_reports, now) if names else None,
             reports=report_table(pres) if pres else None,
             nukes=nuke_table(nukes) if nukes else None,
             rejects=reject_table(rejects) if rejects else None,
@@ -167,7 +145,7 @@ class BatchWriter:
         )
 
     def write(self, batch: PreparedBatch) -> IngestSummary:
-        """One transaction: new releases, then reports, nuke events and rejects."""
+        """One transaction: new releases and their tokens, reports, nuke events, rejects."""
         conn = self.conn
         tables = {
             "batch_releases": batch.releases,
@@ -178,25 +156,18 @@ class BatchWriter:
         registered = [name for name, table in tables.items() if table is not None]
         for name in registered:
             conn.register(name, tables[name])
+        releases_new = reports_new = nukes_new = 0
         try:
             conn.execute("BEGIN TRANSACTION")
             try:
-                ids = dict(batch.known_ids)
-                ids.update(self._release_ids(conn, batch.unresolved))
-                releases_new = self._insert_releases(batch.releases, ids)
-                conn.register(
-                    "batch_ids",
-                    pa.table(
-                        {
-                            "name": pa.array(list(ids), pa.string()),
-                            "release_id": pa.array(list(ids.values()), pa.int64()),
-                        }
-                    ),
-                )
-                registered.append("batch_ids")
-                reports_new = self._insert_reports(batch.reports, batch.now)
-                nukes_new = self._insert_nukes(batch.nukes, batch.now)
-                self._insert_rejects(batch.rejects, batch.now)
+                if batch.releases is not None:
+                    releases_new, known = writes.insert_releases(conn, batch.releases.column_names)
+                    if batch.reports is not None:
+                        reports_new = writes.insert_reports(conn, batch.now, fill=known > 0)
+                    if batch.nukes is not None:
+                        nukes_new = writes.insert_nukes(conn, batch.now)
+                if batch.rejects is not None:
+                    writes.insert_rejects(conn, batch.now)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -211,102 +182,4 @@ class BatchWriter:
             nukes_new=nukes_new,
             rejects=batch.reject_count,
             duplicates=batch.report_count - reports_new + batch.nuke_count - nukes_new,
-        )
-
-    def _reader_cursor(self) -> duckdb.DuckDBPyConnection:
-        if self._reader is None:
-            # Its own cursor: lookups run while the writer thread holds a transaction.
-            self._reader = self.conn.cursor()
-        return self._reader
-
-    @staticmethod
-    def _release_ids(cursor: duckdb.DuckDBPyConnection, names: list[str]) -> dict[str, int]:
-        """release_id of each name the store knows: the name index for few, a join for many."""
-        if not names:
-            return {}
-        if len(names) <= INDEX_LOOKUP_MAX:
-            placeholders = ", ".join("?" * len(names))
-            rows = cursor.execute(
-                f"SELECT name, release_id FROM releases WHERE name IN ({placeholders})", names
-            ).fetchall()
-            return dict(rows)
-        cursor.register("batch_names", pa.table({"name": pa.array(names, pa.string())}))
-        try:
-            rows = cursor.execute(
-                "SELECT name, release_id FROM batch_names JOIN releases USING (name)"
-            ).fetchall()
-        finally:
-            cursor.unregister("batch_names")
-        return dict(rows)
-
-    def _insert_releases(self, table: pa.Table | None, ids: dict[str, int]) -> int:
-        """Insert new releases; their ids are added to `ids`."""
-        if table is None:
-            return 0
-        columns = ", ".join(table.column_names)
-        rows = self.conn.execute(
-            f"INSERT INTO releases (release_id, name_key, {columns}) "
-            f"SELECT nextval('release_id_seq'), {NAME_KEY_SQL.format(name='name')}, {columns} "
-            f"FROM batch_releases RETURNING name, release_id"
-        ).fetchall()
-        ids.update(rows)
-        return len(rows)
-
-    def _insert_reports(self, table: pa.Table | None, now: dt.datetime) -> int:
-        if table is None:
-            return 0
-        row = self.conn.execute(
-            """
-            INSERT INTO pre_reports
-            SELECT r.release_id, b.feed, b.pre_at, b.seen_at,
-                   NOT (b.pre_at < TIMESTAMPTZ '1990-01-01 00:00:00+00'
-                        OR b.pre_at > b.seen_at + INTERVAL 1 DAY) AS trusted,
-                   CASE
-                     WHEN b.pre_at < TIMESTAMPTZ '1990-01-01 00:00:00+00'
-                       THEN 'pre time before 1990'
-                     WHEN b.pre_at > b.seen_at + INTERVAL 1 DAY
-                       THEN 'pre time more than a day after it was seen'
-                   END AS flag_reason,
-                   b.category, b.size_kb, b.files, b.genre
-            FROM (SELECT DISTINCT ON (name, feed, pre_at)
-                         * REPLACE (coalesce(seen_at, $now) AS seen_at)
-                  FROM batch_reports) b
-            JOIN batch_ids r USING (name)
-            ON CONFLICT DO NOTHING
-            """,
-            {"now": now},
-        ).fetchone()
-        return int(row[0]) if row else 0
-
-    def _insert_nukes(self, table: pa.Table | None, now: dt.datetime) -> int:
-        if table is None:
-            return 0
-        row = self.conn.execute(
-            """
-            INSERT INTO nuke_events
-            SELECT r.release_id, b.kind, b.reason, b.network, b."at", b.feed,
-                   coalesce(b.seen_at, $now)
-            FROM (SELECT DISTINCT ON (name, kind, "at", feed) * FROM batch_nukes) b
-            JOIN batch_ids r USING (name)
-            ON CONFLICT DO NOTHING
-            """,
-            {"now": now},
-        ).fetchone()
-        return int(row[0]) if row else 0
-
-    def _insert_rejects(self, table: pa.Table | None, now: dt.datetime) -> None:
-        if table is None:
-            return
-        # The same bad line seen again (a re-run) is kept once.
-        self.conn.execute(
-            """
-            INSERT INTO quarantine
-            SELECT b.source, b.line, b.reason, b.raw, coalesce(b.seen_at, $now)
-            FROM (SELECT DISTINCT ON (source, line, reason, raw) * FROM batch_rejects) b
-            WHERE NOT EXISTS (
-                SELECT 1 FROM quarantine q
-                WHERE q.source = b.source AND q.line IS NOT DISTINCT FROM b.line
-                  AND q.reason = b.reason AND q.raw IS NOT DISTINCT FROM b.raw)
-            """,
-            {"now": now},
         )

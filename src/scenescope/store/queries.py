@@ -17,7 +17,13 @@ import duckdb
 _WORD_SPLIT = re.compile(r"[\W_]+")
 # How releases.name_key is computed from name (migration 0003 and every insert): lowercased
 # tokens between single spaces, so `contains(name_key, ' word ')` matches whole tokens only.
-NAME_KEY_SQL = "' ' || trim(regexp_replace(lower({name}), '[^\\p{{L}}\\p{{N}}]+', ' ', 'g')) || ' '"
+# A name lowercased, its words between single spaces.
+WORDS_SQL = "trim(regexp_replace(lower({name}), '[^\\p{{L}}\\p{{N}}]+', ' ', 'g'))"
+NAME_KEY_SQL = "' ' || " + WORDS_SQL + " || ' '"
+# A name's word tokens (what release_tokens indexes, migration 0004): the same split.
+TOKENS_SQL = "string_split(" + WORDS_SQL + ", ' ')"
+# releases.name_hash: md5-based, so it never changes with the DuckDB version.
+NAME_HASH_SQL = "md5_number_upper({name})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,9 +82,12 @@ def search(
     """Releases whose name holds every word (as a token), newest pre first."""
     where: list[str] = []
     params: list[Any] = []
-    for word in search_words(words):
-        where.append("contains(r.name_key, ?)")
-        params.append(f" {word} ")
+    for word in dict.fromkeys(search_words(words)):
+        # The word index: ids of the releases with that token (one row per token per batch).
+        where.append(
+            "r.release_id IN (SELECT unnest(release_ids) FROM release_tokens WHERE token = ?)"
+        )
+        params.append(word)
     if group:
         where.append("r.group_key = ?")
         params.append(group.lower())
