@@ -277,6 +277,9 @@ def _connection(store: Any) -> duckdb.DuckDBPyConnection:
     return conn
 
 
+_LITERAL_ID_LIMIT = 5_000  # above this, ids go in as a registered Arrow table
+
+
 def find_leaks(
     store: Any,
     *,
@@ -314,10 +317,22 @@ def find_leaks(
     sql = _CANDIDATES_SQL
     registered = False
     if release_ids is not None:
-        ids = pa.table({"release_id": pa.array(sorted(set(release_ids)), pa.int64())})
-        conn.register("leak_ids", ids)
-        registered = True
-        where.append("m.release_id IN (SELECT release_id FROM leak_ids)")
+        wanted = sorted({int(i) for i in release_ids})
+        if len(wanted) <= _LITERAL_ID_LIMIT:
+            # A literal list of integers (never text) lets DuckDB push the filter below the
+            # release_state aggregation: a watch batch then costs milliseconds, not a full scan.
+            id_list = ",".join(map(str, wanted)) or "NULL"
+            sql = sql.replace(
+                "JOIN release_state s USING (release_id)",
+                f"JOIN (SELECT * FROM release_state WHERE release_id IN ({id_list})) s "
+                "USING (release_id)",
+            )
+            where.append(f"m.release_id IN ({id_list})")
+        else:
+            ids = pa.table({"release_id": pa.array(wanted, pa.int64())})
+            conn.register("leak_ids", ids)
+            registered = True
+            where.append("m.release_id IN (SELECT release_id FROM leak_ids)")
     try:
         cursor = conn.execute(sql + " WHERE " + " AND ".join(where), params)
         columns = [d[0] for d in cursor.description or ()]
