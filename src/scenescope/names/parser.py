@@ -30,6 +30,7 @@ _FIRST_WINS = frozenset(
 )
 _NON_VIDEO = frozenset({"ebook", "audiobook"})
 _EPISODE_KINDS = frozenset({"sxe", "nxn", "ep", "anv", "date", "dmy", "erange"})
+_RESOLUTIONS = frozenset(k for k, hit in LOOKUP.items() if hit[1][0][0] == "resolution")
 # top-level domains that end a group named after its site (`-Pahe.in`)
 _GROUP_DOMAINS = frozenset({"in", "ph", "com", "org", "net", "me", "to", "cc", "tv", "io"})
 
@@ -160,8 +161,8 @@ def _find_group(text: str, tokens: list[Token]) -> tuple[int, int]:
     kind, word, start, stop = tokens[end - 1]
     low = word.lower()
     trailing = text[stop:].strip(" -_.") if end == len(tokens) else ""
-    if trailing not in ("", ")", "]") or _is_year(low):
-        return -1, -1
+    if trailing not in ("", ")", "]") or _is_year(low) or low in _RESOLUTIONS:
+        return -1, -1  # `WEBDL-1080p` (library renames) ends in a quality, not a group
     if kind not in WORD_KINDS and not (
         kind == "ep" and text[tokens[end - 2][3] : start] == "-" and _is_marker(tokens[end - 2])
         and tokens[end - 2][0] not in _EPISODE_KINDS
@@ -376,6 +377,10 @@ def parse(name: str) -> ReleaseName:
         bracket = text.find("[", tokens[0][2] + 1, title_end)
         if bracket > 0:  # `Toradora! [Ma10p_1080p]`: a tag list, never title
             title_end = bracket
+        if " " not in text:  # `Le.Prenom.(What's.in.a.Name)`: an aka, not the title
+            paren = text.find("(", tokens[0][2] + 1, title_end)
+            if paren > 0:
+                title_end = paren
         title = _span_text(text, tokens[0][2], title_end)
     return _build(name, out, title, episode_title, text, group)
 

@@ -62,6 +62,10 @@ _CRC = re.compile(r"[\[(]([0-9A-Fa-f]{8})[\])]")
 # `-GRP.en.srt`, `-GRP.eng.forced.srt`: the language (and kind) of a subtitle file
 _SUBTITLE_EXTENSIONS = frozenset({"srt", "sub", "idx", "ass", "ssa", "vtt", "sup"})
 _SUBTITLE_TAIL = re.compile(r"(-[^\W_][\w]{0,40})(?:\.(?:[A-Za-z]{2,3}|forced|sdh)){1,3}$")
+# `-GRP.CD1.avi`, `-GRP.Sample`: the part of a release a file is, after its group
+_PART_TAIL = re.compile(r"(-[^\W_][\w]{0,40})\.(?:cd\d{1,2}|disc\d{1,2}|sample|hq|proof)$", re.I)
+# folders that say what a file is, not which release it belongs to
+_GENERIC_FOLDER = re.compile(r"(?:cd|disc|disk)\s?\d{1,2}|sample|samples|proof|subs|extras", re.I)
 # `-GRP (1).mkv`: a download client's copy number, never part of the name
 _COPY_NUMBER = re.compile(r"\s*\(\d{1,2}\)$")
 # the `-GRP` right before a trailing bracket: that bracket is an uploader tag (`-GRP [MovCr]`)
@@ -86,13 +90,56 @@ def _is_site(text: str) -> bool:
     return low in SITE_TAGS or _DOMAIN.match(low) is not None
 
 
+def _release_component(path: str) -> tuple[str, str | None]:
+    """The path component that names the release, and the file's container: the file name,
+    unless it is only a part (`grp-title-cd1.avi`, `.../Sample/grp-title-sample.mkv`), then
+    the nearest folder above it that reads as a release name."""
+    parts = [part.strip() for part in re.split(r"[/\\]", path.rstrip("/\\")) if part.strip()]
+    if not parts:
+        return "", None
+    last = parts[-1]
+    if len(parts) == 1:
+        return last, None
+    stem, dot, ext = last.rpartition(".")
+    container = ext.lower() if dot and ext.lower() in VIDEO_EXTENSIONS else None
+    if not dot or ext.lower() not in EXTENSIONS:
+        stem = last
+    if not _is_part_file(stem):
+        return last, None
+    for folder in reversed(parts[-4:-1]):
+        if _GENERIC_FOLDER.fullmatch(folder):
+            continue
+        if "-" in folder and " " not in folder and _strong_markers(folder) >= 2:
+            return folder, container
+        break
+    return last, None
+
+
+def _is_part_file(stem: str) -> bool:
+    """A file name that only says which part of a release it is (lower-case short names such
+    as `grp-title-cd1`, sample and CD files), not the release itself."""
+    low = stem.lower()
+    if "sample" in low or re.search(r"(?:^|[.\-_])cd\d", low):
+        return True
+    return _strong_markers(stem) < 2
+
+
+def _strong_markers(text: str) -> int:
+    count = 0
+    for word in _WORD.findall(text.lower()):
+        hit = LOOKUP.get(word)
+        if (hit is not None and hit[0]) or (len(word) == 4 and word.isdecimal()):
+            count += 1
+    return count
+
+
 def strip_edges(name: str) -> Edges:
     """Remove path, extension, site tags, CRCs and a leading [Group] from `name`."""
     text = name[:MAX_CHARS] if len(name) > MAX_CHARS else name
     text = text.strip()
+    container = None
     if "/" in text or "\\" in text:
-        text = text.rstrip("/\\")
-        text = text[max(text.rfind("/"), text.rfind("\\")) + 1 :].strip()
+        text, container = _release_component(text)
     edges = Edges(text)
     dot = text.rfind(".")
     if dot > 0:
@@ -104,6 +151,9 @@ def strip_edges(name: str) -> Edges:
             text = text[:dot]
             if ext in _SUBTITLE_EXTENSIONS:
                 text = _SUBTITLE_TAIL.sub(r"\1", text)
+    edges.container = edges.container or container
+    if "." in text:
+        text = _PART_TAIL.sub(r"\1", text)
     if text.endswith(")"):
         text = _COPY_NUMBER.sub("", text)
     if not text:
