@@ -165,13 +165,14 @@ def deliver_command(
     settings = _load(config)
     with open_store(db, must_exist=True) as store:
         due = alert_queue.due_deliveries(store.connection, None if all_pending else _utcnow())
+        console = Console(stderr=True)
         progress = Progress(
             TextColumn("delivering"),
             BarColumn(),
             MofNCompleteColumn(),
-            console=Console(stderr=True),
+            console=console,
             transient=True,
-            disable=json_out,
+            disable=json_out or not console.is_terminal,
         )
         task = progress.add_task("deliver", total=len(due))
 

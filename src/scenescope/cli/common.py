@@ -37,9 +37,16 @@ _CONTROL_ESCAPES |= {0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r"}
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+_LONG_RUN = re.compile(r"\S{200,}")
+
+
 def fail(message: str, code: int = 2) -> NoReturn:
-    """A user mistake: one clear line on stderr, no traceback."""
-    typer.echo(f"error: {plain(message)}", err=True)
+    """A user mistake: one clear line on stderr, no traceback. A huge value echoed back (a
+    100 kB name) is clipped so the line stays readable."""
+    line = _LONG_RUN.sub(
+        lambda run: f"{run[0][:60]}…[{len(run[0]):,} characters]…{run[0][-20:]}", plain(message)
+    )
+    typer.echo(f"error: {line}", err=True)
     raise typer.Exit(code)
 
 
@@ -108,7 +115,8 @@ def open_store(
     try:
         store = Store.open(path, read_only=read_only)
     except StoreError as exc:
-        fail(str(exc))
+        message = str(exc)
+        fail(message if str(path) in message else f"{path}: {message}")
     with store:
         yield store
 

@@ -89,6 +89,7 @@ def backfill(
     import asyncio
 
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from scenescope.feeds.cursor import BackfillCursor, run_backfill
@@ -115,7 +116,8 @@ def backfill(
         console=Console(stderr=True),
         disable=json_output,
     )
-    task = progress.add_task(query or "(all)", total=None, page=0)
+    # escape(): the query is the user's text, not Rich markup.
+    task = progress.add_task(escape(query) or "(all)", total=None, page=0)
 
     def on_page(page: BackfillPage, cursor: BackfillCursor) -> None:
         progress.update(task, completed=cursor.rows_committed, total=page.total, page=page.page)

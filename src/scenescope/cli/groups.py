@@ -43,7 +43,11 @@ def _steps(label: str, work: Callable[[], T]) -> T:
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+    console = Console(stderr=True)
+    # Not on a terminal (a pipe, a log), a transient bar would only leave a blank line.
+    with Progress(
+        *columns, console=console, transient=True, disable=not console.is_terminal
+    ) as progress:
         task = progress.add_task(label, total=1)
         result = work()
         progress.update(task, completed=1)
@@ -251,6 +255,7 @@ def families(
 def network(
     out: Path = typer.Option(..., "--out", help="Output file: .graphml or .html."),
     db: Path | None = DB_OPTION,
+    json_output: bool = JSON_OPTION,
 ) -> None:
     """Write the group graph: GraphML (Gephi, Cytoscape) or a self-contained HTML view."""
     from scenescope.analysis.affiliation import infer_families, network_html, write_graphml
@@ -258,7 +263,9 @@ def network(
     suffix = out.suffix.lower()
     if suffix not in (".graphml", ".html", ".htm"):
         fail(f"--out {out}: expected a .graphml or .html file name")
-    if not out.parent.exists():
+    if out.is_dir():
+        fail(f"--out {out} is a folder; give a file name ending in .graphml or .html")
+    if not out.parent.is_dir():
         fail(f"--out {out}: directory {out.parent} does not exist")
     with _connection(db) as con:
         result = _steps("inferring families", lambda: infer_families(con))
@@ -266,9 +273,18 @@ def network(
         write_graphml(result, str(out))
     else:
         out.write_text(network_html(result), encoding="utf-8")
+    summary = {
+        "out": str(out),
+        "groups": len(result.groups),
+        "edges": len(result.edges),
+        "families": len(result.families),
+    }
+    if json_output:
+        print_json_lines([summary])
+        return
     _say(
-        f"wrote {out}: {len(result.groups)} groups, {len(result.edges)} edges, "
-        f"{len(result.families)} families"
+        f"wrote {out}: {summary['groups']} groups, {summary['edges']} edges, "
+        f"{summary['families']} families"
     )
 
 

@@ -83,6 +83,9 @@ def leaks_command(
             unknown = _unknown_filter(store.connection, title=title, group=group, studio=studio)
             if unknown:
                 fail(unknown)
+            hint = _empty_hint(store.connection)
+            if hint:
+                typer.echo(hint, err=True)
     if limit is not None:
         leaks = leaks[:limit]
     rows = [leak.to_dict() for leak in leaks]
@@ -106,18 +109,30 @@ def _unknown_filter(
     seen), as the line to print; None when the filters are known and there are just no leaks."""
     checks = (
         ("--title", title, "SELECT 1 FROM catalog_titles WHERE title_id = ? OR "
-         "contains(lower(title), lower(?)) LIMIT 1", "title in the catalog (see `scenescope "
-         "catalog list`)"),
+         "contains(lower(title), lower(?)) LIMIT 1",
+         "no such title in the catalog (see `scenescope catalog list`)"),
         ("--group", group, "SELECT 1 FROM releases WHERE group_key = lower(?) LIMIT 1",
-         "releases by this group in the store (see `scenescope groups`)"),
+         "no releases by this group in the store (see `scenescope groups`)"),
         ("--studio", studio, "SELECT 1 FROM catalog_titles WHERE contains(lower(studio), "
-         "lower(?)) LIMIT 1", "studio in the catalog"),
+         "lower(?)) LIMIT 1", "no such studio in the catalog"),
     )  # fmt: skip
     for option, value, sql, what in checks:
         if value:
             params = [value] * sql.count("?")
             if connection.execute(sql, params).fetchone() is None:
-                return f"{option} {value!r}: no such {what}"
+                return f"{option} {value!r}: {what}"
+    return None
+
+
+def _empty_hint(connection: Any) -> str | None:
+    """Why a store shows no leaks at all when the cause is a missing step, not the data."""
+    if connection.execute("SELECT count(*) FROM catalog_titles").fetchone()[0] == 0:
+        return (
+            "no titles in the catalog: import them (scenescope catalog import FILE), "
+            "then run scenescope match"
+        )
+    if connection.execute("SELECT count(*) FROM release_matches").fetchone()[0] == 0:
+        return "no releases matched to titles yet: run scenescope match"
     return None
 
 

@@ -122,6 +122,8 @@ def load_announce_config(path: Path | None = None) -> AnnounceConfig:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise AnnounceConfigError(f"{path}: cannot read: {exc.strerror}") from exc
+        except UnicodeDecodeError:
+            raise AnnounceConfigError(f"{path}: not a UTF-8 TOML file") from None
         tables.update({k.lower(): (str(path), v) for k, v in _parse_toml(text, str(path)).items()})
     default_source, default_table = tables.get("default", ("", {}))
     default = _compile_network(default_source, "default", default_table, ())

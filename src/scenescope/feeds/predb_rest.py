@@ -117,7 +117,7 @@ class PredbRestClient:
         backoff = Backoff(self.limits.backoff_base_seconds, self.limits.backoff_cap_seconds)
         bucket = self._buckets[endpoint]
         last_problem = ""
-        for _attempt in range(self.limits.max_attempts):
+        for attempt in range(1, self.limits.max_attempts + 1):
             await bucket.acquire()
             self.requests_sent += 1
             try:
@@ -125,18 +125,21 @@ class PredbRestClient:
             except httpx.TransportError as exc:
                 last_problem = f"{type(exc).__name__}: {exc}"
                 self.meter.error()
+                self._say_retrying(endpoint, last_problem, attempt)
                 await backoff.wait()
                 continue
             if response.status_code == 429:
                 retry_after = _retry_after_seconds(response)
                 last_problem = "429 rate limited"
                 self.meter.error()
+                self._say_retrying(endpoint, last_problem, attempt)
                 delay = retry_after if retry_after is not None else backoff.next_delay()
                 bucket.hold_until(delay)
                 continue
             if response.status_code >= 500:
                 last_problem = f"HTTP {response.status_code}"
                 self.meter.error()
+                self._say_retrying(endpoint, last_problem, attempt)
                 await backoff.wait()
                 continue
             if response.status_code != 200:
@@ -148,6 +151,14 @@ class PredbRestClient:
             f"{self.base_url}{endpoint}: gave up after "
             f"{self.limits.max_attempts} attempts ({last_problem})"
         )
+
+    def _say_retrying(self, endpoint: str, problem: str, attempt: int) -> None:
+        """A user waiting on retries sees why (the last try raises PredbError instead)."""
+        if attempt < self.limits.max_attempts:
+            log.warning(
+                "%s%s: %s; retrying (%d of %d tries)",
+                self.base_url, endpoint, problem, attempt + 1, self.limits.max_attempts,
+            )  # fmt: skip
 
 
 def _retry_after_seconds(response: httpx.Response) -> float | None:
