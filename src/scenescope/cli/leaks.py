@@ -50,7 +50,8 @@ def leaks_command(
     severity_file: Path | None = typer.Option(
         None,
         "--severity-config",
-        help="TOML file of severity levels, most severe first (see docs for its tables).",
+        help="TOML file of severity levels, most severe first: an array of tables named "
+        "severity, each with name and optional windows, source_classes, min_lead_days.",
     ),
     limit: int | None = typer.Option(None, "--limit", min=1, help="Print at most this many."),
     db: Path | None = DB_OPTION,
