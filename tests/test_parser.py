@@ -148,3 +148,13 @@ def test_vocabulary_doc_matches_table() -> None:
     assert doc.read_text(encoding="utf-8") == render_markdown(), (
         "docs/vocabulary.md is stale: regenerate it from scenescope.names.vocabulary"
     )
+
+
+def test_parser_records_equal_keyword_built_records() -> None:
+    from scenescope.names.record import FIELD_NAMES
+
+    r = parse("[QWE] Some Show S2 - 05 (1080p) [0A1B2C3D].mkv")
+    rebuilt = ReleaseName(**{field: getattr(r, field) for field in FIELD_NAMES})
+    assert r == rebuilt and hash(r) == hash(rebuilt) and repr(r) == repr(rebuilt)
+    with pytest.raises(AttributeError):
+        r.title = "changed"  # type: ignore[misc]

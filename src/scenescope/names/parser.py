@@ -16,7 +16,7 @@ from scenescope.names.episodes import (
     resolution_of,
     season_episodes,
 )
-from scenescope.names.record import ReleaseName
+from scenescope.names.record import ReleaseName, record_from_values
 from scenescope.names.tokenizer import WORD_KINDS, Token, strip_edges, tokenize
 from scenescope.names.vocabulary import COMPOUND_HEADS, COMPOUNDS, LOOKUP, P2P_SUFFIXES, Hit
 
@@ -330,6 +330,18 @@ def parse(name: str) -> ReleaseName:
                     in_episode_title = True
                     i += 1
                     continue
+                if (
+                    i + 1 < n
+                    and text[start - 1 : start] == "("
+                    and text[stop : stop + 1] == "-"
+                    and tokens[i + 1][2] == stop + 1
+                    and tokens[i + 1][1].isdecimal()
+                    and text[tokens[i + 1][3] : tokens[i + 1][3] + 1] == ")"
+                ):  # `Show (01-28) [Batch]`: a range of episodes
+                    anchor = _close_title(i, weak_tail, out) if anchor < 0 else anchor
+                    _apply_pattern("erange", f"{low}-{tokens[i + 1][1]}", out)
+                    i += 2
+                    continue
                 if anchor >= 0 and len(low) == 1 and _spaced_channels(text, tokens, i, n, low, out):
                     i += 2
                     continue
@@ -531,36 +543,37 @@ def _build(
         kind = "movie"  # `Dune (2021)`: a P2P film name with nothing else in it
     else:
         kind = "other"
-    return ReleaseName(
-        name=name,
-        title=title,
-        year=out.year,
-        kind=kind,
-        season=out.season,
-        episodes=episodes,
-        absolute_episode=out.absolute and bool(episodes),
-        season_pack=season_pack,
-        date=out.date,
-        episode_title=_span_text(text, episode_title[0], episode_title[1])
-        if episode_title
-        else None,
-        resolution=resolution,
-        source=source,
-        streaming_service=out.streaming_service,
-        video_codec=out.video_codec,
-        audio_codec=out.audio_codec,
-        audio_channels=out.audio_channels,
-        hdr=tuple(multi["hdr"]) if "hdr" in multi else empty,
-        bit_depth=out.bit_depth,
-        languages=tuple(multi["languages"]) if "languages" in multi else empty,
-        subtitles=tuple(multi["subtitles"]) if "subtitles" in multi else empty,
-        edition=tuple(multi["edition"]) if "edition" in multi else empty,
-        flags=tuple(multi["flags"]) if "flags" in multi else empty,
-        other=other,
-        group=group,
-        container=out.container,
-        website=out.website,
-        unparsed=tuple(out.unparsed) if out.unparsed else empty,
+    # one value per ReleaseName field, in declaration order (record.FIELD_NAMES)
+    return record_from_values(
+        (
+            name,
+            title,
+            out.year,
+            kind,
+            out.season,
+            episodes,
+            out.absolute and bool(episodes),
+            season_pack,
+            out.date,
+            _span_text(text, episode_title[0], episode_title[1]) if episode_title else None,
+            resolution,
+            source,
+            out.streaming_service,
+            out.video_codec,
+            out.audio_codec,
+            out.audio_channels,
+            tuple(multi["hdr"]) if "hdr" in multi else empty,
+            out.bit_depth,
+            tuple(multi["languages"]) if "languages" in multi else empty,
+            tuple(multi["subtitles"]) if "subtitles" in multi else empty,
+            tuple(multi["edition"]) if "edition" in multi else empty,
+            tuple(multi["flags"]) if "flags" in multi else empty,
+            other,
+            group,
+            out.container,
+            out.website,
+            tuple(out.unparsed) if out.unparsed else empty,
+        )
     )
 
 

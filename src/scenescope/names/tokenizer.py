@@ -30,7 +30,6 @@ TOKEN_RE = re.compile(
      |(?P<wxh>\d{3,4}[xX×]\d{3,4})(?![^\W_])
      |(?P<nxn>\d{1,2}[xX]\d{2,3})(?![^\W_])
      |(?P<anv>\d{1,4}[vV]\d)(?![^\W_])
-     |(?<=\()(?P<erange>\d{1,4}-\d{1,4})(?=\))
      |(?P<ch>[1-9]\.[0-2])(?!\.?\d))
     |(?=[SsEeHhXx])(?:
       (?P<sxe>[Ss]\d{1,4}(?:[Ee]\d{1,4}(?:-?[Ee]\d{1,4}|-\d{1,4}(?![^\W_]))*|-[Ss]\d{1,3})?)
@@ -63,7 +62,10 @@ _CRC = re.compile(r"[\[(]([0-9A-Fa-f]{8})[\])]")
 _SUBTITLE_EXTENSIONS = frozenset({"srt", "sub", "idx", "ass", "ssa", "vtt", "sup"})
 _SUBTITLE_TAIL = re.compile(r"(-[^\W_][\w]{0,40})(?:\.(?:[A-Za-z]{2,3}|forced|sdh)){1,3}$")
 # `-GRP.CD1.avi`, `-GRP.Sample`: the part of a release a file is, after its group
-_PART_TAIL = re.compile(r"(-[^\W_][\w]{0,40})\.(?:cd\d{1,2}|disc\d{1,2}|sample|hq|proof)$", re.I)
+_PART_TAIL = re.compile(r"(-[^\W_][\w]{0,40})\.(?:cd\d|disc\d|sample|hq|proof)$", re.I)
+_PART_WORDS = frozenset(
+    {"sample", "hq", "proof", *(f"{part}{n}" for part in ("cd", "disc") for n in range(10))}
+)
 # folders that say what a file is, not which release it belongs to
 _GENERIC_FOLDER = re.compile(r"(?:cd|disc|disk)\s?\d{1,2}|sample|samples|proof|subs|extras", re.I)
 # `-GRP (1).mkv`: a download client's copy number, never part of the name
@@ -152,7 +154,7 @@ def strip_edges(name: str) -> Edges:
             if ext in _SUBTITLE_EXTENSIONS:
                 text = _SUBTITLE_TAIL.sub(r"\1", text)
     edges.container = edges.container or container
-    if "." in text:
+    if text[text.rfind(".") + 1 :].lower() in _PART_WORDS:
         text = _PART_TAIL.sub(r"\1", text)
     if text.endswith(")"):
         text = _COPY_NUMBER.sub("", text)
