@@ -379,3 +379,16 @@ def test_backfill_retries_are_visible(caplog: pytest.LogCaptureFixture) -> None:
     assert len(retries) == 2
     assert "127.0.0.1:9" in retries[0] and "(2 of 3 tries)" in retries[0]
     assert "(3 of 3 tries)" in retries[1]
+
+
+def test_ingest_with_the_wrong_kind_is_an_error_and_rows_stay_quarantined(tmp_path: Path) -> None:
+    pres = tmp_path / "pres.csv"
+    pres.write_text("name,pre_at\nA.Movie.2020.1080p.WEB.x264-GRP,2020-01-01\n")
+    db = tmp_path / "s.duckdb"
+    result = run("ingest", "--db", db, "--kind", "predb-json", pres)
+    assert result.code == 2
+    assert result.err.strip().splitlines()[-1].startswith("error: every row of")
+    assert "--kind" in result.err
+    stats = json.loads(run("stats", "--db", db, "--json").out.splitlines()[0])
+    assert stats["quarantined"] == 2 and stats["releases"] == 0
+    assert run("ingest", "--db", db, pres).code == 0  # the right kind imports the same file

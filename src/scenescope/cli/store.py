@@ -59,6 +59,11 @@ def ingest(
             fail(str(exc))
     if json_out:
         print_json_lines(results)
+    # Every row refused: almost surely the wrong file or --kind (the rows stay quarantined).
+    refused = [r for r in results if r["events"] and r["rejects"] == r["events"]]
+    if refused:
+        names = ", ".join(f"{r['file']} (as {r['kind']})" for r in refused)
+        fail(f"every row of {names} was rejected: check the file, or pass the right --kind")
 
 
 def _check_readable(path: Path) -> None:
