@@ -58,6 +58,7 @@ class PreparedBatch:
 
     events: int
     now: dt.datetime
+    names: list[str]  # distinct names of the batch's reports and nuke events
     releases: pa.Table | None
     reports: pa.Table | None
     nukes: pa.Table | None
@@ -135,6 +136,7 @@ class BatchWriter:
         return PreparedBatch(
             events=events,
             now=now,
+            names=names,
             releases=release_table(names, first_reports, now) if names else None,
             reports=report_table(pres) if pres else None,
             nukes=nuke_table(nukes) if nukes else None,
@@ -153,19 +155,26 @@ class BatchWriter:
             "batch_nukes": batch.nukes,
             "batch_rejects": batch.rejects,
         }
+        # batch_releases is registered once its ids are known (in the transaction).
         registered = [name for name, table in tables.items() if table is not None]
         for name in registered:
-            conn.register(name, tables[name])
+            if name != "batch_releases":
+                conn.register(name, tables[name])
         releases_new = reports_new = nukes_new = 0
         try:
             conn.execute("BEGIN TRANSACTION")
             try:
                 if batch.releases is not None:
-                    releases_new, known = writes.insert_releases(conn, batch.releases.column_names)
+                    known, largest = writes.look_up(conn, batch.names)
+                    releases = writes.with_ids(batch.releases, known, largest)
+                    conn.register("batch_releases", releases)
+                    releases_new = len(batch.names) - len(known.ids)
+                    if releases_new:
+                        writes.insert_releases(conn, releases, releases_new)
                     if batch.reports is not None:
-                        reports_new = writes.insert_reports(conn, batch.now, fill=known > 0)
+                        reports_new = writes.insert_reports(conn, batch.now, known)
                     if batch.nukes is not None:
-                        nukes_new = writes.insert_nukes(conn, batch.now)
+                        nukes_new = writes.insert_nukes(conn, batch.now, known)
                 if batch.rejects is not None:
                     writes.insert_rejects(conn, batch.now)
                 conn.execute("COMMIT")

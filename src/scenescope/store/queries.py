@@ -62,6 +62,11 @@ class StoreStats:
     per_group: list[dict[str, Any]] = field(default_factory=list)
 
 
+def name_tokens(name: str) -> list[str]:
+    """A name's distinct word tokens, as release_tokens indexes them (same split as TOKENS_SQL)."""
+    return list(dict.fromkeys(t for t in _WORD_SPLIT.split(name.lower()) if t))
+
+
 def search_words(text: str | Sequence[str]) -> list[str]:
     """Query words as name tokens: `Some.Movie 2020` → ['some', 'movie', '2020']."""
     parts = [text] if isinstance(text, str) else list(text)

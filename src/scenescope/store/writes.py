@@ -1,18 +1,26 @@
 """The SQL of one write transaction: releases, word tokens, reports, nuke events, rejects.
 
 Reads the batch's Arrow tables registered as `batch_releases` / `batch_reports` /
-`batch_nukes` / `batch_rejects`. Uniqueness comes from anti-joins restricted to the batch's
-known releases (the store has one writer), so the same events twice insert nothing.
+`batch_nukes` / `batch_rejects`. The store has one writer, so uniqueness comes from looking
+names up (by name_hash) and anti-joining against the rows of the batch's known releases only:
+the same events twice insert nothing, and a batch of new names skips every check.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 
 import duckdb
+import pyarrow as pa
 
-from scenescope.store.queries import NAME_HASH_SQL, WORDS_SQL
+from scenescope.store.queries import NAME_HASH_SQL, TOKENS_SQL, name_tokens
+
+# Up to this many known release ids are inlined as constants (the scan prunes row groups by
+# them); more are joined from the batch table.
+INLINE_IDS_MAX = 1000
+# Batches with more new releases than this split names in SQL and group their tokens (one row
+# per token per batch); smaller ones (live feeds) write a row per token and release.
+GROUP_TOKENS_MIN = 200
 
 _TRUST_SQL = """
     NOT (b.pre_at < TIMESTAMPTZ '1990-01-01 00:00:00+00'
@@ -23,68 +31,145 @@ _TRUST_SQL = """
             THEN 'pre time more than a day after it was seen'
     END AS flag_reason"""
 
-# The batch's reports, one per (name, feed, pre_at): a repeat in the batch fills empty fields.
+# The batch's reports, one per (release, feed, pre_at): repeats in the batch fill each other.
 _BATCH_REPORTS_SQL = """
-    SELECT name, feed, pre_at, min(coalesce(seen_at, $now)) AS seen_at,
-           any_value(category) AS category, any_value(size_kb) AS size_kb,
-           any_value(files) AS files, any_value(genre) AS genre
-    FROM batch_reports GROUP BY name, feed, pre_at"""
+    SELECT r.release_id, r.is_new, b.feed, b.pre_at, min(coalesce(b.seen_at, $now)) AS seen_at,
+           any_value(b.category) AS category, any_value(b.size_kb) AS size_kb,
+           any_value(b.files) AS files, any_value(b.genre) AS genre
+    FROM batch_reports b JOIN batch_releases r USING (name)
+    GROUP BY r.release_id, r.is_new, b.feed, b.pre_at"""
+
+_BATCH_NUKES_SQL = """
+    SELECT r.release_id, r.is_new, b.kind, b."at", b.feed, any_value(b.reason) AS reason,
+           any_value(b.network) AS network, min(coalesce(b.seen_at, $now)) AS seen_at
+    FROM batch_nukes b JOIN batch_releases r USING (name)
+    GROUP BY r.release_id, r.is_new, b.kind, b."at", b.feed"""
 
 
-def insert_releases(conn: duckdb.DuckDBPyConnection, columns: Sequence[str]) -> tuple[int, int]:
-    """Resolve every batch name to a release_id (new names get one) into temp `batch_ids`.
+class KnownReleases:
+    """The batch's names the store already had: their ids, as SQL that selects them."""
 
-    Inserts the new releases and their word tokens; returns (new, already known) counts.
-    """
-    hashed = NAME_HASH_SQL.format(name="name")
+    def __init__(self, ids: dict[str, int]) -> None:
+        self.ids = ids
+
+    def __bool__(self) -> bool:
+        return bool(self.ids)
+
+    def id_filter(self, column: str) -> str:
+        """A condition keeping rows of known releases only (`column` holds the release_id)."""
+        if len(self.ids) <= INLINE_IDS_MAX:
+            return f"{column} IN ({', '.join(str(int(i)) for i in self.ids.values())})"
+        return f"{column} IN (SELECT release_id FROM batch_releases WHERE NOT is_new)"
+
+
+def look_up(conn: duckdb.DuckDBPyConnection, names: list[str]) -> tuple[KnownReleases, int]:
+    """The names the store already has, with their ids, and the largest release_id."""
+    row = conn.execute(
+        f"""
+        SELECT (SELECT coalesce(max(release_id), 0) FROM releases),
+               (SELECT list(release_id) FROM releases
+                WHERE name_hash IN (SELECT {NAME_HASH_SQL.format(name="unnest($names)")}))
+        """,
+        {"names": names},
+    ).fetchall()[0]
+    largest, candidates = int(row[0]), row[1]
+    if not candidates:
+        return KnownReleases({}), largest
+    # Same hash is almost always the same name; the names themselves decide.
+    wanted = set(names)
+    if len(candidates) <= INLINE_IDS_MAX:
+        found = conn.execute(
+            "SELECT name, release_id FROM releases WHERE release_id IN "
+            f"({', '.join(str(int(i)) for i in candidates)})"
+        ).fetchall()
+    else:
+        found = conn.execute(
+            "SELECT name, release_id FROM releases "
+            "WHERE release_id IN (SELECT unnest(?::BIGINT[]))",
+            [candidates],
+        ).fetchall()
+    return KnownReleases({name: rid for name, rid in found if name in wanted}), largest
+
+
+def with_ids(releases: pa.Table, known: KnownReleases, largest: int) -> pa.Table:
+    """The batch's releases with `release_id` (known, or new after `largest`) and `is_new`."""
+    count = releases.num_rows
+    if not known:
+        ids = pa.array(range(largest + 1, largest + 1 + count), pa.int64())
+        is_new = pa.array([True] * count, pa.bool_())
+    else:
+        next_id = largest + 1
+        id_list: list[int] = []
+        new_list: list[bool] = []
+        for name in releases.column("name").to_pylist():
+            rid = known.ids.get(name)
+            if rid is None:
+                rid, next_id = next_id, next_id + 1
+            id_list.append(rid)
+            new_list.append(rid > largest)
+        ids, is_new = pa.array(id_list, pa.int64()), pa.array(new_list, pa.bool_())
+    return releases.append_column("release_id", ids).append_column("is_new", is_new)
+
+
+def insert_releases(conn: duckdb.DuckDBPyConnection, releases: pa.Table, new_count: int) -> None:
+    """Insert the batch's new releases and their word tokens (one row per token)."""
+    columns = [c for c in releases.column_names if c not in ("release_id", "is_new")]
     conn.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE batch_ids AS
-        WITH b AS MATERIALIZED (SELECT name, {hashed} AS name_hash FROM batch_releases)
-        SELECT b.name, b.name_hash, r.release_id IS NULL AS is_new,
-               CASE WHEN r.release_id IS NULL THEN nextval('release_id_seq') ELSE r.release_id END
-                   AS release_id,
-               CASE WHEN r.release_id IS NULL THEN {WORDS_SQL.format(name="b.name")} END AS words
-        FROM b
-        LEFT JOIN (SELECT release_id, name, name_hash FROM releases
-                   WHERE name_hash IN (SELECT name_hash FROM b)) r
-            ON r.name_hash = b.name_hash AND r.name = b.name
+        INSERT INTO releases (release_id, name_hash, {", ".join(columns)})
+        SELECT release_id, {NAME_HASH_SQL.format(name="name")}, {", ".join(columns)}
+        FROM batch_releases WHERE is_new
         """
     )
-    row = conn.execute("SELECT count(*) FILTER (WHERE is_new), count(*) FROM batch_ids").fetchone()
-    new, total = (int(row[0]), int(row[1])) if row else (0, 0)
-    if new:
-        names = ", ".join(f"b.{c}" for c in columns)
+    if new_count > GROUP_TOKENS_MIN:
+        # A bulk batch: split in SQL, one row per token holding every id (far fewer rows).
         conn.execute(
             f"""
-            INSERT INTO releases (release_id, name_hash, name_key, {", ".join(columns)})
-            SELECT i.release_id, i.name_hash, ' ' || i.words || ' ', {names}
-            FROM batch_releases b JOIN batch_ids i USING (name)
-            WHERE i.is_new
-            """
-        )
-        conn.execute(
-            """
             INSERT INTO release_tokens
             SELECT token, list(release_id)
-            FROM (SELECT release_id, unnest(list_distinct(string_split(words, ' '))) AS token
-                  FROM batch_ids WHERE is_new)
+            FROM (SELECT release_id,
+                         unnest(list_distinct({TOKENS_SQL.format(name="name")})) AS token
+                  FROM batch_releases WHERE is_new)
             WHERE token <> ''
             GROUP BY token
             """
         )
-    return new, total - new
+        return
+    # A few names (a live feed): split here; compiling the SQL's Unicode regex costs more.
+    tokens: list[str] = []
+    ids: list[int] = []
+    names, release_ids, is_new = (
+        releases.column(c).to_pylist() for c in ("name", "release_id", "is_new")
+    )
+    for name, release_id, new in zip(names, release_ids, is_new, strict=True):
+        if not new:
+            continue
+        for token in name_tokens(name):
+            tokens.append(token)
+            ids.append(release_id)
+    if tokens:
+        conn.execute(
+            "INSERT INTO release_tokens SELECT t, [i] "
+            "FROM (SELECT unnest($t) AS t, unnest($i) AS i)",
+            {"t": tokens, "i": ids},
+        )
 
 
-def insert_reports(conn: duckdb.DuckDBPyConnection, now: dt.datetime, *, fill: bool) -> int:
-    """Insert reports the store lacks; with `fill`, repeats fill the stored reports' gaps."""
+def insert_reports(conn: duckdb.DuckDBPyConnection, now: dt.datetime, known: KnownReleases) -> int:
+    """Insert the reports the store lacks; a repeat of a stored report fills its gaps."""
+    if not known:
+        row = conn.execute(
+            f"""
+            INSERT INTO pre_reports
+            SELECT b.release_id, b.feed, b.pre_at, b.seen_at, {_TRUST_SQL},
+                   b.category, b.size_kb, b.files, b.genre
+            FROM ({_BATCH_REPORTS_SQL}) b
+            """,
+            {"now": now},
+        ).fetchall()
+        return int(row[0][0])
     conn.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE batch_report_rows AS
-        SELECT i.release_id, i.is_new, b.*
-        FROM ({_BATCH_REPORTS_SQL}) b JOIN batch_ids i USING (name)
-        """,
-        {"now": now},
+        f"CREATE OR REPLACE TEMP TABLE batch_report_rows AS {_BATCH_REPORTS_SQL}", {"now": now}
     )
     row = conn.execute(
         f"""
@@ -93,27 +178,18 @@ def insert_reports(conn: duckdb.DuckDBPyConnection, now: dt.datetime, *, fill: b
                b.category, b.size_kb, b.files, b.genre
         FROM batch_report_rows b
         LEFT JOIN (SELECT release_id, feed, pre_at FROM pre_reports
-                   WHERE release_id IN (SELECT release_id FROM batch_ids WHERE NOT is_new)) p
+                   WHERE {known.id_filter("release_id")}) p
             ON p.release_id = b.release_id AND p.feed = b.feed AND p.pre_at = b.pre_at
         WHERE p.release_id IS NULL
         """
-        if fill
-        else f"""
-        INSERT INTO pre_reports
-        SELECT b.release_id, b.feed, b.pre_at, b.seen_at, {_TRUST_SQL},
-               b.category, b.size_kb, b.files, b.genre
-        FROM batch_report_rows b
-        """
-    ).fetchone()
-    inserted = int(row[0]) if row else 0
-    if fill:
-        _fill_known(conn)
-    return inserted
+    ).fetchall()
+    _fill_gaps(conn, known)
+    return int(row[0][0])
 
 
-def _fill_known(conn: duckdb.DuckDBPyConnection) -> None:
-    """A repeated report (an `[INFO]` line, a later predb update) fills what was empty."""
-    gaps = " OR ".join(
+def _fill_gaps(conn: duckdb.DuckDBPyConnection, known: KnownReleases) -> None:
+    """A repeated report (an `[INFO]` line, a predb update) fills what the stored one lacked."""
+    report_gaps = " OR ".join(
         f"(p.{c} IS NULL AND b.{c} IS NOT NULL)" for c in ("category", "size_kb", "files", "genre")
     )
     conn.execute(
@@ -122,10 +198,9 @@ def _fill_known(conn: duckdb.DuckDBPyConnection) -> None:
         SET category = coalesce(p.category, b.category), size_kb = coalesce(p.size_kb, b.size_kb),
             files = coalesce(p.files, b.files), genre = coalesce(p.genre, b.genre)
         FROM batch_report_rows b
-        WHERE NOT b.is_new
-          AND p.release_id IN (SELECT release_id FROM batch_ids WHERE NOT is_new)
-          AND p.release_id = b.release_id AND p.feed = b.feed
-          AND p.pre_at = b.pre_at AND ({gaps})
+        WHERE {known.id_filter("p.release_id")} AND NOT b.is_new
+          AND p.release_id = b.release_id AND p.feed = b.feed AND p.pre_at = b.pre_at
+          AND ({report_gaps})
         """
     )
     release_gaps = " OR ".join(
@@ -139,30 +214,28 @@ def _fill_known(conn: duckdb.DuckDBPyConnection) -> None:
         FROM (SELECT release_id, any_value(category) AS category, any_value(size_kb) AS size_kb,
                      any_value(files) AS files
               FROM batch_report_rows WHERE NOT is_new GROUP BY release_id) b
-        WHERE r.release_id = b.release_id AND ({release_gaps})
+        WHERE {known.id_filter("r.release_id")} AND r.release_id = b.release_id
+          AND ({release_gaps})
         """
     )
 
 
-def insert_nukes(conn: duckdb.DuckDBPyConnection, now: dt.datetime) -> int:
+def insert_nukes(conn: duckdb.DuckDBPyConnection, now: dt.datetime, known: KnownReleases) -> int:
     """Insert the nuke events the store lacks (one per release, kind, time and feed)."""
-    row = conn.execute(
-        """
-        INSERT INTO nuke_events
-        SELECT i.release_id, b.kind, b.reason, b.network, b."at", b.feed, b.seen_at
-        FROM (SELECT name, kind, "at", feed, any_value(reason) AS reason,
-                     any_value(network) AS network, min(coalesce(seen_at, $now)) AS seen_at
-              FROM batch_nukes GROUP BY name, kind, "at", feed) b
-        JOIN batch_ids i USING (name)
-        LEFT JOIN (SELECT release_id, kind, event_at, feed FROM nuke_events
-                   WHERE release_id IN (SELECT release_id FROM batch_ids WHERE NOT is_new)) n
-            ON n.release_id = i.release_id AND n.kind = b.kind AND n.event_at = b."at"
-               AND n.feed = b.feed
-        WHERE n.release_id IS NULL
-        """,
-        {"now": now},
-    ).fetchone()
-    return int(row[0]) if row else 0
+    select = 'SELECT b.release_id, b.kind, b.reason, b.network, b."at", b.feed, b.seen_at'
+    if not known:
+        sql = f"INSERT INTO nuke_events {select} FROM ({_BATCH_NUKES_SQL}) b"
+    else:
+        sql = f"""
+            INSERT INTO nuke_events {select}
+            FROM ({_BATCH_NUKES_SQL}) b
+            LEFT JOIN (SELECT release_id, kind, event_at, feed FROM nuke_events
+                       WHERE {known.id_filter("release_id")}) n
+                ON n.release_id = b.release_id AND n.kind = b.kind AND n.event_at = b."at"
+                   AND n.feed = b.feed
+            WHERE n.release_id IS NULL
+            """
+    return int(conn.execute(sql, {"now": now}).fetchall()[0][0])
 
 
 def insert_rejects(conn: duckdb.DuckDBPyConnection, now: dt.datetime) -> None:

@@ -4,7 +4,7 @@
 -- PRIMARY KEY (DuckDB cannot drop them in place); rows and column order are kept.
 -- name_hash (md5 of the name, stable across DuckDB versions) makes name lookups a scan of one
 -- 8-byte column; release_tokens is the word index: one row per token per write batch, holding
--- the ids of the releases whose name has that token.
+-- the ids of the releases whose name has that token. It replaces name_key (0002/0003).
 
 DROP VIEW release_state;
 
@@ -42,11 +42,10 @@ CREATE TABLE releases_v4 (
     size_kb DOUBLE,
     files INTEGER,
     first_seen_at TIMESTAMPTZ NOT NULL,
-    name_key VARCHAR,
     name_hash UBIGINT
 );
 INSERT INTO releases_v4
-SELECT *, md5_number_upper(name) FROM releases ORDER BY release_id;
+SELECT * EXCLUDE (name_key), md5_number_upper(name) FROM releases ORDER BY release_id;
 DROP TABLE releases;
 ALTER TABLE releases_v4 RENAME TO releases;
 
