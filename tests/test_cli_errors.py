@@ -100,6 +100,10 @@ def hostile_store(tmp_path: Path) -> Path:
         (("catalog", "import", "x.csv", "--show-problems", "-1"), "--show-problems"),
         (("ingest", "x.csv", "--show-rejects", "-1"), "--show-rejects"),
         (("simulate", "--out", "w", "--serve", "--http-port", "99999"), "--http-port"),
+        (("search", "--limit", "99999999999999999999"), "--limit"),  # beyond SQL's LIMIT
+        (("catalog", "list", "--limit", "9223372036854775808"), "--limit"),
+        (("alerts", "list", "--limit", "99999999999999999999"), "--limit"),
+        (("stats", "--days", "99999999999"), "--days"),
     ],
 )
 def test_usage_mistakes_are_one_line(args: tuple[str, ...], needle: str) -> None:
@@ -392,3 +396,23 @@ def test_ingest_with_the_wrong_kind_is_an_error_and_rows_stay_quarantined(tmp_pa
     stats = json.loads(run("stats", "--db", db, "--json").out.splitlines()[0])
     assert stats["quarantined"] == 2 and stats["releases"] == 0
     assert run("ingest", "--db", db, pres).code == 0  # the right kind imports the same file
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (("leaks", "--min-lead", "nan"), "--min-lead"),
+        (("simulate", "--out", "w", "--scale", "nan"), "--scale"),
+        (("simulate", "--out", "w", "--scale", "inf"), "--scale"),
+        (("simulate", "--out", "w", "--serve", "--speed", "nan"), "--speed"),
+        (("simulate", "--out", "w", "--start", "0001-01-01"), "2005-01-01"),
+        (("simulate", "--out", "w", "--end", "9999-12-31"), "--end"),
+    ],
+)
+def test_numbers_and_dates_out_of_range(
+    args: tuple[str, ...], needle: str, tmp_path: Path, world: Path
+) -> None:
+    moved = tuple(str(tmp_path / "w") if a == "w" else a for a in args)
+    extra = ("--db", str(world)) if args[0] == "leaks" else ()
+    assert_user_error(run(*moved, *extra), needle)
+    assert not (tmp_path / "w").exists()

@@ -15,6 +15,7 @@ import typer
 from scenescope.cli.common import (
     DB_OPTION,
     JSON_OPTION,
+    ROW_LIMIT_MAX,
     cell,
     fail,
     open_store,
@@ -49,7 +50,7 @@ def _load(config: Path | None) -> Any:
 @alerts_app.command("list")
 def list_command(
     rule: str | None = typer.Option(None, "--rule", help="Only this rule's alerts."),
-    limit: int = typer.Option(50, "--limit", min=1, help="Newest N alerts."),
+    limit: int = typer.Option(50, "--limit", min=1, max=ROW_LIMIT_MAX, help="Newest N alerts."),
     db: Path | None = DB_OPTION,
     json_out: bool = JSON_OPTION,
 ) -> None:

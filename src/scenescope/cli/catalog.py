@@ -13,6 +13,7 @@ import typer
 from scenescope.cli.common import (
     DB_OPTION,
     JSON_OPTION,
+    ROW_LIMIT_MAX,
     fail,
     open_store,
     plain,
@@ -82,7 +83,9 @@ FROM catalog_titles t
 def list_command(
     kind: str | None = typer.Option(None, "--kind", help="movie or series."),
     search: str | None = typer.Option(None, "--search", help="Words of the title."),
-    limit: int = typer.Option(100, "--limit", min=1, help="At most this many titles."),
+    limit: int = typer.Option(
+        100, "--limit", min=1, max=ROW_LIMIT_MAX, help="At most this many titles."
+    ),
     db: Path | None = DB_OPTION,
     json_out: bool = JSON_OPTION,
 ) -> None:
@@ -132,7 +135,11 @@ def list_command(
 def show_command(
     title_id: str = typer.Argument(..., help="A title_id from `catalog list`."),
     releases: int = typer.Option(
-        20, "--releases", min=0, help="Show at most this many matched releases."
+        20,
+        "--releases",
+        min=0,
+        max=ROW_LIMIT_MAX,
+        help="Show at most this many matched releases.",
     ),
     db: Path | None = DB_OPTION,
     json_out: bool = JSON_OPTION,

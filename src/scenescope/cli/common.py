@@ -27,6 +27,9 @@ DB_OPTION = typer.Option(
     envvar=None,
 )
 JSON_OPTION = typer.Option(False, "--json", help="Print JSON Lines (one object per row).")
+# The largest --limit a command accepts: SQL LIMIT takes a 64-bit integer, and no listing
+# needs more rows than this.
+ROW_LIMIT_MAX = 1_000_000_000
 
 # Control characters (C0, DEL, C1) and bidi overrides: shown as escapes in human output, so a
 # name cannot move the cursor, clear the screen or reorder text (JSON keeps them, escaped).

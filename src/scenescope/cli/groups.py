@@ -15,6 +15,7 @@ import typer
 from scenescope.cli.common import (
     DB_OPTION,
     JSON_OPTION,
+    ROW_LIMIT_MAX,
     fail,
     open_store,
     parse_when,
@@ -166,7 +167,9 @@ def group(
 def race(
     title: str | None = typer.Argument(None, help="Catalog title id or title (prefix)."),
     group_name: str | None = typer.Option(None, "--group", help="Races this group entered."),
-    limit: int = typer.Option(50, "--limit", min=1, help="At most this many races."),
+    limit: int = typer.Option(
+        50, "--limit", min=1, max=ROW_LIMIT_MAX, help="At most this many races."
+    ),
     db: Path | None = DB_OPTION,
     json_output: bool = JSON_OPTION,
 ) -> None:

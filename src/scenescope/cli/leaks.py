@@ -6,6 +6,7 @@ A thin wrapper over `scenescope.analysis.leaks.find_leaks`; `--json` prints JSON
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import typer
 from scenescope.cli.common import (
     DB_OPTION,
     JSON_OPTION,
+    ROW_LIMIT_MAX,
     fail,
     open_store,
     parse_when,
@@ -53,7 +55,9 @@ def leaks_command(
         help="TOML file of severity levels, most severe first: an array of tables named "
         "severity, each with name and optional windows, source_classes, min_lead_days.",
     ),
-    limit: int | None = typer.Option(None, "--limit", min=1, help="Print at most this many."),
+    limit: int | None = typer.Option(
+        None, "--limit", min=1, max=ROW_LIMIT_MAX, help="Print at most this many."
+    ),
     db: Path | None = DB_OPTION,
     json_out: bool = JSON_OPTION,
     csv_out: bool = typer.Option(False, "--csv", help="Print CSV with a header."),
@@ -63,6 +67,8 @@ def leaks_command(
 
     if json_out and csv_out:
         fail("choose one of --json and --csv")
+    if min_lead is not None and not math.isfinite(min_lead):
+        fail(f"--min-lead {min_lead}: expected a number of days, e.g. 7 or -0.5")
     policy = None
     if severity_file is not None:
         try:

@@ -13,6 +13,7 @@ import typer
 from scenescope.cli.common import (
     DB_OPTION,
     JSON_OPTION,
+    ROW_LIMIT_MAX,
     fail,
     open_store,
     parse_when,
@@ -35,7 +36,9 @@ def ingest(
         min=0,
         help="Print at most this many rejected rows (all are quarantined).",
     ),
-    batch_size: int = typer.Option(50_000, "--batch-size", min=1, help="Rows per transaction."),
+    batch_size: int = typer.Option(
+        50_000, "--batch-size", min=1, max=10_000_000, help="Rows per transaction."
+    ),
     db: Path | None = DB_OPTION,
     json_out: bool = JSON_OPTION,
 ) -> None:
@@ -85,7 +88,9 @@ def search(
     since: str | None = typer.Option(None, "--since", help="Pred on or after (YYYY-MM-DD)."),
     until: str | None = typer.Option(None, "--until", help="Pred before (YYYY-MM-DD)."),
     nuked: bool = typer.Option(False, "--nuked", help="Only releases nuked now."),
-    limit: int = typer.Option(50, "--limit", min=1, help="At most this many releases."),
+    limit: int = typer.Option(
+        50, "--limit", min=1, max=ROW_LIMIT_MAX, help="At most this many releases."
+    ),
     db: Path | None = DB_OPTION,
     json_out: bool = JSON_OPTION,
 ) -> None:
@@ -118,7 +123,9 @@ def search(
 
 
 def stats(
-    days: int = typer.Option(14, "--days", min=1, help="Days of per-day counts to show."),
+    days: int = typer.Option(
+        14, "--days", min=1, max=36_500, help="Days of per-day counts to show."
+    ),
     db: Path | None = DB_OPTION,
     json_out: bool = JSON_OPTION,
 ) -> None:

@@ -4,11 +4,17 @@ predb.ovh-compatible HTTP + websocket server and IRC announce bot on loopback.""
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 
 import typer
 
 from scenescope.cli.common import JSON_OPTION, fail, parse_when, print_json_lines
+
+# The simulator's catalog draws title years from 2005 on (world/catalog.py), so an earlier
+# start cannot be simulated; and calendars end somewhere.
+FIRST_DAY = dt.date(2005, 1, 1)
+LAST_DAY = dt.date(2200, 12, 31)
 
 
 def register(app: typer.Typer) -> None:
@@ -42,14 +48,18 @@ def simulate_command(
     for label, value in (("--start", start), ("--end", end)):
         if value is not None:
             try:
-                changes[label.strip("-")] = dt.date.fromisoformat(value)
+                day = dt.date.fromisoformat(value)
             except ValueError:
                 fail(f"{label} {value!r} is not a date (YYYY-MM-DD)")
+            if not FIRST_DAY <= day <= LAST_DAY:
+                fail(f"{label} {value}: the simulator covers {FIRST_DAY} .. {LAST_DAY}")
+            changes[label.strip("-")] = day
     if seed is not None:
         changes["seed"] = seed
+    for label, number in (("--scale", scale), ("--speed", speed)):
+        if number is not None and not (math.isfinite(number) and number > 0):
+            fail(f"{label} must be a positive number, got {number}")
     if scale is not None:
-        if scale <= 0:
-            fail(f"--scale must be positive, got {scale}")
         changes["scale"] = scale
     try:
         world_config = load_config(config).with_world(**changes)
