@@ -38,3 +38,41 @@ def test_demo_runs_the_story_and_scores_it_against_truth(tmp_path: Path) -> None
     # the live leg ran after the figures above, and its alerts reached the signed webhook
     assert report["live"]["frames_replayed"] > 0
     assert 0 < report["live"]["alerts_delivered"] == report["live"]["alerts_fired"]
+
+
+def test_demo_refuses_a_file_as_out_and_a_locked_store_before_simulating(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    runner = CliRunner()
+    a_file = tmp_path / "not-a-folder"
+    a_file.write_text("x")
+    result = runner.invoke(app, ["demo", "--out", str(a_file), "--scale", "0.01"])
+    assert result.exit_code == 2
+    assert "is a file" in result.output
+
+    out = tmp_path / "demo"
+    out.mkdir()
+    store_path = out / "scenescope.duckdb"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys\nfrom scenescope.store import Store\n"
+            f"s = Store.open({str(store_path)!r})\nprint('held', flush=True)\nsys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        result = runner.invoke(app, ["demo", "--out", str(out), "--scale", "0.01"])
+        assert result.exit_code == 2
+        assert "open for writing by another scenescope" in result.output
+        assert not (out / "world").exists(), "nothing is simulated when the store is locked"
+        assert store_path.exists(), "the other process's store is left alone"
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=30)

@@ -16,7 +16,14 @@ from typing import Any
 
 import typer
 
-from scenescope.cli.common import DB_OPTION, JSON_OPTION, fail, output_console, print_json_lines
+from scenescope.cli.common import (
+    DB_OPTION,
+    JSON_OPTION,
+    db_path,
+    fail,
+    output_console,
+    print_json_lines,
+)
 
 WORLD_FILES = ("pres.csv", "nukes.csv", "titles.csv", "release_dates.csv", "truth.json")
 
@@ -51,8 +58,11 @@ def demo_command(
     if seed is not None:
         changes["seed"] = seed
     config = config.with_world(**changes)
+    if out.exists() and not out.is_dir():
+        fail(f"--out {out} is a file; give a folder for the world and its store")
     world_dir = out / "world"
-    store_path = db if db is not None else out / "scenescope.duckdb"
+    store_path = db_path(db) if db is not None else out / "scenescope.duckdb"
+    _claim_store(store_path, own=db is None)
     timings: dict[str, float] = {}
 
     started = time.perf_counter()
@@ -71,10 +81,6 @@ def demo_command(
         console.rule(f"1/6 Reusing the simulated world in {world_dir} (seed {config.world.seed})")
     timings["simulate_s"] = time.perf_counter() - started
 
-    if db is None and store_path.exists():
-        # The demo's own store: start clean so the story reads from the beginning.
-        store_path.unlink()
-        Path(f"{store_path}.wal").unlink(missing_ok=True)
     try:
         store = Store.open(store_path)
     except StoreError as exc:
@@ -119,6 +125,25 @@ def demo_command(
         markup=False,
         highlight=False,
     )
+
+
+def _claim_store(store_path: Path, *, own: bool) -> None:
+    """Fail now, before minutes of simulation, if the store cannot be written (a running
+    `watch` holds it, newer schema...). The demo's own store is then removed so the story
+    reads from the beginning; a store given with --db is kept (ingestion is idempotent)."""
+    from scenescope.store import Store, StoreError
+
+    store_path.parent.mkdir(parents=True, exist_ok=True)
+    if not store_path.exists():
+        return
+    try:
+        Store.open(store_path).close()
+    except StoreError as exc:
+        message = str(exc)
+        fail(message if str(store_path) in message else f"{store_path}: {message}")
+    if own:
+        store_path.unlink()
+        Path(f"{store_path}.wal").unlink(missing_ok=True)
 
 
 def _world_matches(world_dir: Path, config: Any) -> bool:
