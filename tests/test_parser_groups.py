@@ -118,3 +118,16 @@ def test_batch_range_and_lone_title_with_year() -> None:
     assert (r.title, r.episodes, r.kind) == ("Some Show", tuple(range(1, 13)), "episode")
     assert parse("Some Film (2001)").kind == "movie"
     assert parse("Artist - Album (2001) FLAC").kind == "other"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Some_Artist-Some_Song-DDC-1080p-x264-2024-QWE",
+        "Some_Artist-Live_At_Somewhere-DVDRiP-x264-2009-QWE",
+        "Some_DJ-Radio_Show_101-SAT-02-01-2024-QWE",
+    ],
+)
+def test_music_layout_is_kind_other_whatever_markers_it_carries(name: str) -> None:
+    r = parse(name)
+    assert (r.kind, r.group) == ("other", "QWE")

@@ -506,6 +506,18 @@ def _apply_pattern(kind: str, word: str, out: _Fields) -> None:
         out.video_codec = "h264" if word.endswith("4") else "h265"
 
 
+def _music_layout(text: str, year: int | None) -> bool:
+    """Scene music and music-video names: fields joined by dashes, words by underscores, no
+    dots or spaces (`Artist-Title-DDC-1080p-x264-2024-GRP`, `Artist-Show-SAT-02-01-2024-GRP`)."""
+    return (
+        year is not None
+        and "." not in text
+        and " " not in text
+        and text.count("-") >= 4
+        and f"-{year}-" in text
+    )
+
+
 def _split_date(word: str) -> list[str]:
     return [word[:4], word[5:7], word[8:10]] if word[4] in "._ -" else [
         word[:2], word[3:5], word[6:10]]
@@ -526,7 +538,9 @@ def _build(
     resolution = out.resolution or out.resolution_alias
     episodes = out.episodes
     season_pack = out.season_pack or (out.season is not None and not episodes)
-    if other and not _NON_VIDEO.isdisjoint(other):
+    if (other and not _NON_VIDEO.isdisjoint(other)) or _music_layout(
+        text, out.year or (out.date.year if out.date else None)
+    ):
         kind = "other"
     elif out.season is not None or episodes or out.date is not None or season_pack:
         kind = "episode"
