@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import shutil
 import statistics
 import tempfile
 import threading
@@ -211,6 +212,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--alerts", type=int, default=300, help="pres sent (one alert each)")
     parser.add_argument("--rate", type=float, default=50.0, help="pres per second")
+    parser.add_argument(
+        "--background-store",
+        type=Path,
+        help="a filled store (e.g. the demo's scenescope-demo/scenescope.duckdb) copied and used "
+        "as the starting point, so the latency is measured at a realistic size",
+    )
     args = parser.parse_args()
 
     receiver = Receiver()
@@ -224,13 +231,20 @@ def main() -> None:
         PreReport(f"{title_of(i).replace(' ', '.')}.2024.1080p.BluRay.x264-BENCH", pre_at, "bench")
         for i in range(args.alerts)
     ]
-    with tempfile.TemporaryDirectory() as tmp, Store.open(Path(tmp) / "bench.duckdb") as store:
+    with tempfile.TemporaryDirectory() as tmp:
+        store_path = Path(tmp) / "bench.duckdb"
+        if args.background_store is not None:
+            shutil.copyfile(args.background_store, store_path)
+        store = Store.open(store_path)
+        background = store.connection.execute("SELECT count(*) FROM releases").fetchall()[0][0]
+        print(f"store: {background:,} releases before the run")
         import_catalog(store, write_catalog(Path(tmp), args.alerts))
         feed = PacedFeed(pres, args.rate)
         stages = Stages()
         started = time.perf_counter()
         asyncio.run(run_pipeline(store, config, feed, receiver, stages))
         elapsed = time.perf_counter() - started
+        store.close()
     latencies = [
         receiver.arrived[name] - sent
         for name, sent in feed.sent_at.items()
