@@ -259,12 +259,13 @@ def _movies(
     span = (end - first).days + 1
     openings = sorted(first + dt.timedelta(days=rng.randrange(span)) for _ in range(count))
     movies: list[Movie] = []
+    shared_dates: dict[dt.date, dt.date] = {}
     for opening in openings:
         index = len(movies)
         title_id = f"M{index + 1:06d}"
         roll = rng.random()
         language = "fr" if roll < 0.06 else "de" if roll < 0.10 else "en"
-        dates = _movie_windows(cfg, territories, opening, language, rng)
+        dates = _movie_windows(cfg, territories, opening, language, rng, shared_dates)
         year = min(d for per in dates.values() for d in per.values()).year
         aliases: tuple[str, ...] = ()
         if language == "en":
@@ -310,6 +311,7 @@ def _movie_windows(
     opening: dt.date,
     language: str,
     rng: random.Random,
+    shared_dates: dict[dt.date, dt.date],
 ) -> dict[str, dict[str, dt.date]]:
     jitter = cfg.window_jitter_days
     base: dict[str, dt.date] = {}
@@ -351,7 +353,8 @@ def _movie_windows(
             else:
                 # some territories open first (a European theatrical before the US, etc.)
                 per[territory] = base[window] + dt.timedelta(days=lag - rng.randrange(0, 4))
-        dates[window] = per
+        # one date object per calendar day across the catalog (memory at 10x scale)
+        dates[window] = {t: shared_dates.setdefault(d, d) for t, d in per.items()}
     return dates
 
 

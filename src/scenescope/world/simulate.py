@@ -11,7 +11,7 @@ import datetime as dt
 import heapq
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -281,28 +281,36 @@ def _poisson(rng: random.Random, lam: float) -> int:
 
 
 def _write_catalog(out_dir: Path, catalog: Catalog) -> None:
-    titles: list[tuple[Any, ...]] = []
-    dates: list[tuple[Any, ...]] = []
-    for movie in catalog.movies:
-        titles.append((movie.title_id, "movie", movie.title, movie.year, movie.original_title,
-                       "|".join(movie.aliases), movie.studio))
-        for window in ("theatrical", "digital", "physical", "tv"):
-            for territory, date in sorted(movie.dates.get(window, {}).items()):
-                dates.append((movie.title_id, territory, window, date.isoformat()))
-    episodes: list[tuple[Any, ...]] = []
-    for series in catalog.series:
-        titles.append((series.title_id, "series", series.title, series.year,
-                       series.original_title, "|".join(series.aliases), series.studio))
-        for season, number, air in iter_episodes(series):
-            for territory, lag in sorted(season.territory_lag_days.items()):
-                episodes.append((series.title_id, season.number, number,
-                                 (air + dt.timedelta(days=lag)).isoformat(), territory))
+    """titles, release_dates and episodes, streamed row by row (a 10x catalog has millions
+    of rows: never a list of them in memory)."""
+
+    def titles() -> Iterator[tuple[Any, ...]]:
+        for movie in catalog.movies:
+            yield (movie.title_id, "movie", movie.title, movie.year, movie.original_title,
+                   "|".join(movie.aliases), movie.studio)
+        for series in catalog.series:
+            yield (series.title_id, "series", series.title, series.year, series.original_title,
+                   "|".join(series.aliases), series.studio)
+
+    def dates() -> Iterator[tuple[Any, ...]]:
+        for movie in catalog.movies:
+            for window in ("theatrical", "digital", "physical", "tv"):
+                for territory, date in sorted(movie.dates.get(window, {}).items()):
+                    yield (movie.title_id, territory, window, date.isoformat())
+
+    def episodes() -> Iterator[tuple[Any, ...]]:
+        for series in catalog.series:
+            for season, number, air in iter_episodes(series):
+                for territory, lag in sorted(season.territory_lag_days.items()):
+                    yield (series.title_id, season.number, number,
+                           (air + dt.timedelta(days=lag)).isoformat(), territory)
+
     write_static_table(out_dir / "titles.csv", ("title_id", "kind", "title", "year",
-                                                "original_title", "aliases", "studio"), titles)
+                                                "original_title", "aliases", "studio"), titles())
     write_static_table(out_dir / "release_dates.csv", ("title_id", "territory", "window", "date"),
-                       dates)
+                       dates())
     write_static_table(out_dir / "episodes.csv", ("title_id", "season", "episode", "air_date",
-                                                  "territory"), episodes)
+                                                  "territory"), episodes())
 
 
 def _write_accounts(out_dir: Path, supply: Supply) -> None:

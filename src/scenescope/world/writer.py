@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import re
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
@@ -182,9 +183,9 @@ def _ws_row(release: SimRelease, pre_at: int, nuke: dict[str, Any] | None) -> di
             "preAt": pre_at, "nuke": nuke}
 
 
-def write_static_table(path: Path, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> int:
+def write_static_table(path: Path, columns: tuple[str, ...],
+                       rows: Iterable[tuple[Any, ...]]) -> None:
+    """A whole CSV table from rows (consumed lazily, so a generator streams to disk)."""
     table = CsvTable(path, columns)
-    for row in rows:
-        table.write(row)
+    table.writer.writerows(rows)
     table.close()
-    return table.rows
