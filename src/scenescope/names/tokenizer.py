@@ -64,14 +64,14 @@ _SUBTITLE_TAIL = re.compile(r"(-[^\W_][\w]{0,40})(?:\.(?:[A-Za-z]{2,3}|forced|sd
 # `-GRP.CD1.avi`, `-GRP.Sample`: the part of a release a file is, after its group
 _PART_TAIL = re.compile(r"(-[^\W_][\w]{0,40})\.(?:cd\d|disc\d|sample|hq|proof)$", re.I)
 _PART_WORDS = frozenset(
-    {"sample", "hq", "proof", *(f"{part}{n}" for part in ("cd", "disc") for n in range(10))}
+    {"sample", "hq", "proof", *(f"{kind}{n}" for kind in ("cd", "disc") for n in range(10))}
 )
 # folders that say what a file is, not which release it belongs to
 _GENERIC_FOLDER = re.compile(r"(?:cd|disc|disk)\s?\d{1,2}|sample|samples|proof|subs|extras", re.I)
 # `-GRP (1).mkv`: a download client's copy number, never part of the name
 _COPY_NUMBER = re.compile(r"\s*\(\d{1,2}\)$")
 # the `-GRP` right before a trailing bracket: that bracket is an uploader tag (`-GRP [MovCr]`)
-_GROUP_BEFORE_BRACKET = re.compile(r"-[^\W_][\w.]{0,40}$")
+_GROUP_WORD = re.compile(r"[^\W_][\w.]{0,40}")
 
 Token = tuple[str, str, int, int]  # (kind, text, start, end)
 
@@ -153,8 +153,10 @@ def strip_edges(name: str) -> Edges:
             text = text[:dot]
             if ext in _SUBTITLE_EXTENSIONS:
                 text = _SUBTITLE_TAIL.sub(r"\1", text)
-    edges.container = edges.container or container
-    if text[text.rfind(".") + 1 :].lower() in _PART_WORDS:
+    if container is not None and edges.container is None:
+        edges.container = container
+    last_dot = text.rfind(".")
+    if len(text) - last_dot <= 7 and text[last_dot + 1 :].lower() in _PART_WORDS:
         text = _PART_TAIL.sub(r"\1", text)
     if text.endswith(")"):
         text = _COPY_NUMBER.sub("", text)
@@ -194,7 +196,7 @@ def strip_edges(name: str) -> Edges:
                 edges.bracket_group = inside  # `x264-[OFT]`: the group, bracketed
             elif (
                 " " not in inside
-                and _GROUP_BEFORE_BRACKET.search(text, 0, m.start()) is not None
+                and _ends_with_group(text, m.start())
                 and not _looks_like_tag(inside)
             ):
                 edges.uploader_tags = [*(edges.uploader_tags or []), inside]
@@ -216,6 +218,15 @@ def site_value(text: str) -> str:
 
 def _drop_crc(m: re.Match[str]) -> str:
     return m.group(0) if m.group(1).isdigit() else " "
+
+
+def _ends_with_group(text: str, end: int) -> bool:
+    """text[:end] ends in `-GRP` (a word of up to 41 characters after the last dash)."""
+    dash = text.rfind("-", max(0, end - 42), end)
+    if dash < 0 or dash + 1 >= end:
+        return False
+    word = text[dash + 1 : end]
+    return _GROUP_WORD.fullmatch(word) is not None
 
 
 def _looks_like_tag(bracket: str) -> bool:
