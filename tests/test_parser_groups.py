@@ -131,3 +131,11 @@ def test_batch_range_and_lone_title_with_year() -> None:
 def test_music_layout_is_kind_other_whatever_markers_it_carries(name: str) -> None:
     r = parse(name)
     assert (r.kind, r.group) == ("other", "QWE")
+
+
+def test_spelled_out_episode_and_cross_ranges() -> None:
+    r = parse("Some Show Season 2 Episode 5 720p WEB-DL")
+    assert (r.title, r.season, r.episodes, r.group) == ("Some Show", 2, (5,), None)
+    assert parse("Some.Show.1x01-1x03.DVDRip.XviD-QWE").episodes == (1, 2, 3)
+    # `Episode` inside a film title is not an episode marker
+    assert parse("Some.Saga.Episode.1.Part.Name.1999.720p.BluRay.x264-QWE").episodes == ()

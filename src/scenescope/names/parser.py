@@ -24,6 +24,7 @@ YEAR_MIN = 1890
 YEAR_MAX = dt.date.today().year + 1
 MAX_UNPARSED = 32
 _SEASON_WORDS = frozenset({"season", "saison", "staffel", "temporada", "stagione", "series"})
+_EPISODE_WORDS = frozenset({"episode", "episodio", "episodes", "folge", "odcinek", "afl"})
 _MULTI_FIELDS = frozenset({"hdr", "languages", "subtitles", "edition", "flags", "other"})
 _FIRST_WINS = frozenset(
     {"resolution", "resolution_alias", "source", "video_codec", "streaming_service"}
@@ -358,6 +359,18 @@ def parse(name: str) -> ReleaseName:
                         out.season = int(number)
                     i += 2
                     continue
+            elif (
+                low in _EPISODE_WORDS
+                and out.season is not None
+                and not out.episodes
+                and i + 1 < n
+                and tokens[i + 1][1].isdecimal()
+                and len(tokens[i + 1][1]) <= 4
+            ):  # `Season 2 Episode 5`
+                out.episodes = (int(tokens[i + 1][1]),)
+                in_episode_title = True
+                i += 2
+                continue
             elif anchor >= 0 and _spaced_channels(text, tokens, i, n, low, out):
                 i += 2
                 continue
@@ -469,6 +482,10 @@ def _apply_pattern(kind: str, word: str, out: _Fields) -> None:
         season, episode = cross_episode(word)
         if out.season is None:
             out.season, out.episodes = season, (episode,)
+        elif out.season == season and out.episodes:  # `1x01-1x02`: a range of episodes
+            last = out.episodes[-1]
+            if last < episode <= last + MAX_EPISODES:
+                out.episodes = out.episodes + tuple(range(last + 1, episode + 1))
     elif kind == "ep":
         if not out.episodes:
             out.episodes = (int(word.lstrip("EePp")),)
