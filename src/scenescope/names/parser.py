@@ -483,9 +483,9 @@ def _apply_pattern(kind: str, word: str, out: _Fields) -> None:
         if out.season is None:
             out.season, out.episodes = season, (episode,)
         elif out.season == season and out.episodes:  # `1x01-1x02`: a range of episodes
-            last = out.episodes[-1]
-            if last < episode <= last + MAX_EPISODES:
-                out.episodes = out.episodes + tuple(range(last + 1, episode + 1))
+            previous = out.episodes[-1]
+            if previous < episode <= previous + MAX_EPISODES:
+                out.episodes = out.episodes + tuple(range(previous + 1, episode + 1))
     elif kind == "ep":
         if not out.episodes:
             out.episodes = (int(word.lstrip("EePp")),)
