@@ -1,8 +1,8 @@
 """The held-out corpus (tests/corpus/heldout.jsonl) as a gate of its own.
 
-tests/test_corpus.py loads only the first corpus's two files, so this keeps the 977 names
+tests/test_corpus.py loads only the first corpus's two files, so this keeps the names
 written later (in styles that corpus under-represents) from sliding back. The parser was tuned
-on batches 1-2 after they were scored, so these floors guard against regressions; they are not
+on each batch after it was scored, so these floors guard against regressions; they are not
 a held-out figure any more (docs/corpus.md has the before/after numbers).
 """
 
