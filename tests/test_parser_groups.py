@@ -139,3 +139,10 @@ def test_spelled_out_episode_and_cross_ranges() -> None:
     assert parse("Some.Show.1x01-1x03.DVDRip.XviD-QWE").episodes == (1, 2, 3)
     # `Episode` inside a film title is not an episode marker
     assert parse("Some.Saga.Episode.1.Part.Name.1999.720p.BluRay.x264-QWE").episodes == ()
+
+
+def test_library_folder_year_fills_a_films_missing_year() -> None:
+    r = parse("Movies/Some Film (1999)/Some.Film.720p.BluRay.x264-QWE.mkv")
+    assert (r.title, r.year, r.group) == ("Some Film", 1999, "QWE")
+    assert parse("Movies/Some Film (1999)/Some.Film.2001.720p.BluRay.x264-QWE.mkv").year == 2001
+    assert parse("TV/Some Show (2005)/Season 1/Some.Show.S01E01.HDTV.x264-QWE.mkv").year is None

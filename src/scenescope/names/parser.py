@@ -394,6 +394,14 @@ def parse(name: str) -> ReleaseName:
 
     if anchor < 0:
         anchor = _close_title(n, weak_tail, out)
+    if (
+        out.year is None
+        and edges.folder_year is not None
+        and out.season is None
+        and not out.episodes
+        and out.date is None
+    ):  # `Movies/Title (2019)/Title.1080p.mkv`: a film's year on its library folder
+        out.year = edges.folder_year
     title = None
     if anchor > 0:
         title_end = tokens[anchor - 1][3]

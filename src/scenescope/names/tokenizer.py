@@ -66,6 +66,7 @@ _PART_TAIL = re.compile(r"(-[^\W_][\w]{0,40})\.(?:cd\d|disc\d|sample|hq|proof)$"
 _PART_WORDS = frozenset(
     {"sample", "hq", "proof", *(f"{kind}{n}" for kind in ("cd", "disc") for n in range(10))}
 )
+_FOLDER_YEAR = re.compile(r"[(\[]((?:19|20)\d\d)[)\]]\s*$")
 # folders that say what a file is, not which release it belongs to
 _GENERIC_FOLDER = re.compile(r"(?:cd|disc|disk)\s?\d{1,2}|sample|samples|proof|subs|extras", re.I)
 # `-GRP (1).mkv`: a download client's copy number, never part of the name
@@ -85,6 +86,7 @@ class Edges:
     website: str | None = None
     bracket_group: str | None = None
     uploader_tags: list[str] | None = None
+    folder_year: int | None = None  # `Movies/Title (2019)/title.mkv`: the library folder's year
 
 
 def _is_site(text: str) -> bool:
@@ -92,29 +94,36 @@ def _is_site(text: str) -> bool:
     return low in SITE_TAGS or _DOMAIN.match(low) is not None
 
 
-def _release_component(path: str) -> tuple[str, str | None]:
-    """The path component that names the release, and the file's container: the file name,
-    unless it is only a part (`grp-title-cd1.avi`, `.../Sample/grp-title-sample.mkv`), then
-    the nearest folder above it that reads as a release name."""
+def _release_component(path: str) -> tuple[str, str | None, int | None]:
+    """The path component that names the release, the file's container, and the year of a
+    library folder (`Movies/Title (2019)/...`). The component is the file name, unless it is
+    only a part (`grp-title-cd1.avi`, `.../Sample/grp-title-sample.mkv`): then the nearest
+    folder above it that reads as a release name."""
     parts = [part.strip() for part in re.split(r"[/\\]", path.rstrip("/\\")) if part.strip()]
     if not parts:
-        return "", None
+        return "", None, None
     last = parts[-1]
     if len(parts) == 1:
-        return last, None
+        return last, None, None
+    folder_year = None
+    for folder in parts[-2:-4:-1]:
+        m = _FOLDER_YEAR.search(folder)
+        if m is not None:
+            folder_year = int(m.group(1))
+            break
     stem, dot, ext = last.rpartition(".")
     container = ext.lower() if dot and ext.lower() in VIDEO_EXTENSIONS else None
     if not dot or ext.lower() not in EXTENSIONS:
         stem = last
     if not _is_part_file(stem):
-        return last, None
+        return last, None, folder_year
     for folder in reversed(parts[-4:-1]):
         if _GENERIC_FOLDER.fullmatch(folder):
             continue
         if "-" in folder and " " not in folder and _strong_markers(folder) >= 2:
-            return folder, container
+            return folder, container, folder_year
         break
-    return last, None
+    return last, None, folder_year
 
 
 def _is_part_file(stem: str) -> bool:
@@ -140,9 +149,11 @@ def strip_edges(name: str) -> Edges:
     text = name[:MAX_CHARS] if len(name) > MAX_CHARS else name
     text = text.strip()
     container = None
+    folder_year = None
     if "/" in text or "\\" in text:
-        text, container = _release_component(text)
+        text, container, folder_year = _release_component(text)
     edges = Edges(text)
+    edges.folder_year = folder_year
     dot = text.rfind(".")
     if dot > 0:
         ext = text[dot + 1 :].lower()
