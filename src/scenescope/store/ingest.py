@@ -8,6 +8,7 @@ brings that the stored one lacked. The same input twice changes nothing.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import threading
@@ -28,6 +29,7 @@ from scenescope.store.batches import (
     screen,
     split_batches,
 )
+from scenescope.store.bulk import BULK_MIN_EVENTS, fewer_gc_passes, one_database_thread
 
 __all__ = ["DEFAULT_BATCH_SIZE", "BatchWriter", "IngestSummary", "PreparedBatch"]
 
@@ -91,11 +93,15 @@ class BatchWriter:
         on_batch: Callable[[IngestSummary], None] | None = None,
     ) -> IngestSummary:
         """Write all events, `batch_size` per transaction; one apply at a time per store."""
-        with self._lock:
+        with self._lock, contextlib.ExitStack() as bulk:
             total = IngestSummary()
             in_flight: Future[IngestSummary] | None = None
             try:
                 for pres, nukes, rejects in split_batches(events, batch_size):
+                    first = in_flight is None
+                    if first and len(pres) + len(nukes) + len(rejects) >= BULK_MIN_EVENTS:
+                        bulk.enter_context(fewer_gc_passes())
+                        bulk.enter_context(one_database_thread(self.conn))
                     prepared = self.prepare(pres, nukes, rejects)
                     if in_flight is not None:
                         done = in_flight.result()

@@ -20,8 +20,8 @@ _WORD_SPLIT = re.compile(r"[\W_]+")
 # A name lowercased, its words between single spaces.
 WORDS_SQL = "trim(regexp_replace(lower({name}), '[^\\p{{L}}\\p{{N}}]+', ' ', 'g'))"
 NAME_KEY_SQL = "' ' || " + WORDS_SQL + " || ' '"
-# A name's word tokens (what release_tokens indexes, migration 0004): the same split.
-TOKENS_SQL = "string_split(" + WORDS_SQL + ", ' ')"
+# A name's word tokens (what release_tokens indexes, migration 0004); may hold '' at the ends.
+TOKENS_SQL = "string_split_regex(lower({name}), '[^\\p{{L}}\\p{{N}}]+')"
 # releases.name_hash: md5-based, so it never changes with the DuckDB version.
 NAME_HASH_SQL = "md5_number_upper({name})"
 

@@ -122,13 +122,14 @@ def insert_releases(conn: duckdb.DuckDBPyConnection, releases: pa.Table, new_cou
         """
     )
     if new_count > GROUP_TOKENS_MIN:
-        # A bulk batch: split in SQL, one row per token holding every id (far fewer rows).
+        # A bulk batch: split in SQL, one row per token holding every id (far fewer rows); a
+        # token twice in one name lists its id twice, which word search ignores.
         conn.execute(
             f"""
             INSERT INTO release_tokens
             SELECT token, list(release_id)
             FROM (SELECT release_id,
-                         unnest(list_distinct({TOKENS_SQL.format(name="name")})) AS token
+                         unnest({TOKENS_SQL.format(name="name")}) AS token
                   FROM batch_releases WHERE is_new)
             WHERE token <> ''
             GROUP BY token
