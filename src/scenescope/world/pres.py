@@ -158,6 +158,11 @@ class PreMaker:
         for group in roster.family_groups:
             self.family_members.setdefault(group.family or "", []).append(group)
         self._candidates: dict[tuple[str, str, int], tuple[list[Group], list[float]]] = {}
+        probs = self.cfg.extra_feed_prob
+        self._extra_feeds = [(feed, probs[index] if index < len(probs) else 0.0)
+                             for index, feed in enumerate(self.cfg.feeds[1:])]
+        self._feed_delay_mean = self.cfg.feed_delay_seconds_max / 4
+        self._feed_delay_max = int(self.cfg.feed_delay_seconds_max)
         self.movie_names_lower: dict[int, bool] = {}
 
     # ---- group choice --------------------------------------------------------------
@@ -305,18 +310,20 @@ class PreMaker:
         """(feed, reported pre time): the first reporter has the true time, the others lag
         seconds to minutes; once in a while a feed backfills a bogus date."""
         rng, cfg = self.rng, self.cfg
+        draw = rng.random
         feeds = cfg.feeds
-        reports = [(feeds[0], release.ts)]
-        for index, feed in enumerate(feeds[1:]):
-            prob = cfg.extra_feed_prob[index] if index < len(cfg.extra_feed_prob) else 0.0
-            if rng.random() < prob:
-                delay = int(rng.expovariate(1.0 / (cfg.feed_delay_seconds_max / 4))) + 1
-                reports.append((feed, release.ts + min(delay, int(cfg.feed_delay_seconds_max))))
-        if rng.random() < 0.06 and len(reports) > 1:
-            reports[0] = (feeds[0], release.ts + int(rng.uniform(1, 20)))
-            reports[1] = (reports[1][0], release.ts)  # another feed was first this time
-        if rng.random() < cfg.bogus_date_prob:
-            bogus = int(rng.uniform(0, 86400 * 30)) if rng.random() < 0.5 else \
+        ts = release.ts
+        reports = [(feeds[0], ts)]
+        for feed, prob in self._extra_feeds:
+            if draw() < prob:
+                # exponential lag, mean a quarter of the maximum, capped at the maximum
+                delay = int(-math.log(1.0 - draw()) * self._feed_delay_mean) + 1
+                reports.append((feed, ts + min(delay, self._feed_delay_max)))
+        if draw() < 0.06 and len(reports) > 1:
+            reports[0] = (feeds[0], ts + int(1 + 19 * draw()))
+            reports[1] = (reports[1][0], ts)  # another feed was first this time
+        if draw() < cfg.bogus_date_prob:
+            bogus = int(rng.uniform(0, 86400 * 30)) if draw() < 0.5 else \
                 FAR_FUTURE_TS + int(rng.uniform(0, 86400 * 300))
             reports.append((feeds[-1], bogus))
         return reports

@@ -17,6 +17,7 @@ import numpy
 
 from scenescope.world.catalog import Movie
 from scenescope.world.config import FamilySection, WorldConfig
+from scenescope.world.draw import UniformBlocks
 
 _SHOP_WORDS = ("Video", "Disc", "Media", "Movies", "Entertainment", "Home Cinema", "DVD")
 _TOWNS = ("Ashford", "Belmont", "Calder", "Dunmore", "Eastwick", "Fairhaven", "Glenrock",
@@ -73,8 +74,11 @@ def build_supply(
     `write_shipment(shipment_id, account_id, title_id, format, shipped_at, quantity,
     distributor)` as they are drawn (never held in memory)."""
     rng = random.Random(f"{seed}:supply")
-    draws = numpy.random.default_rng(_stream_seed(seed, "shipments"))
+    # per-shipment details (days before street, format, quantity): the hot loop at scale
+    draws = UniformBlocks(numpy.random.default_rng(_stream_seed(seed, "shipments")))
     cfg = config.supply
+    ship_days_min = cfg.ship_before_street_days_min
+    ship_days_span = cfg.ship_before_street_days_max - ship_days_min + 1
     start, end = config.world.start, config.world.end
     enf = config.enforcement
     accounts: list[Account] = []
@@ -117,21 +121,17 @@ def build_supply(
             shops = rng.sample(by_country[territory], min(len(by_country[territory]), rng.randint(
                 cfg.accounts_per_title_min, cfg.accounts_per_title_max)))
             distributor = rng.choice(cfg.distributors)
-            # per-shipment details in one vectorized draw per title (the hot loop at scale)
-            count = len(shops)
-            days_before = draws.integers(cfg.ship_before_street_days_min,
-                                         cfg.ship_before_street_days_max + 1, count).tolist()
-            format_picks = draws.integers(0, len(formats), count).tolist()
-            quantity_picks = draws.integers(0, len(_QUANTITIES), count).tolist()
+            uniforms = draws.take(3 * len(shops))
             street_ordinal = street.toordinal()
             early: list[tuple[dt.date, Account]] = []
-            for shop, before, format_pick, quantity_pick in zip(
-                    shops, days_before, format_picks, quantity_picks, strict=True):
-                shipped = dt.date.fromordinal(street_ordinal - before)
+            for shop, u_days, u_format, u_quantity in zip(
+                    shops, uniforms[0::3], uniforms[1::3], uniforms[2::3], strict=True):
+                shipped = dt.date.fromordinal(street_ordinal - ship_days_min
+                                              - int(u_days * ship_days_span))
                 counter += 1
                 write_shipment(f"SH{counter:08d}", shop.account_id, movie.title_id,
-                               formats[format_pick], shipped, _QUANTITIES[quantity_pick],
-                               distributor)
+                               formats[int(u_format * len(formats))], shipped,
+                               _QUANTITIES[int(u_quantity * len(_QUANTITIES))], distributor)
                 early.append((shipped, shop))
             if rng.random() < cfg.other_leak_prob and early:
                 shipped, shop = min(early, key=lambda pair: (pair[0], pair[1].account_id))

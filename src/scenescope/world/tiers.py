@@ -70,7 +70,7 @@ class TierModel:
                 continue
             if tier in _HIDDEN_TIERS and self.never_reaches(release.title_id, tier):
                 continue
-            lag = min(self.max_lag, int(rng.lognormvariate(log_median, sigma)))
+            lag = min(self.max_lag, int(math.exp(rng.gauss(log_median, sigma))))
             name = release.name
             if tier == "p2p" and draw() < self.cfg.p2p_rename_share:
                 name = naming.p2p_name(name, rng)

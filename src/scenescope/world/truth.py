@@ -20,7 +20,7 @@ from scenescope.world.enforcement import Operation
 from scenescope.world.groups import Roster
 from scenescope.world.pres import SimRelease
 from scenescope.world.supply import Supply
-from scenescope.world.writer import iso
+from scenescope.world.writer import iso, json_string
 
 SCHEMA = "scenescope-world-truth/1"
 DAY = 86400
@@ -33,7 +33,18 @@ _LEAKS_PLACEHOLDER = "\u0000leaks\u0000"
 
 
 def _day_start(day: dt.date) -> int:
-    return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp())
+    return (day.toordinal() - _EPOCH_ORDINAL) * DAY
+
+
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+
+def _json_scalar(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return json_string(value)
+    return json.dumps(value)
 
 
 class LeakJudge:
@@ -116,9 +127,11 @@ class LeakLog:
         self.count = 0
 
     def add(self, leak: dict[str, Any]) -> None:
-        # the bytes json.dump(indent=1) writes for an item of a top-level list
-        text = json.dumps(leak, ensure_ascii=False, indent=1).replace("\n", "\n  ")
-        self.handle.write(("  " if self.count == 0 else ",\n  ") + text)
+        # the bytes json.dump(indent=1) writes for an item of a top-level list, without its
+        # pure-Python indenting encoder (the values are strings, numbers and nulls)
+        fields = ",\n".join(f"   {json_string(key)}: {_json_scalar(value)}"
+                             for key, value in leak.items())
+        self.handle.write(("  {\n" if self.count == 0 else ",\n  {\n") + fields + "\n  }")
         self.count += 1
 
     def close(self) -> None:
@@ -140,6 +153,7 @@ class Tally:
     operation: Operation | None
     daily: dict[int, list[int]] = field(default_factory=dict)  # day ordinal → [cf, actual]
     group_weeks: dict[tuple[str, int], list[int]] = field(default_factory=dict)
+    _weeks: dict[int, int] = field(default_factory=dict)  # day number → week of the event
 
     def add(self, release: SimRelease, actual: bool) -> None:
         day = release.ts // DAY
@@ -152,7 +166,9 @@ class Tally:
             counts[1] += 1
         if self.operation is None:
             return
-        week = self.operation.week_of(release.ts)
+        week = self._weeks.get(day)
+        if week is None:
+            week = self._weeks[day] = self.operation.week_of(release.ts)
         if week in TRACKED_WEEKS:
             key = (release.group, week)
             per = self.group_weeks.get(key)

@@ -57,14 +57,24 @@ def json_string(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-_NEEDS_QUOTES = re.compile(r'[",\r\n]')
-
-
 def csv_field(value: str) -> str:
     """A CSV field as csv.writer would write it (quoted only when needed)."""
-    if _NEEDS_QUOTES.search(value):
+    if '"' in value or "," in value or "\n" in value or "\r" in value:
         return '"' + value.replace('"', '""') + '"'
     return value
+
+
+_DAY_ISO: dict[dt.date, str] = {}
+
+
+def iso_date(day: dt.date) -> str:
+    """`day.isoformat()`, cached (shipments repeat a few hundred days millions of times)."""
+    text = _DAY_ISO.get(day)
+    if text is None:
+        if len(_DAY_ISO) > 100000:
+            _DAY_ISO.clear()
+        text = _DAY_ISO[day] = day.isoformat()
+    return text
 
 
 class CsvTable:
@@ -84,11 +94,6 @@ class CsvTable:
         """A pre-formatted CSV line (fields already passed through csv_field)."""
         self.handle.write(line)
         self.rows += 1
-
-    def write_lines(self, lines: list[str]) -> None:
-        """Several pre-formatted CSV lines in one write."""
-        self.handle.write("".join(lines))
-        self.rows += len(lines)
 
     def close(self) -> None:
         self.handle.close()
@@ -126,22 +131,29 @@ class WorldWriter:
     def pre(self, release: SimRelease, reports: list[tuple[str, int]]) -> None:
         # hot path: lines are formatted directly; only the name can need CSV quoting
         name = csv_field(release.name)
+        pre_at = iso(release.ts)
         tail = f",{release.category},{release.size_kb},{release.files},"
-        lines = [f"{name},{iso(reported)}{tail}{feed}\n" for feed, reported in reports]
-        self.pres.write_lines(lines)
+        pres = self.pres
+        frame_head = ""
         for feed, reported in reports:
+            pres.handle.write(f"{name},{pre_at if reported == release.ts else iso(reported)}"
+                              f"{tail}{feed}\n")
             if feed == WS_FEED:
-                self._insert_frame(release, reported)
+                if not frame_head:
+                    frame_head = self._insert_frame_head(release)
+                self.frames.write(f'{frame_head}"preAt":{reported},"nuke":null}}}}\n')
+                self.frame_count += 1
+        pres.rows += len(reports)
         episode = release.episode if release.kind == "episode" else ""
         self.truth_releases.write_line(
             f"{name},{release.title_id},{release.group},{release.source_class},"
             f"{0 if release.title_id else 1},{release.kind},{release.season or ''},{episode},"
-            f"{release.format_key},{release.category},{iso(release.ts)},{release.family}\n")
+            f"{release.format_key},{release.category},{pre_at},{release.family}\n")
 
     def shipment(self, shipment_id: str, account_id: str, title_id: str, disc_format: str,
                  shipped_at: dt.date, quantity: int, distributor: str) -> None:
         self.shipments.write_line(f"{shipment_id},{account_id},{title_id},{disc_format},"
-                                  f"{shipped_at.isoformat()},{quantity},"
+                                  f"{iso_date(shipped_at)},{quantity},"
                                   f"{csv_field(distributor)}\n")
 
     def nuke(self, action: NukeAction) -> None:
@@ -157,16 +169,14 @@ class WorldWriter:
     def sighting(self, name: str, tier: str, site: str, ts: int) -> None:
         self.sightings.write_line(f"{csv_field(name)},{tier},{site},{iso(ts)}\n")
 
-    def _insert_frame(self, release: SimRelease, pre_at: int) -> None:
-        """The insert frame, formatted directly (same bytes as json.dumps of _ws_row)."""
+    def _insert_frame_head(self, release: SimRelease) -> str:
+        """An insert frame up to `preAt`, formatted directly (the bytes json.dumps of
+        _ws_row would give)."""
         team = release.name.rpartition("-")[2]
-        self.frames.write(
-            f'{{"action":"insert","row":{{"id":{release.id},'
-            f'"name":{json_string(release.name)},'
-            f'"team":{json_string(team)},"cat":"{release.category}",'
-            f'"genre":"","url":"","size":{release.size_kb},"files":{release.files},'
-            f'"preAt":{pre_at},"nuke":null}}}}\n')
-        self.frame_count += 1
+        return (f'{{"action":"insert","row":{{"id":{release.id},'
+                f'"name":{json_string(release.name)},'
+                f'"team":{json_string(team)},"cat":"{release.category}",'
+                f'"genre":"","url":"","size":{release.size_kb},"files":{release.files},')
 
     def _frame(self, action: str, row: dict[str, Any]) -> None:
         self.frames.write(json.dumps({"action": action, "row": row}, separators=(",", ":"),
