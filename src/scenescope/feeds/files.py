@@ -31,6 +31,7 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "nukes": ("name", "kind", "at"),
 }
 PREDB_FEED = "predb.ovh"
+_PRES_OPTIONAL = ("category", "size_kb", "files")
 _GZIP_MAGIC = b"\x1f\x8b"
 _NUKE_KINDS = frozenset(NUKE_KINDS)
 _SNIFF_BYTES = 64 * 1024
@@ -58,6 +59,8 @@ def parse_time(text: str, column: str) -> dt.datetime:
         parsed = dt.datetime.fromisoformat(value)
     except (ValueError, OverflowError, OSError):
         raise RowProblem(f"column {column!r}: not a time: {value[:40]!r}") from None
+    if parsed.tzinfo is dt.UTC:  # `...Z`: already what we want
+        return parsed
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=dt.UTC)
     return parsed.astimezone(dt.UTC)
@@ -150,7 +153,12 @@ class FileFeed:
                     # A truncated gzip ends the file; the rows read so far still count.
                     yield Reject(str(self.path), f"file is truncated or corrupt: {exc}")
 
-    def _csv_rows(self, text: IO[str]) -> Iterator[tuple[int, dict[str, str], list[str]]]:
+    def _csv_rows(self, text: IO[str]) -> Iterator[tuple[int, bool, list[str]]]:
+        """(line, usable, row) per data row, after (1, True, columns) for the header.
+
+        A usable row is padded to the header's width; a row too wide or unreadable is not.
+        Column names are the header's, stripped and lowercased.
+        """
         kind = self.kind
         reader = csv.reader(text)
         try:
@@ -164,6 +172,7 @@ class FileFeed:
                 f"{self.path}: line 1: missing required column {missing[0]!r} for a {kind} file "
                 f"(header: {', '.join(columns)})"
             )
+        yield 1, True, columns
         width = len(columns)
         while True:
             try:
@@ -171,44 +180,64 @@ class FileFeed:
             except StopIteration:
                 return
             except csv.Error as exc:
-                yield reader.line_num, {}, [f"<unreadable CSV: {exc}>"]
+                yield reader.line_num, False, [f"<unreadable CSV: {exc}>"]
+                continue
+            if len(row) == width:
+                yield reader.line_num, True, row
                 continue
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue
             if len(row) > width:
-                yield reader.line_num, {}, row
+                yield reader.line_num, False, row
                 continue
-            if len(row) < width:  # trailing optional columns left out
-                row = row + [""] * (width - len(row))
-            yield reader.line_num, dict(zip(columns, row, strict=True)), row
+            # trailing optional columns left out
+            yield reader.line_num, True, row + [""] * (width - len(row))
 
     def _reject(self, line: int, reason: str, row: list[str]) -> Reject:
         return Reject(source=str(self.path), reason=reason, raw=_raw_line(row), line=line)
 
     def _pres(self, text: IO[str]) -> Iterator[FeedEvent]:
+        # The hot loop of a big import: columns by position, checks inline (a dict per row and
+        # a helper call per field cost as much as the rest of the row).
         feed = self.feed
-        for line, fields, row in self._csv_rows(text):
-            if not fields:
+        rows = self._csv_rows(text)
+        columns = next(rows)[2]
+        at_name, at_pre = columns.index("name"), columns.index("pre_at")
+        optional = [columns.index(c) if c in columns else -1 for c in _PRES_OPTIONAL]
+        at_category, at_size, at_files = optional
+        for line, usable, row in rows:
+            if not usable:
                 yield self._reject(line, _width_reason(row, "pres"), row)
                 continue
             try:
+                name = row[at_name].strip()
+                if not name or len(name) > MAX_NAME_CHARS or not name.isascii():
+                    name = _name(name)
+                category = row[at_category].strip() if at_category >= 0 else ""
+                if not category.isascii():
+                    category = _check_text(category, "category")
+                size_text = row[at_size].strip() if at_size >= 0 else ""
+                files_text = row[at_files].strip() if at_files >= 0 else ""
                 yield PreReport(
-                    name=_name(fields["name"]),
-                    pre_at=parse_time(fields["pre_at"], "pre_at"),
-                    feed=feed,
-                    category=_optional(fields.get("category"), "category"),
-                    size_kb=_number(fields.get("size_kb"), "size_kb", float),
-                    files=_number(fields.get("files"), "files", int),
+                    name,
+                    parse_time(row[at_pre], "pre_at"),
+                    feed,
+                    category or None,
+                    _number(size_text, "size_kb", float) if size_text else None,
+                    _number(files_text, "files", int) if files_text else None,
                 )
             except RowProblem as exc:
                 yield self._reject(line, str(exc), row)
 
     def _nukes(self, text: IO[str]) -> Iterator[FeedEvent]:
         feed = self.feed
-        for line, fields, row in self._csv_rows(text):
-            if not fields:
+        rows = self._csv_rows(text)
+        columns = next(rows)[2]
+        for line, usable, row in rows:
+            if not usable:
                 yield self._reject(line, _width_reason(row, "nukes"), row)
                 continue
+            fields = dict(zip(columns, row, strict=True))
             try:
                 kind = fields["kind"].strip().lower()
                 if kind not in _NUKE_KINDS:
