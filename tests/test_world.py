@@ -176,10 +176,9 @@ def test_names_parse_back_to_their_true_title_and_group(world: Path) -> None:
 
 
 def _norm(text: str) -> str:
-    import unicodedata
+    from anyascii import anyascii
 
-    plain = unicodedata.normalize("NFKD", text.replace("&", " and "))
-    plain = "".join(c for c in plain if not unicodedata.combining(c)).replace("'", "")
+    plain = anyascii(text.replace("&", " and ")).replace("'", "")
     return " ".join(re.sub(r"[^a-z0-9]+", " ", plain.lower()).split())
 
 
