@@ -7,7 +7,9 @@ the race, noise, the chill — streaming every event to disk in time order, and 
 from __future__ import annotations
 
 import bisect
+import contextlib
 import datetime as dt
+import gc
 import heapq
 import random
 import time
@@ -90,6 +92,25 @@ def catalog_sizes(config: WorldConfig) -> tuple[int, dict[str, int]]:
 def simulate(config: WorldConfig, out_dir: Path,
              progress: ProgressCallback | None = None) -> WorldSummary:
     """Simulate the configured world into `out_dir` (files overwritten) and return counts."""
+    with _rare_young_collections():
+        return _simulate(config, out_dir, progress)
+
+
+@contextlib.contextmanager
+def _rare_young_collections() -> Iterator[None]:
+    """Millions of short-lived records (few cycles) trigger the cyclic GC every 700
+    allocations, each pass walking the young objects: ~7% of a world's time. Collect
+    young objects every 50,000 allocations instead, and restore the caller's setting."""
+    saved = gc.get_threshold()
+    gc.set_threshold(50_000, saved[1], saved[2])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*saved)
+
+
+def _simulate(config: WorldConfig, out_dir: Path,
+              progress: ProgressCallback | None) -> WorldSummary:
     started = time.perf_counter()
     seed = config.world.seed
     out_dir.mkdir(parents=True, exist_ok=True)
