@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import operator
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -30,6 +31,8 @@ from scenescope.store.batches import (
     split_batches,
 )
 from scenescope.store.bulk import BULK_MIN_EVENTS, fewer_gc_passes, one_database_thread
+
+_NAME = operator.attrgetter("name")
 
 __all__ = ["DEFAULT_BATCH_SIZE", "BatchWriter", "IngestSummary", "PreparedBatch"]
 
@@ -137,7 +140,9 @@ class BatchWriter:
         now = dt.datetime.now(dt.UTC)
         events = len(pres) + len(nukes) + len(rejects)
         pres, nukes, rejects = screen(pres, nukes, rejects, now)
-        names = list(dict.fromkeys([p.name for p in pres] + [n.name for n in nukes]))
+        names = list(dict.fromkeys(map(_NAME, pres)))
+        if nukes:
+            names = list(dict.fromkeys(names + list(map(_NAME, nukes))))
         first_reports = {report.name: report for report in reversed(pres)}
         return PreparedBatch(
             events=events,
@@ -171,7 +176,7 @@ class BatchWriter:
             conn.execute("BEGIN TRANSACTION")
             try:
                 if batch.releases is not None:
-                    known, largest = writes.look_up(conn, batch.names)
+                    known, largest = writes.look_up(conn, batch.names, batch.releases)
                     releases = writes.with_ids(batch.releases, known, largest)
                     conn.register("batch_releases", releases)
                     releases_new = len(batch.names) - len(known.ids)

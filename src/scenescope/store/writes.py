@@ -62,16 +62,29 @@ class KnownReleases:
         return f"{column} IN (SELECT release_id FROM batch_releases WHERE NOT is_new)"
 
 
-def look_up(conn: duckdb.DuckDBPyConnection, names: list[str]) -> tuple[KnownReleases, int]:
-    """The names the store already has, with their ids, and the largest release_id."""
+def look_up(
+    conn: duckdb.DuckDBPyConnection, names: list[str], releases: pa.Table
+) -> tuple[KnownReleases, int]:
+    """The batch's names the store already has, with their ids, and the largest release_id.
+
+    `releases` (the batch's, one row per name) is read through Arrow when the batch is big;
+    a few names go as a list parameter (registering a table costs more than converting them).
+    """
+    if len(names) > INLINE_IDS_MAX:
+        conn.register("batch_names", releases.select(["name"]))
+        source = "SELECT name FROM batch_names"
+    else:
+        source = "SELECT unnest($names) AS name"
     row = conn.execute(
         f"""
         SELECT (SELECT coalesce(max(release_id), 0) FROM releases),
                (SELECT list(release_id) FROM releases
-                WHERE name_hash IN (SELECT {NAME_HASH_SQL.format(name="unnest($names)")}))
+                WHERE name_hash IN (SELECT {NAME_HASH_SQL.format(name="name")} FROM ({source})))
         """,
-        {"names": names},
+        {} if len(names) > INLINE_IDS_MAX else {"names": names},
     ).fetchall()[0]
+    if len(names) > INLINE_IDS_MAX:
+        conn.unregister("batch_names")
     largest, candidates = int(row[0]), row[1]
     if not candidates:
         return KnownReleases({}), largest
