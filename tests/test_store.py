@@ -307,3 +307,100 @@ def test_stats_counts(store: Store) -> None:
         ("2020-08-20", 1),
     ]
     assert {g["group"]: g["releases"] for g in stats.per_group} == {"SPARKS": 1, "GECKOS": 1}
+
+
+def test_repeated_report_fills_empty_fields_and_is_idempotent(store: Store) -> None:
+    # An IRC [PRE] line without size, then its [INFO] line re-sent as the same report.
+    store.apply([PreReport(MOVIE, T0, "irc:net/#pre", category="X264")])
+    info = PreReport(
+        MOVIE, T0, "irc:net/#pre", category="OTHER", size_kb=4.5e6, files=90, genre="Drama"
+    )
+    first = store.apply([info])
+    assert (first.reports_new, first.duplicates) == (0, 1)
+    report = store.connection.execute(
+        "SELECT category, size_kb, files, genre FROM pre_reports"
+    ).fetchall()
+    assert report == [("X264", 4.5e6, 90, "Drama")]  # gaps filled, category kept
+    release = store.connection.execute("SELECT category, size_kb, files FROM releases").fetchall()
+    assert release == [("X264", 4.5e6, 90)]
+    store.apply([info])  # the same repeat again changes nothing
+    assert (
+        store.connection.execute(
+            "SELECT category, size_kb, files, genre FROM pre_reports"
+        ).fetchall()
+        == report
+    )
+    assert count(store, "pre_reports") == 1
+
+
+def test_pre_and_info_in_one_batch_make_one_full_report(store: Store) -> None:
+    store.apply(
+        [
+            PreReport(MOVIE, T0, "irc", category="X264"),
+            PreReport(MOVIE, T0, "irc", category="X264", size_kb=10.0, files=2),
+        ]
+    )
+    assert store.connection.execute(
+        "SELECT category, size_kb, files FROM pre_reports"
+    ).fetchall() == [("X264", 10.0, 2)]
+
+
+def test_bulk_and_live_batches_agree(tmp_path: Path) -> None:
+    # Big batches take other paths (Arrow lookups, SQL tokens, joined id filters): a re-run
+    # of 3,000 known names in one batch must still insert nothing, and words find both kinds.
+    names = [f"Title{i % 50}.Word{i}.2020.1080p.WEB.H264-GRP{i % 7}" for i in range(3000)]
+    events = [PreReport(n, at(i), "bulk") for i, n in enumerate(names)]
+    with Store.open(tmp_path / "b.duckdb") as store:
+        first = store.apply(events, batch_size=5000)
+        again = store.apply([*events, NukeEvent(names[0], "nuke", at(1), "bulk")], batch_size=5000)
+        live = store.apply([PreReport("Live.Word1.2021.WEB.H264-GRP1", at(5000), "live")])
+        assert (first.releases_new, first.reports_new) == (3000, 3000)
+        assert (again.releases_new, again.reports_new, again.nukes_new) == (0, 0, 1)
+        assert live.releases_new == 1
+        assert count(store, "releases") == 3001 and count(store, "pre_reports") == 3001
+        hits = store.search("word1")
+        assert [h.name for h in hits] == ["Live.Word1.2021.WEB.H264-GRP1", names[1]]
+        assert [h.name for h in store.search("title3 grp3")] == [
+            n for n in reversed(names) if n.startswith("Title3.") and n.endswith("-GRP3")
+        ][:50]
+        ids = store.connection.execute("SELECT release_id FROM releases").fetchall()
+        assert len(set(ids)) == 3001
+
+
+def test_store_from_before_the_token_index_is_searchable(tmp_path: Path) -> None:
+    # A store at schema 0003 (unique indexes, name_key) migrates to the lean schema, keeps its
+    # rows and their uniqueness, and its old names are found by word.
+    path = tmp_path / "v3.duckdb"
+    conn = duckdb.connect(str(path))
+    conn.execute(
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
+        " applied_at TIMESTAMPTZ NOT NULL DEFAULT current_timestamp)"
+    )
+    for migration in known_migrations():
+        if migration.version <= 3:
+            conn.execute(migration.sql)
+            conn.execute(
+                "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
+                [migration.version, migration.name],
+            )
+    conn.execute(
+        "INSERT INTO releases (release_id, name, group_key, first_seen_at, name_key) "
+        f"VALUES (nextval('release_id_seq'), '{MOVIE}', 'sparks', now(), 'x')"
+    )
+    conn.execute(
+        f"INSERT INTO pre_reports VALUES (1, 'a', '{T0.isoformat()}', now(), true,"
+        " NULL, NULL, NULL, NULL, NULL)"
+    )
+    conn.close()
+    with Store.open(path) as store:
+        assert [h.name for h in store.search("some movie")] == [MOVIE]
+        again = store.apply([PreReport(MOVIE, T0, "a"), PreReport(EPISODE, T0, "a")])
+        assert (again.releases_new, again.reports_new) == (1, 1)
+        ids = [
+            r[0]
+            for r in store.connection.execute(
+                "SELECT release_id FROM releases ORDER BY 1"
+            ).fetchall()
+        ]
+        assert ids == [1, 2]
+        assert [h.name for h in store.search("show")] == [EPISODE]

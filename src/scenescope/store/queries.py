@@ -85,14 +85,11 @@ def search(
     limit: int = 50,
 ) -> list[SearchHit]:
     """Releases whose name holds every word (as a token), newest pre first."""
+    # Word filters read the token index (release_tokens: one row per token per write batch).
+    words_found = list(dict.fromkeys(search_words(words)))
+    word_set = "SELECT unnest(release_ids) AS release_id FROM release_tokens WHERE token = ?"
     where: list[str] = []
     params: list[Any] = []
-    for word in dict.fromkeys(search_words(words)):
-        # The word index: ids of the releases with that token (one row per token per batch).
-        where.append(
-            "r.release_id IN (SELECT unnest(release_ids) FROM release_tokens WHERE token = ?)"
-        )
-        params.append(word)
     if group:
         where.append("r.group_key = ?")
         params.append(group.lower())
@@ -101,7 +98,19 @@ def search(
         params.append(category.lower())
     if nuked:
         where.append("r.release_id IN (SELECT release_id FROM nuke_events)")
-    matched_where = " AND ".join(where) if where else "TRUE"
+    if words_found and not where:
+        # Words alone never touch the releases table until the page is known.
+        matched_sql = (
+            "SELECT DISTINCT release_id FROM ("
+            + " INTERSECT ".join([word_set] * len(words_found))
+            + ")"
+        )
+    else:
+        where += [f"r.release_id IN ({word_set})"] * len(words_found)
+        matched_sql = "SELECT r.release_id FROM releases r WHERE " + (
+            " AND ".join(where) if where else "TRUE"
+        )
+    params += words_found
     state_where: list[str] = []
     if since:
         state_where.append("m.pre_at >= ?")
@@ -111,10 +120,7 @@ def search(
         state_where.append("m.status = 'nuked'")
     params += [d for d in (since, until) if d]
     sql = f"""
-        WITH matched AS MATERIALIZED (
-            SELECT r.release_id, r.name, r.group_name, r.category, r.first_seen_at
-            FROM releases r WHERE {matched_where}
-        ),
+        WITH matched AS MATERIALIZED ({matched_sql}),
         firsts AS (
             SELECT release_id, min(pre_at) FILTER (WHERE trusted) AS pre_at
             FROM pre_reports WHERE release_id IN (SELECT release_id FROM matched)
@@ -137,7 +143,7 @@ def search(
             GROUP BY release_id
         ),
         m AS (
-            SELECT matched.*, firsts.pre_at,
+            SELECT matched.release_id, firsts.pre_at,
                    CASE WHEN history.delete_kind = 'delpre' THEN 'deleted'
                         WHEN history.nuke_kind IN ('nuke', 'modnuke') THEN 'nuked'
                         ELSE 'live' END AS status,
@@ -152,15 +158,19 @@ def search(
             ORDER BY pre_at DESC NULLS LAST, release_id DESC
             LIMIT {int(limit)}
         ),
-        -- feeds are counted for the page only: distinct counts over every match are costly
+        -- names and feed counts for the page only: reading them for every match is costly
+        page AS MATERIALIZED (
+            SELECT r.release_id, r.name, r.group_name, r.category FROM releases r
+            WHERE r.release_id IN (SELECT release_id FROM top)
+        ),
         feeds AS (
             SELECT release_id, count(DISTINCT feed) AS feeds FROM pre_reports
             WHERE release_id IN (SELECT release_id FROM top) GROUP BY release_id
         )
-        SELECT release_id, name, group_name, category, pre_at, status, nuke_reason,
-               coalesce(feeds.feeds, 0)
-        FROM top LEFT JOIN feeds USING (release_id)
-        ORDER BY pre_at DESC NULLS LAST, release_id DESC
+        SELECT top.release_id, page.name, page.group_name, page.category, top.pre_at,
+               top.status, top.nuke_reason, coalesce(feeds.feeds, 0)
+        FROM top JOIN page USING (release_id) LEFT JOIN feeds USING (release_id)
+        ORDER BY top.pre_at DESC NULLS LAST, top.release_id DESC
     """
     return [SearchHit(*row) for row in conn.execute(sql, params).fetchall()]
 
