@@ -179,7 +179,7 @@ def main() -> None:
                 verdict = "ok" if seconds < 1 else "SLOW"
                 print(
                     f"search {label:<26} {seconds * 1000:8.1f} ms  {len(hits):>3} hits  "
-                    f"{seconds / scan:5.1f}x the scan  (target < 1000 ms: {verdict})"
+                    f"{seconds / scan:5.2f}x the scan  (target < 1000 ms: {verdict})"
                 )
 
 
