@@ -404,3 +404,17 @@ def test_store_from_before_the_token_index_is_searchable(tmp_path: Path) -> None
         ]
         assert ids == [1, 2]
         assert [h.name for h in store.search("show")] == [EPISODE]
+
+
+def test_release_details_come_from_the_first_report_in_the_batch(store: Store) -> None:
+    store.apply(
+        [
+            NukeEvent(EPISODE, "nuke", T0, "irc"),
+            PreReport(MOVIE, T0, "a", category="X264", size_kb=1.0),
+            PreReport(MOVIE, at(1), "b", category="OTHER", size_kb=2.0, files=3),
+        ]
+    )
+    rows = store.connection.execute(
+        "SELECT name, category, size_kb, files FROM releases ORDER BY name"
+    ).fetchall()
+    assert rows == [(EPISODE, None, None, None), (MOVIE, "X264", 1.0, None)]

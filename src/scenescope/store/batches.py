@@ -141,12 +141,10 @@ def _column(values: list[Any], arrow_type: pa.DataType) -> pa.Array:
     return pa.array(values, arrow_type)
 
 
-def release_table(
-    names: list[str], first_reports: dict[str, PreReport], now: dt.datetime
-) -> pa.Table:
+def release_table(names: list[str], now: dt.datetime) -> pa.Table:
     """Parse the names; one row per name with every ReleaseName field as a column.
 
-    category, size_kb and files come from `first_reports` (the batch's first report per name).
+    category, size_kb and files are added by the writer, from the batch's first report.
     """
     parsed = _parse_safely(names)
     groups = [group_of(p) for p in parsed]
@@ -158,10 +156,6 @@ def release_table(
     # One attrgetter pass per field: transposing records into tuples costs several times more.
     for field, arrow_type in RELEASE_FIELD_TYPES.items():
         columns[field] = pa.array(list(map(_FIELD_GETTERS[field], parsed)), arrow_type)
-    reports = [first_reports.get(n) for n in names]
-    columns["category"] = pa.array([r.category if r else None for r in reports], pa.string())
-    columns["size_kb"] = pa.array([r.size_kb if r else None for r in reports], pa.float64())
-    columns["files"] = pa.array([r.files if r else None for r in reports], pa.int32())
     columns["first_seen_at"] = pa.repeat(pa.scalar(now, _UTC_TS), len(names))
     return pa.table(columns)
 

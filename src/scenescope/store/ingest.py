@@ -143,12 +143,11 @@ class BatchWriter:
         names = list(dict.fromkeys(map(_NAME, pres)))
         if nukes:
             names = list(dict.fromkeys(names + list(map(_NAME, nukes))))
-        first_reports = {report.name: report for report in reversed(pres)}
         return PreparedBatch(
             events=events,
             now=now,
             names=names,
-            releases=release_table(names, first_reports, now) if names else None,
+            releases=release_table(names, now) if names else None,
             reports=report_table(pres) if pres else None,
             nukes=nuke_table(nukes) if nukes else None,
             rejects=reject_table(rejects) if rejects else None,
@@ -181,7 +180,9 @@ class BatchWriter:
                     conn.register("batch_releases", releases)
                     releases_new = len(batch.names) - len(known.ids)
                     if releases_new:
-                        writes.insert_releases(conn, releases, releases_new)
+                        writes.insert_releases(
+                            conn, releases, releases_new, has_reports=batch.reports is not None
+                        )
                     if batch.reports is not None:
                         reports_new = writes.insert_reports(conn, batch.now, known)
                     if batch.nukes is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from scenescope.store.queries import NAME_HASH_SQL, TOKENS_SQL, name_tokens
@@ -108,8 +109,8 @@ def with_ids(releases: pa.Table, known: KnownReleases, largest: int) -> pa.Table
     """The batch's releases with `release_id` (known, or new after `largest`) and `is_new`."""
     count = releases.num_rows
     if not known:
-        ids = pa.array(range(largest + 1, largest + 1 + count), pa.int64())
-        is_new = pa.array([True] * count, pa.bool_())
+        ids = pa.array(np.arange(largest + 1, largest + 1 + count, dtype=np.int64))
+        is_new = pa.repeat(pa.scalar(True), count)
     else:
         next_id = largest + 1
         id_list: list[int] = []
@@ -124,14 +125,30 @@ def with_ids(releases: pa.Table, known: KnownReleases, largest: int) -> pa.Table
     return releases.append_column("release_id", ids).append_column("is_new", is_new)
 
 
-def insert_releases(conn: duckdb.DuckDBPyConnection, releases: pa.Table, new_count: int) -> None:
+def insert_releases(
+    conn: duckdb.DuckDBPyConnection, releases: pa.Table, new_count: int, *, has_reports: bool
+) -> None:
     """Insert the batch's new releases and their word tokens (one row per token)."""
     columns = [c for c in releases.column_names if c not in ("release_id", "is_new")]
+    if has_reports:
+        # category, size and file count from the batch's first report of each new name
+        details = """
+            LEFT JOIN (
+                SELECT name, arg_min(category, seq) AS category, arg_min(size_kb, seq) AS size_kb,
+                       arg_min(files, seq) AS files
+                FROM (SELECT name, category, size_kb, files, row_number() OVER () AS seq
+                      FROM batch_reports)
+                GROUP BY name) d USING (name)"""
+    else:
+        details = ", (SELECT NULL AS category, NULL AS size_kb, NULL AS files) d"
     conn.execute(
         f"""
-        INSERT INTO releases (release_id, name_hash, {", ".join(columns)})
-        SELECT release_id, {NAME_HASH_SQL.format(name="name")}, {", ".join(columns)}
-        FROM batch_releases WHERE is_new
+        INSERT INTO releases (release_id, name_hash, {", ".join(columns)}, category, size_kb,
+                              files)
+        SELECT b.release_id, {NAME_HASH_SQL.format(name="b.name")},
+               {", ".join(f"b.{c}" for c in columns)}, d.category, d.size_kb, d.files
+        FROM batch_releases b {details}
+        WHERE b.is_new
         """
     )
     if new_count > GROUP_TOKENS_MIN:
