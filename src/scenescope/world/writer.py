@@ -30,9 +30,8 @@ WS_FEED = "predb.ovh"
 
 
 _DAY_PREFIX: dict[int, str] = {}
-# "HH:MM:SSZ" for every second of a day: two lookups make an ISO time (the hot path)
-_CLOCK: tuple[str, ...] = tuple(f"{h:02d}:{m:02d}:{s:02d}Z" for h in range(24)
-                                for m in range(60) for s in range(60))
+# "HH:MM:SSZ" for every second of a day, built on first use: two lookups make an ISO time
+_CLOCK: list[str] = []
 
 
 def iso(ts: int) -> str:
@@ -44,6 +43,9 @@ def iso(ts: int) -> str:
         if len(_DAY_PREFIX) > 100000:
             _DAY_PREFIX.clear()
         _DAY_PREFIX[day] = prefix
+        if not _CLOCK:
+            _CLOCK.extend(f"{h:02d}:{m:02d}:{s:02d}Z" for h in range(24) for m in range(60)
+                          for s in range(60))
     return prefix + _CLOCK[seconds]
 
 
