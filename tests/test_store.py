@@ -417,4 +417,5 @@ def test_release_details_come_from_the_first_report_in_the_batch(store: Store) -
     rows = store.connection.execute(
         "SELECT name, category, size_kb, files FROM releases ORDER BY name"
     ).fetchall()
-    assert rows == [(EPISODE, None, None, None), (MOVIE, "X264", 1.0, None)]
+    # each field from the first report that has it: later reports only fill gaps
+    assert rows == [(EPISODE, None, None, None), (MOVIE, "X264", 1.0, 3)]

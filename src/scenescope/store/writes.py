@@ -131,7 +131,8 @@ def insert_releases(
     """Insert the batch's new releases and their word tokens (one row per token)."""
     columns = [c for c in releases.column_names if c not in ("release_id", "is_new")]
     if has_reports:
-        # category, size and file count from the batch's first report of each new name
+        # category, size and file count: each from the batch's first report of the name that
+        # has it (arg_min skips NULLs), as later reports would fill them anyway
         details = """
             LEFT JOIN (
                 SELECT name, arg_min(category, seq) AS category, arg_min(size_kb, seq) AS size_kb,
