@@ -2,22 +2,29 @@
 
 Tables (times are TIMESTAMPTZ, UTC; other areas may query them through `Store.connection`):
 
-- `releases`: one row per distinct name. release_id BIGINT primary key, name UNIQUE,
-  group_name (as written), group_key (lowercase), one column per ReleaseName field (tuples as
-  VARCHAR[] / INTEGER[]; `date` is the daily-show date), category, size_kb, files (from the
-  report that first named it), first_seen_at, name_key (lower(name), for word search).
+- `releases`: one row per distinct name. release_id BIGINT (unique), name (unique),
+  name_hash (md5_number_upper(name): lookups scan this column), group_name (as written),
+  group_key (lowercase), one column per ReleaseName field (tuples as VARCHAR[] / INTEGER[];
+  `date` is the daily-show date), category, size_kb, files (each from the first report that
+  had it), first_seen_at.
+- `release_tokens`: token, release_ids BIGINT[]: the word index (one row per token per write
+  batch); search joins it, `store.tokens.reindex_words` rebuilds it for hand-filled stores.
 - `pre_reports`: release_id, feed, pre_at, seen_at, trusted, flag_reason, category, size_kb,
-  files, genre; unique on (release_id, feed, pre_at). A report more than a day after it was
-  seen, or before 1990, is kept with trusted = false and a flag_reason.
+  files, genre; one per (release_id, feed, pre_at) — a repeat fills the fields it lacked. A
+  report more than a day after it was seen, or before 1990, is kept with trusted = false and a
+  flag_reason.
 - `nuke_events`: release_id, kind (nuke/unnuke/modnuke/delpre/undelpre), reason, network,
-  event_at (when the network acted), feed, seen_at; unique on (release_id, kind, event_at, feed).
+  event_at (when the network acted), feed, seen_at; one per (release_id, kind, event_at, feed).
 - `quarantine`: source, line, reason, raw, seen_at: input that could not be understood.
 - `release_state` (view): release_id, name, group_key, pre_at (earliest trusted report),
   status (live/nuked/deleted, replayed from the event history in event-time order),
   nuke_reason, report_count, feed_count, event_count.
 - `schema_migrations`: version, name, applied_at.
 
-Migrations 0001–0099 are the core's; other areas add theirs (0100+) to `store/migrations`.
+Uniqueness is kept by the writer (the store has one, by DuckDB's file lock), not by indexes
+(migration 0004): write to these tables through `Store.apply`, or call `reindex_words` after
+inserting releases by hand. Migrations 0001–0099 are the core's; other areas add theirs
+(0100+) to `store/migrations`.
 """
 
 from __future__ import annotations
