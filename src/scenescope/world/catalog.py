@@ -218,6 +218,15 @@ class _TitleMaker:
         self.claim(title, year, kind)
         return title
 
+    def romanized(self, year: int) -> str:
+        """A romanized anime title no other series uses (groups write it in names)."""
+        for _ in range(200):
+            title = _romanized(self.rng)
+            if (name_key(title), 0, "series") not in self.used:
+                break
+        self.claim(title, year, "series")
+        return title
+
     def claim(self, title: str, year: int, kind: str) -> None:
         key = name_key(title)
         self.used.add((key, _name_year(year, kind), kind))
@@ -388,7 +397,7 @@ def _series(
             country_tag = "US" if rng.random() < 0.5 else ""
         elif style == "anime":
             title = maker.unique("en", year, "series")
-            aliases = (_romanized(rng),)
+            aliases = (maker.romanized(year),)
         else:
             title = maker.unique("en", year, "series")
             if rng.random() < cfg.alias_share / 2:
