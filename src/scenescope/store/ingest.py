@@ -165,11 +165,10 @@ class BatchWriter:
             "batch_nukes": batch.nukes,
             "batch_rejects": batch.rejects,
         }
-        # batch_releases is registered once its ids are known (in the transaction).
+        # The others are registered once their ids are known (in the transaction).
         registered = [name for name, table in tables.items() if table is not None]
-        for name in registered:
-            if name != "batch_releases":
-                conn.register(name, tables[name])
+        if batch.rejects is not None:
+            conn.register("batch_rejects", batch.rejects)
         releases_new = reports_new = nukes_new = 0
         try:
             conn.execute("BEGIN TRANSACTION")
@@ -177,16 +176,31 @@ class BatchWriter:
                 if batch.releases is not None:
                     known, largest = writes.look_up(conn, batch.names, batch.releases)
                     releases = writes.with_ids(batch.releases, known, largest)
-                    conn.register("batch_releases", releases)
+                    reports, nukes = batch.reports, batch.nukes
+                    small = None
+                    if len(batch.names) <= writes.SMALL_BATCH_MAX:
+                        small = writes.resolve_small(releases, reports, nukes)
+                    if small is not None:
+                        releases, reports, nukes = small
+                    for name, table in (
+                        ("batch_releases", releases),
+                        ("batch_reports", reports),
+                        ("batch_nukes", nukes),
+                    ):
+                        if table is not None:
+                            conn.register(name, table)
                     releases_new = len(batch.names) - len(known.ids)
                     if releases_new:
                         writes.insert_releases(
-                            conn, releases, releases_new, has_reports=batch.reports is not None
+                            conn, releases, releases_new, has_reports=reports is not None
                         )
-                    if batch.reports is not None:
-                        reports_new = writes.insert_reports(conn, batch.now, known)
-                    if batch.nukes is not None:
-                        nukes_new = writes.insert_nukes(conn, batch.now, known)
+                    resolved = small is not None
+                    if reports is not None:
+                        reports_new = writes.insert_reports(
+                            conn, batch.now, known, resolved=resolved
+                        )
+                    if nukes is not None:
+                        nukes_new = writes.insert_nukes(conn, batch.now, known, resolved=resolved)
                 if batch.rejects is not None:
                     writes.insert_rejects(conn, batch.now)
                 conn.execute("COMMIT")

@@ -9,6 +9,7 @@ the same events twice insert nothing, and a batch of new names skips every check
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -39,12 +40,24 @@ _BATCH_REPORTS_SQL = """
            any_value(b.files) AS files, any_value(b.genre) AS genre
     FROM batch_reports b JOIN batch_releases r USING (name)
     GROUP BY r.release_id, r.is_new, b.feed, b.pre_at"""
+# The same when `resolve_small` put the ids on the rows and found no repeat (a live batch).
+_RESOLVED_REPORTS_SQL = """
+    SELECT release_id, is_new, feed, pre_at, coalesce(seen_at, $now) AS seen_at,
+           category, size_kb, files, genre
+    FROM batch_reports"""
 
 _BATCH_NUKES_SQL = """
     SELECT r.release_id, r.is_new, b.kind, b."at", b.feed, any_value(b.reason) AS reason,
            any_value(b.network) AS network, min(coalesce(b.seen_at, $now)) AS seen_at
     FROM batch_nukes b JOIN batch_releases r USING (name)
     GROUP BY r.release_id, r.is_new, b.kind, b."at", b.feed"""
+_RESOLVED_NUKES_SQL = """
+    SELECT release_id, is_new, kind, "at", feed, reason, network,
+           coalesce(seen_at, $now) AS seen_at
+    FROM batch_nukes"""
+# At most this many names: ids and release details are put on the rows in Python, which saves
+# the joins and groupings (a live write is a handful of events; each operator costs ~0.5 ms).
+SMALL_BATCH_MAX = 200
 
 
 class KnownReleases:
@@ -125,12 +138,57 @@ def with_ids(releases: pa.Table, known: KnownReleases, largest: int) -> pa.Table
     return releases.append_column("release_id", ids).append_column("is_new", is_new)
 
 
+def resolve_small(
+    releases: pa.Table, reports: pa.Table | None, nukes: pa.Table | None
+) -> tuple[pa.Table, pa.Table | None, pa.Table | None] | None:
+    """For a small batch: release details, and ids on the report and nuke rows.
+
+    Returns None when a report or nuke event repeats in the batch (SQL merges those).
+    """
+    names = releases.column("name").to_pylist()
+    ids = dict(zip(names, releases.column("release_id").to_pylist(), strict=True))
+    new = dict(zip(names, releases.column("is_new").to_pylist(), strict=True))
+    details: dict[str, list[Any]] = {}
+    if reports is not None:
+        rows = reports.select(
+            ["name", "feed", "pre_at", "category", "size_kb", "files"]
+        ).to_pylist()
+        if len({(r["name"], r["feed"], r["pre_at"]) for r in rows}) < len(rows):
+            return None
+        for row in rows:  # each detail from the first report that has it
+            found = details.setdefault(row["name"], [None, None, None])
+            for i, key in enumerate(("category", "size_kb", "files")):
+                if found[i] is None:
+                    found[i] = row[key]
+        reports = _with_release(reports, ids, new)
+    if nukes is not None:
+        keys = nukes.select(["name", "kind", "at", "feed"]).to_pylist()
+        if len({tuple(k.values()) for k in keys}) < len(keys):
+            return None
+        nukes = _with_release(nukes, ids, new)
+    picked = [details.get(n, [None, None, None]) for n in names]
+    for i, (column, arrow_type) in enumerate(
+        (("category", pa.string()), ("size_kb", pa.float64()), ("files", pa.int32()))
+    ):
+        releases = releases.append_column(column, pa.array([d[i] for d in picked], arrow_type))
+    return releases, reports, nukes
+
+
+def _with_release(table: pa.Table, ids: dict[str, int], new: dict[str, bool]) -> pa.Table:
+    names = table.column("name").to_pylist()
+    table = table.append_column("release_id", pa.array([ids[n] for n in names], pa.int64()))
+    return table.append_column("is_new", pa.array([new[n] for n in names], pa.bool_()))
+
+
 def insert_releases(
     conn: duckdb.DuckDBPyConnection, releases: pa.Table, new_count: int, *, has_reports: bool
 ) -> None:
     """Insert the batch's new releases and their word tokens (one row per token)."""
     columns = [c for c in releases.column_names if c not in ("release_id", "is_new")]
-    if has_reports:
+    if "category" in columns:  # resolve_small picked them already
+        columns = [c for c in columns if c not in ("category", "size_kb", "files")]
+        details = ", (SELECT b.category, b.size_kb, b.files) d"
+    elif has_reports:
         # category, size and file count: each from the batch's first report of the name that
         # has it (arg_min skips NULLs), as later reports would fill them anyway
         details = """
@@ -187,7 +245,9 @@ def insert_releases(
         )
 
 
-def insert_reports(conn: duckdb.DuckDBPyConnection, now: dt.datetime, known: KnownReleases) -> int:
+def insert_reports(
+    conn: duckdb.DuckDBPyConnection, now: dt.datetime, known: KnownReleases, *, resolved: bool
+) -> int:
     """Insert the reports the store lacks; a repeat of a stored report fills its gaps."""
     if not known:
         row = conn.execute(
@@ -195,13 +255,15 @@ def insert_reports(conn: duckdb.DuckDBPyConnection, now: dt.datetime, known: Kno
             INSERT INTO pre_reports
             SELECT b.release_id, b.feed, b.pre_at, b.seen_at, {_TRUST_SQL},
                    b.category, b.size_kb, b.files, b.genre
-            FROM ({_BATCH_REPORTS_SQL}) b
+            FROM ({_RESOLVED_REPORTS_SQL if resolved else _BATCH_REPORTS_SQL}) b
             """,
             {"now": now},
         ).fetchall()
         return int(row[0][0])
     conn.execute(
-        f"CREATE OR REPLACE TEMP TABLE batch_report_rows AS {_BATCH_REPORTS_SQL}", {"now": now}
+        "CREATE OR REPLACE TEMP TABLE batch_report_rows AS "
+        + (_RESOLVED_REPORTS_SQL if resolved else _BATCH_REPORTS_SQL),
+        {"now": now},
     )
     row = conn.execute(
         f"""
@@ -252,15 +314,18 @@ def _fill_gaps(conn: duckdb.DuckDBPyConnection, known: KnownReleases) -> None:
     )
 
 
-def insert_nukes(conn: duckdb.DuckDBPyConnection, now: dt.datetime, known: KnownReleases) -> int:
+def insert_nukes(
+    conn: duckdb.DuckDBPyConnection, now: dt.datetime, known: KnownReleases, *, resolved: bool
+) -> int:
     """Insert the nuke events the store lacks (one per release, kind, time and feed)."""
     select = 'SELECT b.release_id, b.kind, b.reason, b.network, b."at", b.feed, b.seen_at'
+    nukes_sql = _RESOLVED_NUKES_SQL if resolved else _BATCH_NUKES_SQL
     if not known:
-        sql = f"INSERT INTO nuke_events {select} FROM ({_BATCH_NUKES_SQL}) b"
+        sql = f"INSERT INTO nuke_events {select} FROM ({nukes_sql}) b"
     else:
         sql = f"""
             INSERT INTO nuke_events {select}
-            FROM ({_BATCH_NUKES_SQL}) b
+            FROM ({nukes_sql}) b
             LEFT JOIN (SELECT release_id, kind, event_at, feed FROM nuke_events
                        WHERE {known.id_filter("release_id")}) n
                 ON n.release_id = b.release_id AND n.kind = b.kind AND n.event_at = b."at"
