@@ -25,7 +25,7 @@ def ingest_files(
     feeds: Sequence[FileFeed],
     *,
     show_rejects: int = 20,
-    batch_size: int = 50_000,
+    batch_size: int = 245_760,
     quiet: bool = False,
 ) -> list[dict[str, Any]]:
     """Apply each file to `store` with a progress bar; return one summary dict per file.

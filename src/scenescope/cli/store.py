@@ -37,7 +37,7 @@ def ingest(
         help="Print at most this many rejected rows (all are quarantined).",
     ),
     batch_size: int = typer.Option(
-        50_000, "--batch-size", min=1, max=10_000_000, help="Rows per transaction."
+        245_760, "--batch-size", min=1, max=10_000_000, help="Rows per transaction."
     ),
     db: Path | None = DB_OPTION,
     json_out: bool = JSON_OPTION,
