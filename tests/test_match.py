@@ -220,3 +220,23 @@ def test_same_name_same_year_tie_is_decided_by_timing_only_with_a_year(
     undecided = found["Die.Brucke.der.Spur.German.DL.1080p.BluRay.x264-NOYEAR"]
     assert {m[0] for m in undecided} == {"de1", "en1"}
     assert all(m[1] == "possible" for m in undecided)
+
+
+@pytest.mark.parametrize(
+    ("catalog_title", "scene_title"),
+    [
+        ("Die Straße", "Die.Strasse"),
+        ("Amélie", "Amelie"),
+        ("Ønske", "Onske"),
+        ("Æon Flux", "Aeon.Flux"),
+        ("Кино", "Kino"),
+    ],
+)
+def test_catalog_titles_fold_to_ascii_as_scene_names_do(
+    catalog_title: str, scene_title: str
+) -> None:
+    from scenescope.catalog.normalize import title_key
+    from scenescope.names import parse
+
+    parsed = parse(f"{scene_title}.2020.1080p.BluRay.x264-GRP")
+    assert title_key(catalog_title) == title_key(parsed.title)

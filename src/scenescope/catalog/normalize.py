@@ -7,8 +7,9 @@ meet on one key; the matcher only falls back to fuzzy comparison when keys diffe
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
+
+from anyascii import anyascii
 
 # Standalone roman numerals that stand for sequel numbers. "i", "v", "x" alone stay words
 # ("I, Robot", "V for Vendetta", "Malcolm X") because they are far more often not numbers.
@@ -38,13 +39,6 @@ _LEADING_ARTICLES = frozenset({"the", "a", "an"})
 
 _APOSTROPHES = re.compile(r"['’`´]")
 _NON_WORD = re.compile(r"[\W_]+")
-_LIGATURES = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "đ": "d", "ł": "l"})
-
-
-def strip_accents(text: str) -> str:
-    """`Amélie` -> `Amelie`: decompose and drop the combining marks (other scripts stay)."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 @lru_cache(maxsize=262_144)
@@ -53,11 +47,9 @@ def title_words(title: str | None) -> tuple[str, ...]:
     `&`/`and` dropped (leading articles and roman numerals kept)."""
     if not title:
         return ()
-    if title.isascii():
-        text = title.lower()
-    else:
-        # Decompose before and after casefolding: each can produce what the other undoes.
-        text = strip_accents(strip_accents(title).casefold()).translate(_LIGATURES)
+    # Scene names are ASCII: groups transliterate (ß -> ss, é -> e, Ø -> O, other scripts
+    # romanized), so the catalog side is folded the same way to meet them on one key.
+    text = title.lower() if title.isascii() else anyascii(title).lower()
     text = _APOSTROPHES.sub("", text).replace("&", " ")
     return tuple(w for w in _NON_WORD.split(text) if w and w not in _DROPPED)
 
