@@ -419,3 +419,12 @@ def test_release_details_come_from_the_first_report_in_the_batch(store: Store) -
     ).fetchall()
     # each field from the first report that has it: later reports only fill gaps
     assert rows == [(EPISODE, None, None, None), (MOVIE, "X264", 1.0, 3)]
+
+
+def test_python_name_hash_matches_the_stored_one(store: Store) -> None:
+    from scenescope.store.writes import name_hash
+
+    names = [MOVIE, "Émission.Spéciale.2020.FRENCH.WEB.x264-GRP", "名前.2020-GRP", "x"]
+    store.apply([PreReport(n, T0, "a") for n in names])
+    stored = dict(store.connection.execute("SELECT name, name_hash FROM releases").fetchall())
+    assert stored == {n: name_hash(n) for n in names}

@@ -9,6 +9,7 @@ the same events twice insert nothing, and a batch of new names skips every check
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Any
 
 import duckdb
@@ -60,6 +61,11 @@ _RESOLVED_NUKES_SQL = """
 SMALL_BATCH_MAX = 200
 
 
+def name_hash(name: str) -> int:
+    """releases.name_hash in Python: md5_number_upper (first 8 md5 bytes, little-endian)."""
+    return int.from_bytes(hashlib.md5(name.encode("utf-8")).digest()[:8], "little")
+
+
 class KnownReleases:
     """The batch's names the store already had: their ids, as SQL that selects them."""
 
@@ -82,20 +88,19 @@ def look_up(
     """The batch's names the store already has, with their ids, and the largest release_id.
 
     `releases` (the batch's, one row per name) is read through Arrow when the batch is big;
-    a few names go as a list parameter (registering a table costs more than converting them).
+    a few names go in as hash constants (registering a table costs more than that).
     """
     if len(names) > INLINE_IDS_MAX:
         conn.register("batch_names", releases.select(["name"]))
-        source = "SELECT name FROM batch_names"
+        hashes = f"SELECT {NAME_HASH_SQL.format(name='name')} FROM batch_names"
     else:
-        source = "SELECT unnest($names) AS name"
+        # constants: the name_hash index answers them without a join
+        hashes = ", ".join(f"{name_hash(name)}::UBIGINT" for name in names)
     row = conn.execute(
         f"""
         SELECT (SELECT coalesce(max(release_id), 0) FROM releases),
-               (SELECT list(release_id) FROM releases
-                WHERE name_hash IN (SELECT {NAME_HASH_SQL.format(name="name")} FROM ({source})))
-        """,
-        {} if len(names) > INLINE_IDS_MAX else {"names": names},
+               (SELECT list(release_id) FROM releases WHERE name_hash IN ({hashes}))
+        """
     ).fetchall()[0]
     if len(names) > INLINE_IDS_MAX:
         conn.unregister("batch_names")
@@ -185,27 +190,28 @@ def insert_releases(
 ) -> None:
     """Insert the batch's new releases and their word tokens (one row per token)."""
     columns = [c for c in releases.column_names if c not in ("release_id", "is_new")]
-    if "category" in columns:  # resolve_small picked them already
-        columns = [c for c in columns if c not in ("category", "size_kb", "files")]
-        details = ", (SELECT b.category, b.size_kb, b.files) d"
-    elif has_reports:
+    details = ""
+    if "category" not in columns:
+        columns += ["category", "size_kb", "files"]
         # category, size and file count: each from the batch's first report of the name that
         # has it (arg_min skips NULLs), as later reports would fill them anyway
-        details = """
+        details = (
+            """
             LEFT JOIN (
                 SELECT name, arg_min(category, seq) AS category, arg_min(size_kb, seq) AS size_kb,
                        arg_min(files, seq) AS files
                 FROM (SELECT name, category, size_kb, files, row_number() OVER () AS seq
                       FROM batch_reports)
                 GROUP BY name) d USING (name)"""
-    else:
-        details = ", (SELECT NULL AS category, NULL AS size_kb, NULL AS files) d"
+            if has_reports
+            else ", (SELECT NULL AS category, NULL AS size_kb, NULL AS files) d"
+        )
+    source = {"category": "d.category", "size_kb": "d.size_kb", "files": "d.files"}
+    values = [source[c] if details and c in source else f"b.{c}" for c in columns]
     conn.execute(
         f"""
-        INSERT INTO releases (release_id, name_hash, {", ".join(columns)}, category, size_kb,
-                              files)
-        SELECT b.release_id, {NAME_HASH_SQL.format(name="b.name")},
-               {", ".join(f"b.{c}" for c in columns)}, d.category, d.size_kb, d.files
+        INSERT INTO releases (release_id, name_hash, {", ".join(columns)})
+        SELECT b.release_id, {NAME_HASH_SQL.format(name="b.name")}, {", ".join(values)}
         FROM batch_releases b {details}
         WHERE b.is_new
         """
