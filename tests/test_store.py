@@ -428,3 +428,18 @@ def test_python_name_hash_matches_the_stored_one(store: Store) -> None:
     store.apply([PreReport(n, T0, "a") for n in names])
     stored = dict(store.connection.execute("SELECT name, name_hash FROM releases").fetchall())
     assert stored == {n: name_hash(n) for n in names}
+
+
+def test_reindex_words_covers_releases_inserted_by_hand(store: Store) -> None:
+    from scenescope.store.tokens import reindex_words
+
+    store.apply([PreReport(MOVIE, T0, "a")])
+    store.connection.execute(
+        "INSERT INTO releases (release_id, name, first_seen_at) "
+        "VALUES (100, 'Hand.Made.2020.WEB-GRP', now())"
+    )
+    assert store.search("hand") == []  # not in the word index yet
+    rows = reindex_words(store.connection, chunk=50)
+    assert [h.name for h in store.search("hand made")] == ["Hand.Made.2020.WEB-GRP"]
+    assert [h.name for h in store.search("movie")] == [MOVIE]
+    assert rows == store.connection.execute("SELECT count(*) FROM release_tokens").fetchone()[0]
