@@ -15,12 +15,8 @@ from typing import Any
 import duckdb
 
 _WORD_SPLIT = re.compile(r"[\W_]+")
-# How releases.name_key is computed from name (migration 0003 and every insert): lowercased
-# tokens between single spaces, so `contains(name_key, ' word ')` matches whole tokens only.
-# A name lowercased, its words between single spaces.
-WORDS_SQL = "trim(regexp_replace(lower({name}), '[^\\p{{L}}\\p{{N}}]+', ' ', 'g'))"
-NAME_KEY_SQL = "' ' || " + WORDS_SQL + " || ' '"
-# A name's word tokens (what release_tokens indexes, migration 0004); may hold '' at the ends.
+# A name's word tokens (what release_tokens indexes, migration 0004; `name_tokens` is the same
+# split in Python, `search_words` for queries); may hold '' at the ends.
 TOKENS_SQL = "string_split_regex(lower({name}), '[^\\p{{L}}\\p{{N}}]+')"
 # releases.name_hash: md5-based, so it never changes with the DuckDB version.
 NAME_HASH_SQL = "md5_number_upper({name})"
