@@ -8,39 +8,21 @@ subprocesses.
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
-from typing import NamedTuple
 
 import duckdb
 import pytest
 
-from scenescope.cli import main
+from cli_support import Result, run
 
 CLI = [sys.executable, "-c", "from scenescope.cli import main; main()"]
 
 
-class Result(NamedTuple):
-    code: int
-    out: str
-    err: str
-
-
-def run(*args: str | Path) -> Result:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        try:
-            main([str(a) for a in args])
-            code = 0
-        except SystemExit as exit_:
-            code = exit_.code if isinstance(exit_.code, int) else 1
-    return Result(code, out.getvalue(), err.getvalue())
 
 
 def assert_user_error(result: Result, *needles: str) -> None:

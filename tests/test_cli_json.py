@@ -6,33 +6,15 @@ stored. Runs the program's entry point in-process on a small simulated world.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import pytest
 import typer
 
-from scenescope.cli import app, main
-
-
-class Result(NamedTuple):
-    code: int
-    out: str
-    err: str
-
-
-def run(*args: str | Path) -> Result:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        try:
-            main([str(a) for a in args])
-            code = 0
-        except SystemExit as exit_:
-            code = exit_.code if isinstance(exit_.code, int) else 1
-    return Result(code, out.getvalue(), err.getvalue())
+from cli_support import run
+from scenescope.cli import app
 
 
 def json_lines(*args: str | Path) -> list[dict[str, Any]]:
