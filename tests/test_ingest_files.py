@@ -235,3 +235,29 @@ def test_ingest_via_store_matches_cli(tmp_path: Path) -> None:
         assert (summary.releases_new, summary.reports_new) == (2, 2)
         feeds = store.connection.execute("SELECT DISTINCT feed FROM pre_reports").fetchall()
     assert feeds == [("file:pres.csv",)]
+
+
+def test_a_feed_column_keeps_each_rows_provenance(tmp_path: Path) -> None:
+    body = (
+        "name,pre_at,category,feed\n"
+        "Some.Movie.2020.1080p.BluRay.x264-GRP,2020-01-01T00:00:10Z,X264,predb.ovh\n"
+        "Some.Movie.2020.1080p.BluRay.x264-GRP,2020-01-01T00:00:25Z,X264,irc:zonenet/#pre\n"
+        "Some.Movie.2020.1080p.BluRay.x264-GRP,2020-01-01T00:00:40Z,X264,\n"
+        "Other.Movie.2020.1080p.BluRay.x264-GRP,2020-01-01T00:01:00Z,X264,bad\x07feed\n"
+    )
+    path = write(tmp_path / "pres.csv", body)
+    events = list(FileFeed(path))
+    reports = [e for e in events if isinstance(e, PreReport)]
+    assert [r.feed for r in reports] == ["predb.ovh", "irc:zonenet/#pre", "file:pres.csv"]
+    (reject,) = [e for e in events if isinstance(e, Reject)]
+    assert reject.line == 5 and "feed" in reject.reason
+
+    forced = list(FileFeed(path, feed="my-dump"))
+    assert {e.feed for e in forced if isinstance(e, PreReport)} == {"my-dump"}
+
+    with Store.open(tmp_path / "s.duckdb") as store:
+        store.apply(events)
+        feeds = store.connection.execute("SELECT feed FROM pre_reports ORDER BY pre_at").fetchall()
+        releases = store.connection.execute("SELECT count(*) FROM releases").fetchall()
+    assert [f for (f,) in feeds] == ["predb.ovh", "irc:zonenet/#pre", "file:pres.csv"]
+    assert releases == [(1,)]

@@ -40,6 +40,9 @@ _SNIFF_BYTES = 64 * 1024
 csv.field_size_limit(max(csv.field_size_limit(), 16 * 1024 * 1024))
 
 
+MAX_FEED_CHARS = 200  # a feed column longer than this is not a feed name
+
+
 class FeedFormatError(ValueError):
     """The file as a whole cannot be read (unknown kind, missing required column)."""
 
@@ -122,6 +125,8 @@ class FileFeed:
         if kind is not None and kind not in FILE_KINDS:
             raise FeedFormatError(f"unknown kind {kind!r}; use one of {', '.join(FILE_KINDS)}")
         self.kind = kind or detect_kind(self.path)
+        # A pres file may say which feed reported each row (a `feed` column); --feed overrides.
+        self.feed_forced = feed is not None
         self.feed = feed or (
             PREDB_FEED
             if self.kind.startswith("predb")
@@ -205,6 +210,7 @@ class FileFeed:
         at_name, at_pre = columns.index("name"), columns.index("pre_at")
         optional = [columns.index(c) if c in columns else -1 for c in _PRES_OPTIONAL]
         at_category, at_size, at_files = optional
+        at_feed = columns.index("feed") if "feed" in columns and not self.feed_forced else -1
         for line, usable, row in rows:
             if not usable:
                 yield self._reject(line, _width_reason(row, "pres"), row)
@@ -218,10 +224,13 @@ class FileFeed:
                     category = _check_text(category, "category")
                 size_text = row[at_size].strip() if at_size >= 0 else ""
                 files_text = row[at_files].strip() if at_files >= 0 else ""
+                row_feed = row[at_feed].strip() if at_feed >= 0 else ""
+                if row_feed and (len(row_feed) > MAX_FEED_CHARS or not row_feed.isprintable()):
+                    raise RowProblem(f"column 'feed' is not a feed name: {row_feed[:40]!r}")
                 yield PreReport(
                     name,
                     parse_time(row[at_pre], "pre_at"),
-                    feed,
+                    row_feed or feed,
                     category or None,
                     _number(size_text, "size_kb", float) if size_text else None,
                     _number(files_text, "files", int) if files_text else None,
