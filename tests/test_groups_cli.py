@@ -74,3 +74,13 @@ def test_successors_json(db: Path) -> None:
 def test_missing_store_is_one_line(tmp_path: Path) -> None:
     result = runner.invoke(app, ["groups", "--db", str(tmp_path / "none.duckdb")])
     assert result.exit_code == 2 and "no store at" in result.output
+
+
+def test_race_margins_read_in_human_units() -> None:
+    from scenescope.cli.groups import _duration
+
+    assert _duration(None) == "-"
+    assert _duration(42) == "42 s"
+    assert _duration(450) == "7.5 min"
+    assert _duration(3 * 3600 + 720) == "3.2 h"
+    assert _duration(19.1 * 86_400) == "19.1 d"

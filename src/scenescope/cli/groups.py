@@ -208,7 +208,7 @@ def race(
         margin = (
             ""
             if record.median_margin_s is None
-            else f", median margin {record.median_margin_s:.0f}s"
+            else f", median margin {_duration(record.median_margin_s)}"
         )
         _say(
             f"{record.group}: entered {record.entered} contested races, won {record.won}"
@@ -216,18 +216,28 @@ def race(
         )
     _table(
         f"{len(races)} races",
-        ["title", "format", "winner", "margin (s)", "dupes (nuked)"],
+        ["title", "format", "winner", "margin", "dupes (nuked)"],
         [
             [
                 r.title,
                 r.format,
                 r.winner,
-                r.margin_s,
+                _duration(r.margin_s),
                 f"{len(r.dupes)} ({sum(1 for d in r.dupes if d.status == 'nuked')})",
             ]
             for r in races
         ],
     )
+
+
+def _duration(seconds: float | None) -> str:
+    """A race margin as a person reads it: 42 s, 7.5 min, 3.2 h, 19.1 d (JSON keeps seconds)."""
+    if seconds is None:
+        return "-"
+    for unit, size in (("d", 86_400.0), ("h", 3_600.0), ("min", 60.0)):
+        if abs(seconds) >= size:
+            return f"{seconds / size:.1f} {unit}"
+    return f"{seconds:.0f} s"
 
 
 def families(
