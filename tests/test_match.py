@@ -240,3 +240,23 @@ def test_catalog_titles_fold_to_ascii_as_scene_names_do(
 
     parsed = parse(f"{scene_title}.2020.1080p.BluRay.x264-GRP")
     assert title_key(catalog_title) == title_key(parsed.title)
+
+
+@pytest.mark.parametrize(
+    ("catalog_title", "written"),
+    [
+        ("The Burning Orchard", "Burning.Orchard,.The"),
+        ("Burning Orchard, The", "The.Burning.Orchard"),
+        ("A Star Is Born", "Star.Is.Born,.A"),
+    ],
+)
+def test_a_trailing_article_after_a_comma_is_the_leading_article(
+    catalog_title: str, written: str
+) -> None:
+    from scenescope.catalog.normalize import full_key, title_key
+    from scenescope.names import parse
+
+    parsed = parse(f"{written}.2020.1080p.BluRay.x264-GRP")
+    assert title_key(catalog_title) == title_key(parsed.title)
+    assert full_key(catalog_title) == full_key(parsed.title)  # not "article differs"
+    assert title_key("Me, Myself and I") == "me myself i"  # a comma alone moves nothing

@@ -38,15 +38,22 @@ _DROPPED = frozenset({"and"})
 _LEADING_ARTICLES = frozenset({"the", "a", "an"})
 
 _APOSTROPHES = re.compile(r"['’`´]")
+# Library-catalogue inversion, in catalogs and in names (`Title,.The`): the article goes back
+# in front so both spellings share one key.
+_TRAILING_ARTICLE = re.compile(r"^(?P<rest>.*\w)\s*,[\s._]*(?P<article>the|a|an)[\s._]*$", re.I)
 _NON_WORD = re.compile(r"[\W_]+")
 
 
 @lru_cache(maxsize=262_144)
 def title_words(title: str | None) -> tuple[str, ...]:
     """The normalized words of a title: casefolded, unaccented, without punctuation,
-    `&`/`and` dropped (leading articles and roman numerals kept)."""
+    `&`/`and` dropped, a trailing `, The` put back in front (leading articles and roman
+    numerals kept)."""
     if not title:
         return ()
+    inverted = _TRAILING_ARTICLE.match(title)
+    if inverted:
+        title = f"{inverted['article']} {inverted['rest']}"
     # Scene names are ASCII: groups transliterate (ß -> ss, é -> e, Ø -> O, other scripts
     # romanized), so the catalog side is folded the same way to meet them on one key.
     text = title.lower() if title.isascii() else anyascii(title).lower()
