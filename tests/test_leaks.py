@@ -111,7 +111,8 @@ def test_filters(store_path: Path) -> None:
 
         assert names(group="sparks") == {"Dune.2021.1080p.BluRay.x264-SPARKS"}
         assert names(studio="fx") == {
-            "Fargo.S01E01.720p.HDTV.x264-KILLERS", "Fargo.S01.1080p.WEB.H264-PACK",
+            "Fargo.S01E01.720p.HDTV.x264-KILLERS",
+            "Fargo.S01.1080p.WEB.H264-PACK",
         }
         assert names(title="fargo") == names(studio="fx")
         assert names(min_lead_days=7) == {
@@ -176,3 +177,38 @@ def test_cli_json_csv_and_user_errors(store_path: Path, tmp_path: Path) -> None:
     assert "Traceback" not in result.output
     result = runner.invoke(app, ["leaks", "--db", str(store_path)])
     assert result.exit_code == 0 and "SPARKS" in result.stdout
+
+
+def test_a_daily_show_is_measured_against_the_episodes_earliest_airing(tmp_path: Path) -> None:
+    # The home broadcaster (US) airs every episode; GB airs episode 2 a day earlier, on the
+    # date US aired episode 1. A name dated by US broadcast resolves to the US episode and is
+    # measured against that episode's first airing anywhere.
+    (tmp_path / "titles.csv").write_text(
+        "title_id,kind,title,year\nnightly,series,The Nightly Hour,2021\n", encoding="utf-8"
+    )
+    (tmp_path / "episodes.csv").write_text(
+        "title_id,season,episode,air_date,territory\n"
+        "nightly,1,1,2021-03-01,US\nnightly,1,2,2021-03-02,US\nnightly,1,3,2021-03-03,US\n"
+        "nightly,1,2,2021-03-01,GB\n",
+        encoding="utf-8",
+    )
+    pres = {
+        "Nightly.Hour.2021.03.01.HDTV.x264-ONE": utc(2021, 3, 1, 5),  # episode 1, aired
+        "Nightly.Hour.2021.03.02.HDTV.x264-TWO": utc(2021, 3, 1, 23),  # episode 2: GB aired it
+        "Nightly.Hour.2021.03.03.HDTV.x264-TRE": utc(2021, 3, 2, 23),  # episode 3: a leak
+    }
+    with Store.open(tmp_path / "store.duckdb") as store:
+        assert import_catalog(store, [tmp_path]).ok
+        store.apply(PreReport(name=n, pre_at=at, feed="test") for n, at in pres.items())
+        match_releases(store)
+        episodes = dict(
+            store.connection.execute(
+                "SELECT r.name, m.episode FROM release_matches m JOIN releases r"
+                " USING (release_id) WHERE m.status = 'matched'"
+            ).fetchall()
+        )
+        leaks = find_leaks(store)
+    assert episodes == {name: n for n, name in enumerate(pres, start=1)}
+    assert [(leak.release_name, leak.territory) for leak in leaks] == [
+        ("Nightly.Hour.2021.03.03.HDTV.x264-TRE", "US")
+    ]

@@ -356,7 +356,7 @@ class World:
                 words = f"{words}.{show.year}"  # the series' year, as namesakes are told apart
             group = rng.choice(GROUPS)
             if show.daily:
-                name = f"{words}.{first:%Y.%m.%d}.{source}-{group}"
+                name = f"{words}.{aired['US']:%Y.%m.%d}.{source}-{group}"
             elif rng.random() < 0.2:
                 name = f"{words}.{season}x{episode:02d}.{source}-{group}"
             else:

@@ -134,7 +134,9 @@ def load_severity_policy(path: Path) -> SeverityPolicy:
 
 
 # One row per matched release with a pre time, and every date it could be measured against:
-# the earliest territory of each window, and the episode's earliest air date.
+# the earliest territory of each window, and the episode's earliest air date. A daily show's
+# name carries one territory's date; once that date resolves to an episode, the episode's
+# earliest airing anywhere is what it is measured against (the date in the name otherwise).
 _CANDIDATES_SQL = """
 WITH windows AS (
     SELECT title_id, release_window,
@@ -160,11 +162,11 @@ SELECT
     r.release_id, r.name, r.group_name, r.source, r.streaming_service, r.date,
     s.pre_at, s.status,
     t.title_id, t.title, t.kind, t.studio,
-    coalesce(m.air_date, r.date, e.air_date, CASE WHEN m.episode IS NULL THEN sa.air_date END)
+    coalesce(e.air_date, m.air_date, r.date, CASE WHEN m.episode IS NULL THEN sa.air_date END)
         AS air_date,
     CASE
-        WHEN m.air_date IS NOT NULL OR r.date IS NOT NULL THEN NULL
         WHEN e.air_date IS NOT NULL THEN e.territory
+        WHEN m.air_date IS NOT NULL OR r.date IS NOT NULL THEN NULL
         ELSE sa.territory
     END AS air_territory,
     th.date AS theatrical_date, th.territory AS theatrical_territory,

@@ -75,12 +75,29 @@ class CatalogIndex:
 
     def _add_episodes(self, episodes: Iterable[Episode]) -> None:
         numbers: dict[str, set[tuple[int, int]]] = defaultdict(set)
+        airings: dict[tuple[str, dt.date], list[tuple[str, int, int]]] = defaultdict(list)
+        first_aired: dict[tuple[str, int, int], dt.date] = {}
+        aired: list[tuple[Episode, dt.date]] = []
         for ep in episodes:
             numbers[ep.title_id].add((ep.season, ep.episode))
             if ep.air_date is not None:
-                key = (ep.title_id, ep.air_date)
-                # Several territories: keep the (season, episode) first seen for that date.
-                self.episodes_by_air_date.setdefault(key, (ep.season, ep.episode))
+                aired.append((ep, ep.air_date))
+        for ep, air_date in aired:
+            airings[(ep.title_id, air_date)].append((ep.territory, ep.season, ep.episode))
+            number = (ep.title_id, ep.season, ep.episode)
+            first_aired[number] = min(first_aired.get(number, air_date), air_date)
+        premieres: dict[tuple[str, str], int] = defaultdict(int)
+        for ep, air_date in aired:
+            if air_date == first_aired[(ep.title_id, ep.season, ep.episode)]:
+                premieres[(ep.title_id, ep.territory)] += 1
+        for (title_id, air_date), found in airings.items():
+            # A date names the episode its home broadcaster aired that day: when territories
+            # aired different episodes on one date, the territory that most often airs the
+            # series' episodes first wins (ties: alphabetical territory, earlier episode).
+            _territory, season, episode = min(
+                found, key=lambda a: (-premieres[(title_id, a[0])], a[0], a[1], a[2])
+            )
+            self.episodes_by_air_date[(title_id, air_date)] = (season, episode)
         self.episodes = dict(numbers)
 
     def absolute_order(self, title_id: str) -> list[tuple[int, int]]:
