@@ -277,6 +277,10 @@ class World:
             return (
                 f"{ascii_fold(shown)} ({year}) [1080p] [{source.replace('.', ' ')}] [5.1] [{tag}]"
             )
+        if style == 3:  # P2P with spaces and a bracketed site tag after the dash
+            spaced = ascii_fold(shown).replace(":", "")
+            site = rng.choice(P2P_TAGS)
+            return f"{spaced} {year} 1080p {source.replace('.', ' ')} DD5.1 H264-[{site}]"
         words = scene_words(shown, comma_article=style == 1)
         name = f"{words}.{year}.{tags}-{group}"
         return name.lower() if style == 2 else name
@@ -363,6 +367,8 @@ class World:
                 name = f"{words}.S{season:02d}E{episode:02d}.{source}-{group}"
             if rng.random() < 0.2:
                 name = name.lower()
+            elif not show.daily and rng.random() < 0.1:  # P2P: `Show - S01E02 [1080p]`
+                name = f"{ascii_fold(show.title)} - S{season:02d}E{episode:02d} [1080p] [WEB-DL]"
             self._add(name, pre_at, "TV-X264", show.title_id, pre_at < self._at(first, 0))
         if show.daily:
             return

@@ -4,6 +4,10 @@ Source classes come from the parsed `source` (names.vocabulary): retail discs ag
 physical street date, WEB against digital, cams against theatrical, HDTV against the air
 date, screeners always. The official date is the earliest territory's; a date starts at
 00:00 UTC. Severity levels are an ordered, configurable list: the first that applies wins.
+Definitions where worlds may differ: a screener is measured against the earlier home window
+(digital/physical), or the theatrical one when the title has neither; a release whose window
+has no date in any territory is not measured (never a leak); an episode named by date is
+measured against that episode's earliest airing anywhere, not the date in its name.
 """
 
 from __future__ import annotations
