@@ -158,3 +158,19 @@ def test_parser_records_equal_keyword_built_records() -> None:
     assert r == rebuilt and hash(r) == hash(rebuilt) and repr(r) == repr(rebuilt)
     with pytest.raises(AttributeError):
         r.title = "changed"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "season", "episode"),
+    [
+        ("Station.7.1x05.1080p.WEB.h264-FLAME", "Station 7", 1, 5),
+        ("Frozen.Summer.2.2x03.HDTV.x264-TEPES", "Frozen Summer 2", 2, 3),
+    ],
+)
+def test_a_title_ending_in_a_number_before_an_nxee_episode_is_not_audio_channels(
+    name: str, title: str, season: int, episode: int
+) -> None:
+    parsed = parse(name)
+    assert (parsed.title, parsed.season, parsed.episodes) == (title, season, (episode,))
+    assert parsed.audio_channels is None
+    assert parsed.kind == "episode"
