@@ -22,10 +22,16 @@ class AffiliationSettings:
     """Thresholds of the evidence; defaults follow the Scene's rhythm, not one world."""
 
     together_window_s: float = 30 * 60  # complementary formats within this = same drop
+    max_together_window_s: float = 4 * 3600  # ... or within gap_multiple × the pair's median gap
+    gap_multiple: float = 3.0
+    min_rhythm_titles: int = 20  # complementary shared titles before the pair's median counts
     horizon_s: float = 3 * 86400  # pairs farther apart than this are different events
     retail_window_s: float = 6 * 3600  # two retail-disc rips of one title this close
     min_releases: int = 5  # groups with fewer releases stay out of the graph
     min_together: int = 5  # fewer joint drops than this is coincidence
+    share_exponent: float = 2.0  # on the lifted together share: near-all counts, half little
+    min_class_titles: int = 20  # smaller niche classes merge into their popularity step
+    prior_titles: float = 5.0  # pseudo-titles without a joint drop in every pair's share
     min_weight: float = 0.15
     resolution: float = 1.0  # Leiden (RB configuration) resolution
     seed: int = 7
@@ -98,11 +104,11 @@ class AffiliationResult:
 
 _PAIRS_SQL = """
 WITH gt AS (
-  -- formats (exact source, resolution, codec) as two hashes: exact for groups doing up to
-  -- two formats of a title, which is nearly all of them
+  -- formats (exact source, resolution, codec, dub language: a dub complements the original)
+  -- as two hashes: exact for groups doing up to two formats of a title, nearly all of them
   SELECT e.gid, g.title_key, epoch(min(g.pre_at)) AS pre_s,
-         min(hash(lower(g.source), g.resolution, g.codec)) AS f1,
-         max(hash(lower(g.source), g.resolution, g.codec)) AS f2,
+         min(hash(lower(g.source), g.resolution, g.codec, list_sort(g.languages))) AS f1,
+         max(hash(lower(g.source), g.resolution, g.codec, list_sort(g.languages))) AS f2,
          bool_or(g.source_class = 'retail-disc') AS retail
   FROM {table} g JOIN eligible e USING (group_key)
   WHERE g.title_key IS NOT NULL AND NOT g.is_proper AND NOT g.is_repack
@@ -113,15 +119,30 @@ WITH gt AS (
          a.retail AND b.retail AS both_retail
   FROM gt a JOIN gt b ON a.title_key = b.title_key AND a.gid < b.gid
   WHERE b.pre_s BETWEEN a.pre_s - $horizon AND a.pre_s + $horizon
+), windows AS (
+  -- each pair's own rhythm: a supply that drops its formats over hours widens the window
+  -- to a multiple of the pair's median gap, within [together, max_together], once that
+  -- median is measured on enough titles
+  SELECT a, b,
+         CASE WHEN count(*) FILTER (WHERE NOT same_format) >= $min_rhythm_titles
+              THEN least($max_together, greatest($together,
+                         $gap_multiple * median(gap_s) FILTER (WHERE NOT same_format)))
+              ELSE $together END AS window_s
+  FROM pairs GROUP BY a, b
+), judged AS (
+  SELECT p.*, w.window_s, NOT p.same_format AND p.gap_s <= w.window_s AS together
+  FROM pairs p JOIN windows w USING (a, b)
 )
 SELECT a, b, count(*) AS shared,
-       count(*) FILTER (WHERE NOT same_format AND gap_s <= $together) AS together,
-       avg(gap_s) FILTER (WHERE NOT same_format AND gap_s <= $together) AS mean_gap_s,
+       count(*) FILTER (WHERE together) AS together,
+       avg(gap_s) FILTER (WHERE together) AS mean_gap_s,
+       any_value(window_s) AS window_s,
        count(*) FILTER (WHERE same_format) AS races,
        count(*) FILTER (WHERE both_retail AND NOT same_format AND gap_s <= $retail)
          AS retail_together
-FROM pairs GROUP BY a, b
-HAVING count(*) FILTER (WHERE NOT same_format AND gap_s <= $together) >= $min_together
+FROM judged GROUP BY a, b
+HAVING count(*) FILTER (WHERE together) >= $min_together
+    OR count(*) FILTER (WHERE same_format) >= $min_together
 """
 
 
@@ -147,9 +168,28 @@ def pair_evidence(
         """,
         [settings.min_releases],
     )
+    # which group released which title (title ids dense) and the title's niche (the category
+    # most of its releases carry), for the chance expectation
+    incidence = con.execute(
+        f"""
+        WITH r AS (
+          SELECT e.gid, g.title_key, g.category
+          FROM {table} g JOIN eligible e USING (group_key)
+          WHERE g.title_key IS NOT NULL AND NOT g.is_proper AND NOT g.is_repack
+        ), niche AS (
+          SELECT title_key, dense_rank() OVER (ORDER BY title_key) - 1 AS t,
+                 dense_rank() OVER (ORDER BY mode(coalesce(upper(category), ''))) - 1 AS niche
+          FROM r GROUP BY title_key
+        )
+        SELECT DISTINCT r.gid, n.t, n.niche FROM r JOIN niche n USING (title_key)
+        """
+    ).fetchnumpy()
     params = {
         "horizon": settings.horizon_s,
         "together": settings.together_window_s,
+        "max_together": settings.max_together_window_s,
+        "gap_multiple": settings.gap_multiple,
+        "min_rhythm_titles": settings.min_rhythm_titles,
         "retail": settings.retail_window_s,
         "min_together": settings.min_together,
     }
@@ -170,6 +210,43 @@ def pair_evidence(
             fill = np.nan if name == "mean_gap_s" else 0
             values = np.ma.filled(values.astype(float) if name == "mean_gap_s" else values, fill)
         out[name] = np.asarray(values)
+    out["expected_shared"] = _expected_shared(
+        incidence, out["a"], out["b"], settings.min_class_titles
+    )
+    return out
+
+
+def _expected_shared(
+    incidence: dict[str, np.ndarray], a: np.ndarray, b: np.ndarray, min_class_titles: int
+) -> np.ndarray:
+    """Titles two groups would share by chance given how popular their titles are.
+
+    Titles are classed by niche (category) and popularity: how many *other* groups released
+    the title (the pair itself left out, so a family does not make its own supply look
+    popular), in log2 steps; per class the expectation is (a's titles × b's titles) / titles
+    of the class. A niche class with fewer than `min_class_titles` titles merges into its
+    popularity step.
+    """
+    if a.size == 0 or incidence["gid"].size == 0:
+        return np.zeros(a.size)
+    gid, title = incidence["gid"].astype(int), incidence["t"].astype(int)
+    released = np.zeros((int(gid.max()) + 1, int(title.max()) + 1), dtype=np.int8)
+    released[gid, title] = 1
+    popularity = released.sum(axis=0, dtype=np.int64)
+    niche = np.zeros(released.shape[1], dtype=np.int64)
+    niche[title] = incidence["niche"].astype(np.int64)
+    steps = int(np.log2(released.shape[0] + 1)) + 1
+    out = np.zeros(a.size)
+    for i, (x, y) in enumerate(zip(a.astype(int).tolist(), b.astype(int).tolist(), strict=True)):
+        step = np.floor(np.log2(popularity - released[x] - released[y] + 1)).astype(np.int64)
+        classes = niche * steps + step
+        # a niche class too small to estimate a rate from merges into its popularity step
+        small = np.bincount(classes)[classes] < min_class_titles
+        classes = np.where(small, (int(niche.max()) + 1) * steps + step, classes)
+        totals = np.bincount(classes).astype(float)
+        per_a = np.bincount(classes, weights=released[x], minlength=totals.size)
+        per_b = np.bincount(classes, weights=released[y], minlength=totals.size)
+        out[i] = float((per_a * per_b / np.maximum(totals, 1.0)).sum())
     return out
 
 
@@ -182,15 +259,24 @@ def edge_weights(evidence: dict[str, np.ndarray], settings: AffiliationSettings)
         return together
     shared = np.maximum(evidence["shared"].astype(float), 1.0)
     smaller = np.maximum(np.minimum(evidence["titles_a"], evidence["titles_b"]).astype(float), 1)
-    together_share = np.minimum(together / smaller, 1.0)
+    # lift over chance: two busy groups releasing the same blockbusters share many titles
+    # without a shared supply, so only the joint drops beyond that expectation count;
+    # `prior_titles` titles without a joint drop are added so a share seen on a handful of
+    # titles stays modest (small groups prove little); each race (the same title in the same
+    # format) is a title they demonstrably did not share
+    races = evidence["races"].astype(float)
+    expected = np.minimum(evidence["expected_shared"], together)
+    together_share = np.clip(
+        (together - races - expected) / (smaller - expected + settings.prior_titles), 0.0, 1.0
+    )
     race_share = evidence["races"].astype(float) / shared
     retail_share = np.minimum(evidence["retail_together"].astype(float) / smaller, 1.0)
     coactivity = evidence["coactivity"].astype(float)
     ended = evidence["ended_together"].astype(bool)
-    # cubed: a shared supply drops (nearly) everything together; a big independent overlapping
-    # a small group's titles by coincidence reaches a half at most
+    # squared: a shared supply drops (nearly) everything together beyond chance; what is left
+    # of a coincidental overlap after the lift is small and squaring keeps it small
     weight = (
-        together_share**3
+        together_share**settings.share_exponent
         * (1.0 - race_share) ** 2
         * (0.6 + 0.2 * coactivity + 0.2 * ended)
         * (1.0 + 0.5 * retail_share)
@@ -232,6 +318,7 @@ def infer_families(
         membership = list(partition.membership)
     else:
         membership = list(range(len(keys)))
+    membership = _split_rivals(membership, evidence, weights, settings)
     community = {k: int(membership[i]) for i, k in enumerate(keys)}
     edges = tuple(_edges(evidence, weights, keep, [names[k] for k in keys]))
     return AffiliationResult(
@@ -242,6 +329,41 @@ def infer_families(
         edges=edges,
         families=tuple(_families(community, edges, names, releases)),
     )
+
+
+def _split_rivals(
+    membership: list[int],
+    evidence: dict[str, np.ndarray],
+    weights: np.ndarray,
+    settings: AffiliationSettings,
+) -> list[int]:
+    """Groups that race each other (the same titles in the same format, more often than they
+    drop together) do not share a supply: while a community holds such a pair, the member less
+    tied to the rest leaves it."""
+    membership = list(membership)
+    a_ids, b_ids = evidence["a"].astype(int), evidence["b"].astype(int)
+    races, together = evidence["races"], evidence["together"]
+    rivals = [
+        (int(x), int(y))
+        for x, y, r, t in zip(a_ids, b_ids, races, together, strict=True)
+        if r >= settings.min_together and r > t
+    ]
+    fresh = max(membership, default=-1) + 1
+    while True:
+        clash = [(x, y) for x, y in rivals if membership[x] == membership[y]]
+        if not clash:
+            return membership
+        x, y = clash[0]
+
+        def tie(node: int) -> float:  # weight of the node's edges inside its community
+            touches = (a_ids == node) | (b_ids == node)
+            others = np.where(a_ids[touches] == node, b_ids[touches], a_ids[touches])
+            inside = np.array([membership[o] == membership[node] for o in others], dtype=bool)
+            return float(weights[touches][inside].sum())
+
+        loser = x if tie(x) < tie(y) else y
+        membership[loser] = fresh
+        fresh += 1
 
 
 def _edges(

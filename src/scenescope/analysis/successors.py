@@ -2,8 +2,8 @@
 
 A candidate is a group that first appears within weeks of the dark group's last pre; it is
 scored, in SQL, on the same specialty (category / source / resolution / codec / language
-mix, and the naming habits of its release names), the same titles (shows and films it
-continues) and the same timing profile.
+mix, and the naming habits of its release names), what it continues (the same shows, or
+the same drop partners where titles do not recur) and the same timing profile.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ class SuccessorSettings:
     weight_volume: float = 0.1
     weight_proximity: float = 0.1
     specialty_sharpness: float = 4.0  # exponent on the specialty similarity in the score
+    partner_sharpness: float = 4.0  # exponent on the drop-partner similarity
     lead_scale_days: float = 7.0  # median leads this far apart apart: similarity e^-1
     min_leads: int = 3  # matched releases needed before a group's lead profile counts
 
@@ -58,6 +59,7 @@ class SuccessorCandidate:
     timing_similarity: float  # clock profile (hour, weekday) and lead against official dates
     volume_ratio: float  # smaller weekly rate over the larger
     lead_days: tuple[float | None, float | None] = (None, None)  # median lead, old and new
+    partner_similarity: float = 0.0  # cosine of the groups each dropped together with
 
     def describe(self) -> str:
         return f"possible successor of {self.predecessor} (score {self.score:.2f})"
@@ -77,6 +79,7 @@ class SuccessorCandidate:
                 "title_overlap": round(self.title_overlap, 4),
                 "timing_similarity": round(self.timing_similarity, 4),
                 "volume_ratio": round(self.volume_ratio, 4),
+                "partner_similarity": round(self.partner_similarity, 4),
                 "median_lead_days": [None if v is None else round(v, 2) for v in self.lead_days],
             },
         }
@@ -107,6 +110,14 @@ WITH raw AS (
                                 AND NOT regexp_full_match(t, '[0-9]+|S[0-9]+E[0-9]+'))) AS token
         FROM {t} g JOIN releases r USING (release_id)
         WHERE g.group_key IN (SELECT group_key FROM successor_pairs_keys)) g
+  UNION ALL
+  -- drop partners: groups that released the same title in another format within hours; a
+  -- renamed group keeps its supply, so it drops with the same partners
+  SELECT x.group_key, 'partners', 'p:' || y.group_key
+  FROM {t} x JOIN {t} y ON y.title_key = x.title_key AND y.group_key <> x.group_key
+   AND y.format_key <> x.format_key
+   AND y.pre_at BETWEEN x.pre_at - INTERVAL 2 HOUR AND x.pre_at + INTERVAL 2 HOUR
+  WHERE x.group_key IN (SELECT group_key FROM successor_pairs_keys)
 ), counted AS (
   SELECT group_key, kind, feature, count(*) AS n FROM raw
   WHERE group_key IN (SELECT group_key FROM successor_pairs_keys)
@@ -146,7 +157,8 @@ SELECT p.old_key, p.new_key, p.old_name, p.new_name, p.old_last, p.new_first,
        coalesce(max(s.cosine) FILTER (WHERE s.kind = 'timing'), 0) AS timing,
        coalesce(any_value(sh.n), 0) / greatest(1, least(any_value(zx.works),
                                                        any_value(zy.works))) AS titles,
-       least(p.old_rate, p.new_rate) / greatest(p.old_rate, p.new_rate, 1e-9) AS volume
+       least(p.old_rate, p.new_rate) / greatest(p.old_rate, p.new_rate, 1e-9) AS volume,
+       coalesce(max(s.cosine) FILTER (WHERE s.kind = 'partners'), 0) AS partners
 FROM successor_pairs p
 LEFT JOIN sim s USING (old_key, new_key)
 LEFT JOIN shared sh USING (old_key, new_key)
@@ -210,6 +222,11 @@ def find_successors(
         return []
     gap = np.array([r[6] for r in rows], dtype=float)
     evidence = np.array([r[7:11] for r in rows], dtype=float)  # specialty, clock, titles, vol
+    partners = np.array([r[11] for r in rows], dtype=float)
+    # what the new group continues: the old one's titles (a show) or, where titles do not
+    # recur (films), its supply, seen as the same drop partners; peers of the same format share
+    # many partners by chance, so only near-identity counts (sharpened like the specialty)
+    continuity = np.maximum(evidence[:, 2], partners**settings.partner_sharpness)
     leads = _median_leads(con, settings.min_leads)
     old_lead = np.array([leads.get(r[0], np.nan) for r in rows], dtype=float)
     new_lead = np.array([leads.get(r[1], np.nan) for r in rows], dtype=float)
@@ -223,7 +240,7 @@ def find_successors(
     score = (
         settings.weight_specialty * evidence[:, 0] ** settings.specialty_sharpness
         + settings.weight_timing * evidence[:, 1]
-        + settings.weight_titles * evidence[:, 2]
+        + settings.weight_titles * continuity
         + settings.weight_volume * evidence[:, 3]
         + settings.weight_proximity * proximity
     )
@@ -248,6 +265,7 @@ def find_successors(
                     timing_similarity=float(evidence[i, 1]),
                     title_overlap=float(evidence[i, 2]),
                     volume_ratio=float(evidence[i, 3]),
+                    partner_similarity=float(partners[i]),
                     lead_days=(_maybe(old_lead[i]), _maybe(new_lead[i])),
                 )
             )
