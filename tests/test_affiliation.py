@@ -6,10 +6,13 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from scenescope.analysis.affiliation import (
     AffiliationSettings,
+    _expected_shared,
+    _split_rivals,
     infer_families,
     network_html,
     write_graphml,
@@ -93,3 +96,32 @@ def test_graphml_and_html(store: Store, tmp_path: Path) -> None:
     assert page.startswith("<!doctype html>")
     assert "SPRiNTER" in page and "<svg" in page and "<script>" in page
     assert "http://" not in page and "https://" not in page  # offline: nothing fetched
+
+
+def test_chance_expectation_separates_busy_groups_from_a_supply() -> None:
+    # groups 0 and 1 share a supply of 10 rare titles; groups 2..5 all release the same 30
+    # popular titles (2 and 3 are the busy pair); 6..9 each release 10 titles of their own
+    rows = [(g, t) for g in (0, 1) for t in range(10)]
+    rows += [(g, t) for g in (2, 3, 4, 5) for t in range(10, 40)]
+    rows += [(g, 40 + 10 * (g - 6) + t) for g in (6, 7, 8, 9) for t in range(10)]
+    incidence = {
+        "gid": np.array([g for g, _ in rows]),
+        "t": np.array([t for _, t in rows]),
+        "niche": np.zeros(len(rows), dtype=int),
+    }
+    supply, busy = _expected_shared(incidence, np.array([0, 2]), np.array([1, 3]), 20)
+    assert supply < 3.0  # 10 shared, far beyond chance
+    assert busy > 20.0  # most of their 30 shared popular titles are what chance gives
+
+
+def test_rivals_split_from_a_community() -> None:
+    # 0-1 drop together strongly, 1-2 weakly; 0 and 2 race on the same format
+    evidence = {
+        "a": np.array([0, 1, 0]),
+        "b": np.array([1, 2, 2]),
+        "races": np.array([0, 0, 9]),
+        "together": np.array([20, 6, 0]),
+    }
+    weights = np.array([0.9, 0.2, 0.0])
+    membership = _split_rivals([0, 0, 0], evidence, weights, AffiliationSettings())
+    assert membership[0] == membership[1] != membership[2]

@@ -251,6 +251,11 @@ def test_families_and_successor_on_an_independent_world(tmp_path: Path, seed: in
     assert score.whole and all(score.whole.values()), detail
     ranks = successor_ranks(candidates, truth)
     assert ranks and all(rank == 1 for rank in ranks.values()), ranks
+    # films do not recur: the renamed group is recognized by its specialty and drop partners
+    best = next(
+        c for c in candidates if c.rank == 1 and c.successor == truth["successors"][0]["new"]
+    )
+    assert best.title_overlap == 0.0 and best.partner_similarity > 0.9
 
 
 def test_generator_has_the_hard_cases() -> None:

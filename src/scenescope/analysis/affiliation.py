@@ -223,9 +223,10 @@ def _expected_shared(
 
     Titles are classed by niche (category) and popularity: how many *other* groups released
     the title (the pair itself left out, so a family does not make its own supply look
-    popular), in log2 steps; per class the expectation is (a's titles × b's titles) / titles
-    of the class. A niche class with fewer than `min_class_titles` titles merges into its
-    popularity step.
+    popular), in log2 steps of (others + 2), so the titles only the pair released share the
+    rarest step with every single group's own titles; per class the expectation is
+    (a's titles × b's titles) / titles of the class. A niche class with fewer than
+    `min_class_titles` titles merges into its popularity step.
     """
     if a.size == 0 or incidence["gid"].size == 0:
         return np.zeros(a.size)
@@ -238,7 +239,7 @@ def _expected_shared(
     steps = int(np.log2(released.shape[0] + 1)) + 1
     out = np.zeros(a.size)
     for i, (x, y) in enumerate(zip(a.astype(int).tolist(), b.astype(int).tolist(), strict=True)):
-        step = np.floor(np.log2(popularity - released[x] - released[y] + 1)).astype(np.int64)
+        step = np.floor(np.log2(popularity - released[x] - released[y] + 2)).astype(np.int64)
         classes = niche * steps + step
         # a niche class too small to estimate a rate from merges into its popularity step
         small = np.bincount(classes)[classes] < min_class_titles
