@@ -230,23 +230,41 @@ def _expected_shared(
     """
     if a.size == 0 or incidence["gid"].size == 0:
         return np.zeros(a.size)
-    gid, title = incidence["gid"].astype(int), incidence["t"].astype(int)
-    released = np.zeros((int(gid.max()) + 1, int(title.max()) + 1), dtype=np.int8)
-    released[gid, title] = 1
-    popularity = released.sum(axis=0, dtype=np.int64)
-    niche = np.zeros(released.shape[1], dtype=np.int64)
-    niche[title] = incidence["niche"].astype(np.int64)
-    steps = int(np.log2(released.shape[0] + 1)) + 1
+    # Sparse on purpose: a groups x titles matrix is gigabytes at scale. Only the pair's own
+    # titles change class when the pair is left out, so each pair costs its titles, not all.
+    gid, title = incidence["gid"].astype(np.int64), incidence["t"].astype(np.int64)
+    order = np.lexsort((title, gid))
+    gid, title = gid[order], title[order]
+    groups = int(gid.max()) + 1
+    bounds = np.searchsorted(gid, np.arange(groups + 1))
+    titles_of = [title[bounds[g] : bounds[g + 1]] for g in range(groups)]
+    popularity = np.bincount(title)
+    niche = np.zeros(popularity.size, dtype=np.int64)
+    niche[incidence["t"].astype(np.int64)] = incidence["niche"].astype(np.int64)
+    steps = int(np.log2(groups + 1)) + 1
+    merged_base = (int(niche.max()) + 1) * steps  # where a too-small niche class merges
+    n_classes = merged_base + steps
+    base_class = niche * steps + np.floor(np.log2(popularity + 2)).astype(np.int64)
+    base_counts = np.bincount(base_class, minlength=n_classes)
+    class_ids = np.arange(n_classes)
+    merge_target = np.where(class_ids < merged_base, merged_base + class_ids % steps, class_ids)
     out = np.zeros(a.size)
     for i, (x, y) in enumerate(zip(a.astype(int).tolist(), b.astype(int).tolist(), strict=True)):
-        step = np.floor(np.log2(popularity - released[x] - released[y] + 2)).astype(np.int64)
-        classes = niche * steps + step
+        tx, ty = titles_of[x], titles_of[y]
+        union, removed = np.unique(np.concatenate((tx, ty)), return_counts=True)
+        new_class = niche[union] * steps + np.floor(
+            np.log2(popularity[union] - removed + 2)
+        ).astype(np.int64)
+        counts = base_counts.copy()
+        np.subtract.at(counts, base_class[union], 1)
+        np.add.at(counts, new_class, 1)
         # a niche class too small to estimate a rate from merges into its popularity step
-        small = np.bincount(classes)[classes] < min_class_titles
-        classes = np.where(small, (int(niche.max()) + 1) * steps + step, classes)
-        totals = np.bincount(classes).astype(float)
-        per_a = np.bincount(classes, weights=released[x], minlength=totals.size)
-        per_b = np.bincount(classes, weights=released[y], minlength=totals.size)
+        small = (counts < min_class_titles) & (class_ids < merged_base)
+        final = np.where(small, merge_target, class_ids)
+        totals = np.bincount(final, weights=counts, minlength=n_classes)
+        class_of_union = final[new_class]  # union is sorted: each title found by bisection
+        per_a = np.bincount(class_of_union[np.searchsorted(union, tx)], minlength=n_classes)
+        per_b = np.bincount(class_of_union[np.searchsorted(union, ty)], minlength=n_classes)
         out[i] = float((per_a * per_b / np.maximum(totals, 1.0)).sum())
     return out
 
