@@ -78,3 +78,18 @@ def test_renamed_successor_ranks_first(world: tuple[Store, dict[str, Any]]) -> N
     assert truth["successors"], "the default world renames a removed group"
     ranks = successor_ranks(find_successors(world[0].connection), truth)
     assert ranks and all(rank == 1 for rank in ranks.values()), ranks
+
+
+def test_the_large_store_chance_shortcut_still_recovers_the_families(
+    world: tuple[Store, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above EXACT_CHANCE_PAIRS candidate pairs (stores of millions of releases) the chance
+    expectation skips the per-pair leave-out; on a real-sized world it must agree."""
+    import scenescope.analysis.affiliation as affiliation
+
+    monkeypatch.setattr(affiliation, "EXACT_CHANCE_PAIRS", 0)
+    shortcut = affiliation.infer_families(world[0].connection)
+    score = score_families(shortcut, world[1], min_releases=20)
+    assert score.ari >= 0.9, score.to_dict()
+    operation = next(e for e in world[1]["events"] if e["kind"] == "operation")
+    assert score.whole[operation["family"]] is True

@@ -216,6 +216,10 @@ def pair_evidence(
     return out
 
 
+# Above this many candidate pairs the chance expectation skips the per-pair leave-out.
+EXACT_CHANCE_PAIRS = 50_000
+
+
 def _expected_shared(
     incidence: dict[str, np.ndarray], a: np.ndarray, b: np.ndarray, min_class_titles: int
 ) -> np.ndarray:
@@ -248,6 +252,10 @@ def _expected_shared(
     base_counts = np.bincount(base_class, minlength=n_classes)
     class_ids = np.arange(n_classes)
     merge_target = np.where(class_ids < merged_base, merged_base + class_ids % steps, class_ids)
+    if a.size > EXACT_CHANCE_PAIRS:
+        return _expected_shared_unadjusted(
+            gid, title, base_class, base_counts, merge_target, a, b, min_class_titles
+        )
     out = np.zeros(a.size)
     for i, (x, y) in enumerate(zip(a.astype(int).tolist(), b.astype(int).tolist(), strict=True)):
         tx, ty = titles_of[x], titles_of[y]
@@ -266,6 +274,34 @@ def _expected_shared(
         per_a = np.bincount(class_of_union[np.searchsorted(union, tx)], minlength=n_classes)
         per_b = np.bincount(class_of_union[np.searchsorted(union, ty)], minlength=n_classes)
         out[i] = float((per_a * per_b / np.maximum(totals, 1.0)).sum())
+    return out
+
+
+def _expected_shared_unadjusted(
+    gid: np.ndarray,
+    title: np.ndarray,
+    base_class: np.ndarray,
+    base_counts: np.ndarray,
+    merge_target: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    min_class_titles: int,
+) -> np.ndarray:
+    """The same expectation without leaving each pair out of its titles' popularity: one
+    groups x classes matrix for all pairs, used when there are too many pairs (a store of
+    millions of releases) for the exact per-pair pass. It slightly overstates the chance of
+    a family's exclusive titles, so it errs towards fewer, not more, families."""
+    class_ids = np.arange(base_counts.size)
+    small = (base_counts < min_class_titles) & (merge_target != class_ids)
+    final = np.where(small, merge_target, class_ids)
+    totals = np.bincount(final, weights=base_counts, minlength=base_counts.size)
+    per_group = np.zeros((int(gid.max()) + 1, base_counts.size))
+    np.add.at(per_group, (gid, final[base_class[title]]), 1.0)
+    scaled = per_group / np.maximum(totals, 1.0)
+    out = np.empty(a.size)
+    for start in range(0, a.size, 50_000):  # chunks keep pairs x classes in memory bounds
+        ia, ib = a[start : start + 50_000].astype(int), b[start : start + 50_000].astype(int)
+        out[start : start + ia.size] = (scaled[ia] * per_group[ib]).sum(axis=1)
     return out
 
 
