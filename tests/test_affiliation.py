@@ -14,10 +14,9 @@ from scenescope.analysis.affiliation import (
     _expected_shared,
     _split_rivals,
     infer_families,
-    network_html,
-    write_graphml,
 )
 from scenescope.analysis.family_metrics import adjusted_rand_index, score_families
+from scenescope.analysis.network_view import network_html, write_graphml
 from scenescope.store import Store
 from test_groups_support import build_store
 

@@ -271,7 +271,8 @@ def network(
     json_output: bool = JSON_OPTION,
 ) -> None:
     """Write the group graph: GraphML (Gephi, Cytoscape) or a self-contained HTML view."""
-    from scenescope.analysis.affiliation import infer_families, network_html, write_graphml
+    from scenescope.analysis.affiliation import infer_families
+    from scenescope.analysis.network_view import network_html, write_graphml
 
     suffix = out.suffix.lower()
     if suffix not in (".graphml", ".html", ".htm"):
