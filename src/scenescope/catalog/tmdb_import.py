@@ -93,24 +93,43 @@ def documents(text: str) -> Iterator[Any]:
         yield doc
 
 
-def _movie(doc: dict[str, Any], name: str, batch: CatalogBatch, index: int) -> None:
-    title = doc.get("title")
+def _add_title(
+    doc: dict[str, Any],
+    title_id: str,
+    kind: str,
+    keys: tuple[str, str, str],
+    name: str,
+    batch: CatalogBatch,
+    index: int,
+) -> bool:
+    """Add a movie or show's title record (TMDB names its fields differently for each: `keys`
+    is title, original title, first date); a missing title is a problem, and False."""
+    title_key, original_key, date_key = keys
+    title = doc.get(title_key)
     if not isinstance(title, str) or not title.strip():
-        batch.problems.append(ImportProblem(name, index, "title", "movie without a title"))
-        return
-    title_id = movie_title_id(doc["id"])
-    original = doc.get("original_title")
+        what = "movie without a title" if kind == "movie" else "TV show without a name"
+        batch.problems.append(ImportProblem(name, index, title_key, what))
+        return False
+    original = doc.get(original_key)
     batch.titles.append(
         CatalogTitle(
             title_id=title_id,
-            kind="movie",
+            kind=kind,
             title=title.strip(),
-            year=_year(doc.get("release_date")),
+            year=_year(doc.get(date_key)),
             original_title=original if isinstance(original, str) and original != title else None,
             aliases=_aliases(doc, title),
             studio=_studio(doc),
         )
     )
+    return True
+
+
+def _movie(doc: dict[str, Any], name: str, batch: CatalogBatch, index: int) -> None:
+    title_id = movie_title_id(doc["id"])
+    if not _add_title(doc, title_id, "movie", ("title", "original_title", "release_date"),
+                      name, batch, index):  # fmt: skip
+        return
     earliest: dict[tuple[str, str], dt.date] = {}
     for country in (doc.get("release_dates") or {}).get("results") or []:
         territory = str(country.get("iso_3166_1") or "").upper()
@@ -157,23 +176,10 @@ def _episodes(
 
 
 def _tv(doc: dict[str, Any], name: str, batch: CatalogBatch, index: int) -> None:
-    title = doc.get("name")
-    if not isinstance(title, str) or not title.strip():
-        batch.problems.append(ImportProblem(name, index, "name", "TV show without a name"))
-        return
     title_id = tv_title_id(doc["id"])
-    original = doc.get("original_name")
-    batch.titles.append(
-        CatalogTitle(
-            title_id=title_id,
-            kind="series",
-            title=title.strip(),
-            year=_year(doc.get("first_air_date")),
-            original_title=original if isinstance(original, str) and original != title else None,
-            aliases=_aliases(doc, title),
-            studio=_studio(doc),
-        )
-    )
+    if not _add_title(doc, title_id, "series", ("name", "original_name", "first_air_date"),
+                      name, batch, index):  # fmt: skip
+        return
     countries = doc.get("origin_country") or []
     territory = str(countries[0]).upper() if countries else ""
     for season in doc.get("seasons") or []:
