@@ -5,6 +5,7 @@ prefix, CRC), then one precompiled regex whose named alternatives mark the patte
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -42,6 +43,15 @@ TOKEN_RE = re.compile(
     re.VERBOSE,
 )
 WORD_KINDS = frozenset({"w", "v"})
+# token kinds that number an episode (or date one)
+EPISODE_KINDS = frozenset({"sxe", "nxn", "ep", "anv", "date", "dmy", "erange"})
+YEAR_MIN = 1890
+YEAR_MAX = dt.date.today().year + 1
+
+
+def is_year(text: str) -> bool:
+    """A four-digit word that can be a release year."""
+    return len(text) == 4 and text.isdecimal() and YEAR_MIN <= int(text) <= YEAR_MAX
 
 _LEADING_SITE = re.compile(
     r"""^[\s\-]*(?:

@@ -1,0 +1,112 @@
+"""The group: the signature read from a release name's end, before anything else, so
+dashes inside titles (`Spider-Man`), site tags, uploader tags and P2P suffixes never fool it.
+"""
+
+from __future__ import annotations
+
+from scenescope.names.tokenizer import EPISODE_KINDS, WORD_KINDS, Token, is_year
+from scenescope.names.vocabulary import COMPOUNDS, LOOKUP, P2P_SUFFIXES
+
+_RESOLUTIONS = frozenset(k for k, hit in LOOKUP.items() if hit[1][0][0] == "resolution")
+# top-level domains that end a group named after its site (`-Pahe.in`)
+_GROUP_DOMAINS = frozenset({"in", "ph", "com", "org", "net", "me", "to", "cc", "tv", "io"})
+
+
+def find_group(text: str, tokens: list[Token]) -> tuple[int, int]:
+    """Token range [start, end) of the group: the word after the name's last `-` (`-GRP`,
+    `-iDN_CreW`, `-D-Z0N3`, `-Pahe.in`, ` - GRP`), or the encoder closing a P2P tag list;
+    (-1, -1) when the name has none."""
+    end = len(tokens)
+    # P2P re-posts append -Obfuscated, -xpost ... after the real group.
+    while (
+        end >= 3
+        and tokens[end - 1][1].lower() in P2P_SUFFIXES
+        and "-" in text[tokens[end - 2][3] : tokens[end - 1][2]]
+        and "-" in text[tokens[end - 3][3] : tokens[end - 2][2]]
+    ):
+        end -= 1
+    if end < 2:
+        return -1, -1
+    kind, word, start, stop = tokens[end - 1]
+    low = word.lower()
+    trailing = text[stop:].strip(" -_.") if end == len(tokens) else ""
+    if trailing not in ("", ")", "]") or is_year(low) or low in _RESOLUTIONS:
+        return -1, -1  # `WEBDL-1080p` (library renames) ends in a quality, not a group
+    if kind not in WORD_KINDS and not (
+        kind == "ep" and text[tokens[end - 2][3] : start] == "-" and _is_marker(tokens[end - 2])
+        and tokens[end - 2][0] not in EPISODE_KINDS
+    ):  # `x264-E1` is a group, not an episode
+        return -1, -1
+    first = end - 1  # the group's first token
+    while first > end - 4 and first > 0 and text[tokens[first - 1][3] : tokens[first][2]] == "_":
+        first -= 1  # `-iDN_CreW`, `-TOMMY_R`: underscores inside a group
+    if (
+        first == end - 1
+        and low in _GROUP_DOMAINS
+        and end >= 3
+        and text[tokens[end - 2][3] : start] == "."
+        and text[tokens[end - 3][3] : tokens[end - 2][2]] == "-"
+        and not _is_marker(tokens[end - 2])
+    ):
+        first = end - 2  # `-Pahe.in`: a group named after its site
+    if first == 0:
+        return -1, -1
+    previous = tokens[first - 1]
+    separator = text[previous[3] : tokens[first][2]]
+    if trailing:
+        # P2P tag lists end with the encoder: `(1080p BluRay x265 HEVC 10bit AAC 7.1 Tigole)`
+        if (
+            separator in (" ", " - ")
+            and first >= 3
+            and _is_marker(previous)
+            and low not in LOOKUP
+            and not low.isdigit()
+        ):
+            return first, end
+        return -1, -1
+    if separator in ("-", "]-", ")-", " -"):
+        plow = previous[1].lower()
+        if first == end - 1 and plow + " " + low in COMPOUNDS:
+            return -1, -1
+        if (
+            separator == "-"
+            and len(plow) <= 2
+            and first >= 2
+            and plow not in LOOKUP
+            and not plow.isdecimal()
+            and text[tokens[first - 2][3] : previous[2]] == "-"
+            and _is_marker(tokens[first - 2])
+            and tokens[first - 2][1].lower() + " " + plow not in COMPOUNDS
+        ):
+            return first - 1, end  # a short dashed group: `x264-D-Z0N3`
+        if (
+            "." in text[:start]
+            or "_" in text[:start]
+            or any(_is_marker(token) for token in tokens[max(0, first - 5) : first])
+            or _one_word_and_group(word, previous[1], first == end - 1)
+        ):
+            return first, end
+        return -1, -1
+    # `... x264 - GRP` and `... HEVC x265 5.1 BONE`: a word after the markers of a spaced name
+    if (
+        (separator == " - " or (separator == " " and first >= 3 and _is_marker(tokens[first - 2])))
+        and _is_marker(previous)
+        and previous[0] not in EPISODE_KINDS  # `5x16 - Felina` is an episode title
+        and low not in LOOKUP
+        and not low.isdigit()
+        and not word.islower()
+        and not word.istitle()  # `... x264 Português` is a language, `... x264 BONE` a group
+        and text.count(" ") > text.count(".")
+    ):
+        return first, end
+    return -1, -1
+
+
+def _one_word_and_group(word: str, before: str, single: bool) -> bool:
+    """`Starfield-RUNE`: a one-word name and an upper-case group (`Spider-Man` is a title)."""
+    return single and len(word) >= 3 and word.isupper() and not before.isupper()
+
+
+def _is_marker(token: Token) -> bool:
+    """A token that is release vocabulary or a pattern, never a title word."""
+    return token[0] not in WORD_KINDS or token[1].lower() in LOOKUP or is_year(token[1])
