@@ -36,6 +36,7 @@ from types import TracebackType
 
 import duckdb
 
+from scenescope.engine.core import Engine
 from scenescope.feeds.events import FeedEvent
 from scenescope.store.db import (
     StoreError,
@@ -67,6 +68,7 @@ class Store:
         self.read_only = read_only
         self._conn: duckdb.DuckDBPyConnection | None = conn
         self._writer = BatchWriter(conn)
+        self._engine: Engine | None = None
 
     @classmethod
     def open(cls, path: Path | str, *, read_only: bool = False) -> Store:
@@ -103,6 +105,13 @@ class Store:
         if self._conn is None:
             raise StoreError(f"the store {self.path} is closed")
         return self._conn
+
+    @property
+    def engine(self) -> Engine:
+        """How analyses read this store (derived relations cached per store version)."""
+        if self._engine is None or self._engine.connection is not self.connection:
+            self._engine = Engine(self.connection)
+        return self._engine
 
     def apply(
         self,
@@ -149,6 +158,7 @@ class Store:
             self._writer.close()
             self._conn.close()
             self._conn = None
+            self._engine = None
 
     def __enter__(self) -> Store:
         return self

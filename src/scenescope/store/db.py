@@ -126,4 +126,13 @@ def migrate(conn: duckdb.DuckDBPyConnection) -> list[int]:
             conn.execute("ROLLBACK")
             raise
         applied.append(migration.version)
+    ensure_views(conn)
     return applied
+
+
+def ensure_views(conn: duckdb.DuckDBPyConnection) -> None:
+    """(Re)create the views whose SQL is generated from the domain rules (engine.rules), so a
+    store always carries this code's definition; cheap, done on every writable open."""
+    from scenescope.engine.rules import release_state_view_sql
+
+    conn.execute(f"CREATE OR REPLACE VIEW release_state AS {release_state_view_sql()}")
