@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from scenescope.analysis.leaks import find_leaks, load_severity_policy, source_class
+from scenescope.analysis.leaks import find_leaks, load_severity_policy
 from scenescope.catalog import import_catalog, match_releases
 from scenescope.cli import app
+from scenescope.engine.rules import source_class
 from scenescope.feeds.events import NukeEvent, PreReport
 from scenescope.store import Store
 

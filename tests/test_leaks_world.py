@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scenescope.analysis.leak_metrics import evaluate_world
+from scenescope.demo.pipeline import evaluate_world
 from scenescope.store import Store
 from scenescope.world.config import load_config
 from scenescope.world.simulate import simulate

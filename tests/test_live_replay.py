@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from scenescope.alerts.sinks.webhook import DELIVERY_HEADER, SIGNATURE_HEADER, sign
 from scenescope.analysis.records import Leak
 from scenescope.cli import app
-from scenescope.live_replay import (
+from scenescope.demo.live import (
     LiveReplayError,
     SignedWebhookReceiver,
     busiest_leak_window,

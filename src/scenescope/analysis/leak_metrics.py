@@ -1,19 +1,22 @@
 """How right leak detection and title matching are, scored against a simulated world's truth.
 
-`score_leaks(leaks, truth_path)` compares found leaks with truth.json's `leaks` (by release
-name); with `store=` it also scores every asserted title match against truth_releases.csv.
+`LeakMetric().score(result, truth)` (and `score_leaks(leaks, truth)`) compare found leaks with
+the truth's leaks by release name; with the store, every asserted title match is scored
+against the world's true titles too.
 """
 
 from __future__ import annotations
 
-import csv
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
+from scenescope.analysis.base import Metric, Score
+from scenescope.analysis.leaks import LeaksResult
 from scenescope.analysis.records import Leak
+from scenescope.engine import Engine
+from scenescope.world.truth_records import WorldTruth
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,47 +61,41 @@ class LeakScore:
         )
 
 
-def load_truth(truth_path: Path) -> dict[str, Any]:
-    with truth_path.open(encoding="utf-8") as handle:
-        doc: dict[str, Any] = json.load(handle)
-    return doc
-
-
-def true_titles(truth_path: Path, truth: dict[str, Any]) -> dict[str, str]:
-    """Release name -> true title_id, for releases of catalog titles (noise has none)."""
-    releases = truth.get("releases") or {}
-    csv_path = truth_path.parent / str(releases.get("file") or "truth_releases.csv")
-    out: dict[str, str] = {}
-    with csv_path.open(newline="", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            if row.get("title_id"):
-                out[row["name"]] = row["title_id"]
-    return out
-
-
 def score_leaks(
-    leaks: Iterable[Leak], truth_path: Path | str, *, store: Any = None, examples: int = 10
+    leaks: Iterable[Leak],
+    truth: WorldTruth | Path | str,
+    *,
+    store: Any = None,
+    examples: int = 10,
 ) -> LeakScore:
-    """Score found leaks against truth.json; with `store`, title matches too (else the leaks')."""
-    truth_path = Path(truth_path)
-    truth = load_truth(truth_path)
-    expected = {row["release"]: row for row in truth.get("leaks") or []}
+    """Score found leaks against a world's truth (a WorldTruth, its folder or truth.json); with
+    `store`, every asserted title match too (else the leaks' titles)."""
+    if not isinstance(truth, WorldTruth):
+        truth = WorldTruth.load(truth)
+    expected = {leak.release: leak for leak in truth.leaks}
     found = {leak.release_name: leak for leak in leaks}
     hits = [name for name in found if name in expected]
     false_positives = sorted(name for name in found if name not in expected)
     missed = sorted(name for name in expected if name not in found)
     precision = len(hits) / len(found) if found else 1.0
     recall = len(hits) / len(expected) if expected else 1.0
-    lead_errors = [abs(found[n].lead_days - float(expected[n]["lead_days"])) for n in hits]
+    lead_errors = [abs(found[n].lead_days - expected[n].lead_days) for n in hits]
     lead_mae = sum(lead_errors) / len(lead_errors) if lead_errors else 0.0
 
-    titles = true_titles(truth_path, truth)
+    titles = truth.release_titles()
     match_recall: float | None = None
     if store is not None:
-        asserted = _asserted_matches(store)
+        engine = Engine.of(store)
+        asserted = dict(
+            engine.rows(
+                "SELECT r.name, m.title_id FROM release_matches m JOIN releases r "
+                "USING (release_id) WHERE m.status = 'matched'"
+            )
+        )
         checked = len(asserted)
         correct = sum(1 for name, title_id in asserted.items() if titles.get(name) == title_id)
-        present = set(_stored_names(store)) & set(titles)
+        stored = {row[0] for row in engine.rows("SELECT name FROM releases")}
+        present = stored & set(titles)
         if present:
             match_recall = sum(1 for n in present if asserted.get(n) == titles[n]) / len(present)
     else:
@@ -119,37 +116,26 @@ def score_leaks(
     )
 
 
-def _connection(store: Any) -> Any:
-    return getattr(store, "connection", store)
+class LeakMetric(Metric[LeaksResult]):
+    """Leak precision / recall and lead error against the truth's leaks; given the engine the
+    leaks came from, the accuracy of every asserted title match too."""
 
+    name: ClassVar[str] = "leaks"
 
-def _asserted_matches(store: Any) -> dict[str, str]:
-    rows = (
-        _connection(store)
-        .execute(
-            "SELECT r.name, m.title_id FROM release_matches m JOIN releases r USING (release_id) "
-            "WHERE m.status = 'matched'"
-        )
-        .fetchall()
-    )
-    return dict(rows)
+    def __init__(self, engine: Engine | None = None) -> None:
+        self.engine = engine
 
-
-def _stored_names(store: Any) -> list[str]:
-    return [row[0] for row in _connection(store).execute("SELECT name FROM releases").fetchall()]
-
-
-def evaluate_world(store: Any, world_dir: Path | str) -> LeakScore:
-    """The whole path on a simulated world: ingest its pres and nukes through the files feed,
-    import its catalog, match, find leaks, and score them against its truth.json."""
-    from scenescope.analysis.leaks import find_leaks
-    from scenescope.catalog import import_catalog, match_releases
-    from scenescope.feeds.files import FileFeed
-
-    world_dir = Path(world_dir)
-    for name in ("pres.csv", "nukes.csv"):
-        if (world_dir / name).exists():
-            store.apply(FileFeed(world_dir / name))
-    import_catalog(store, [world_dir])
-    match_releases(store)
-    return score_leaks(find_leaks(store), world_dir / "truth.json", store=store)
+    def score(self, result: LeaksResult, truth: WorldTruth) -> Score:
+        found = score_leaks(result.leaks, truth, store=self.engine)
+        figures = {
+            k: found.to_dict()[k]
+            for k in (
+                "precision",
+                "recall",
+                "title_accuracy",
+                "title_match_recall",
+                "lead_mae_days",
+            )
+        }
+        details = {k: v for k, v in found.to_dict().items() if k not in figures}
+        return Score(self.name, figures, details)

@@ -46,6 +46,7 @@ def demo_command(
 ) -> None:
     """Simulate a world, ingest it, import its catalog, find leaks and score them vs truth."""
 
+    from scenescope.demo.pipeline import Timings, top_leaks
     from scenescope.store import Store, StoreError
     from scenescope.world.config import ConfigError, load_config
 
@@ -63,8 +64,7 @@ def demo_command(
     world_dir = out / "world"
     store_path = db_path(db) if db is not None else out / "scenescope.duckdb"
     _claim_store(store_path, own=db is None)
-    timings: dict[str, float] = {}
-
+    timings = Timings()
     started = time.perf_counter()
     if fresh or not _world_matches(world_dir, config):
         console.rule(f"1/6 Simulating the default world (seed {config.world.seed}, scale {scale})")
@@ -79,15 +79,15 @@ def demo_command(
         )
     else:
         console.rule(f"1/6 Reusing the simulated world in {world_dir} (seed {config.world.seed})")
-    timings["simulate_s"] = time.perf_counter() - started
+    timings.seconds["simulate_s"] = time.perf_counter() - started
 
     try:
         store = Store.open(store_path)
     except StoreError as exc:
         fail(str(exc))
     with store:
-        result = _run_story(store, world_dir, console, timings, quiet=json_out)
-    leaks, score, families = result
+        findings = _run_story(store, world_dir, console, timings, quiet=json_out)
+    leaks, score, families = list(findings.leaks), findings.score, findings.families.families
     if json_out:
         live = None if no_live else _live_leg(store_path, world_dir, leaks, console, timings)
         print_json_lines(
@@ -98,8 +98,8 @@ def demo_command(
                     "leaks": len(leaks),
                     "score": score.to_dict(),
                     "families": [f.to_dict() for f in families],
-                    "timings": {k: round(v, 2) for k, v in timings.items()},
-                    "top_leaks": [leak.to_dict() for leak in _top(leaks, top)],
+                    "timings": timings.to_dict(),
+                    "top_leaks": [leak.to_dict() for leak in top_leaks(leaks, top)],
                     "live": live,
                 }
             ]
@@ -159,69 +159,51 @@ def _world_matches(world_dir: Path, config: Any) -> bool:
     return bool(truth.get("config_digest") == config_digest(config))
 
 
-def _run_story(
-    store: Any, world_dir: Path, console: Any, timings: dict[str, float], *, quiet: bool
-) -> tuple[list[Any], Any, list[Any]]:
+def _run_story(store: Any, world_dir: Path, console: Any, timings: Any, *, quiet: bool) -> Any:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from scenescope.analysis.affiliation import infer_families
-    from scenescope.analysis.leak_metrics import score_leaks
-    from scenescope.analysis.leaks import find_leaks
-    from scenescope.catalog import import_catalog, match_releases
     from scenescope.cli.ingest_progress import ingest_files
-    from scenescope.feeds.files import FileFeed
+    from scenescope.demo.pipeline import analyse, import_and_match, world_feeds
 
     console.rule("2/6 Ingesting pres and nukes through the files connector")
-    started = time.perf_counter()
-    feeds = [FileFeed(world_dir / "pres.csv"), FileFeed(world_dir / "nukes.csv")]
-    ingest_files(store, feeds, show_rejects=5, quiet=quiet)
-    timings["ingest_s"] = time.perf_counter() - started
+    with timings.step("ingest_s"):
+        ingest_files(store, world_feeds(world_dir), show_rejects=5, quiet=quiet)
 
     console.rule("3/6 Importing the catalog and matching releases to titles")
-    started = time.perf_counter()
-    report = import_catalog(store, [world_dir])
-    for problem in report.problems[:5]:
-        console.print(str(problem), markup=False, highlight=False)
-    with Progress(
-        TextColumn("matching"),
-        BarColumn(),
-        TextColumn("{task.completed:,} release groups"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
+    with (
+        timings.step("catalog_match_s"),
+        Progress(
+            TextColumn("matching"),
+            BarColumn(),
+            TextColumn("{task.completed:,} release groups"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as progress,
+    ):
         task = progress.add_task("match", total=None)
 
         def advance(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        matched = match_releases(store, on_progress=advance)
+        report, matched = import_and_match(store, world_dir, on_progress=advance)
+    for problem in report.problems[:5]:
+        console.print(str(problem), markup=False, highlight=False)
     console.print(
         f"{report.titles:,} titles, {report.release_dates:,} official dates; "
         f"{matched.matched:,} releases matched, {matched.possible:,} possible, "
         f"{matched.unmatched:,} unmatched",
         markup=False,
     )
-    timings["catalog_match_s"] = time.perf_counter() - started
-
-    console.rule("4/6 Finding leaks")
-    started = time.perf_counter()
-    leaks = find_leaks(store)
-    timings["leaks_s"] = time.perf_counter() - started
-
-    console.rule("5/6 Scoring against truth and inferring families")
-    started = time.perf_counter()
-    score = score_leaks(leaks, world_dir / "truth.json", store=store)
-    families = list(infer_families(store.connection).families)
-    timings["score_families_s"] = time.perf_counter() - started
-    return leaks, score, families
+    console.rule("4/6 Finding leaks, 5/6 scoring against truth and inferring families")
+    return analyse(store, world_dir, timings)
 
 
 def _live_leg(
-    store_path: Path, world_dir: Path, leaks: list[Any], console: Any, timings: dict[str, float]
+    store_path: Path, world_dir: Path, leaks: list[Any], console: Any, timings: Any
 ) -> dict[str, Any] | None:
     """Step 6: the figures above are already computed; replay a slice live into the store."""
-    from scenescope.live_replay import LiveReplayError, replay_into_store
+    from scenescope.demo.live import LiveReplayError, replay_into_store
     from scenescope.store import Store, StoreError
 
     console.rule("6/6 Live: replaying the busiest retail-leak hours over the predb.ovh websocket")
@@ -234,34 +216,17 @@ def _live_leg(
     except LiveReplayError as exc:
         console.print(f"live replay skipped: {exc}", markup=False, highlight=False)
         return None
-    timings["live_s"] = time.perf_counter() - started
+    timings.seconds["live_s"] = time.perf_counter() - started
     for line in live.summary_lines():
         console.print(line, markup=False, highlight=False)
     return live.to_dict()
 
 
-def _top(leaks: list[Any], count: int) -> list[Any]:
-    """The longest leads first, taken in turn from each source class so no one class fills
-    the list, and one row per (title, source class, group)."""
-    by_class: dict[str, list[Any]] = {}
-    seen: set[tuple[str, str, str | None]] = set()
-    for leak in sorted(leaks, key=lambda leak: (-leak.lead_days, leak.release_name)):
-        key = (leak.title_id, leak.source_class, leak.group)
-        if key not in seen:
-            seen.add(key)
-            by_class.setdefault(leak.source_class, []).append(leak)
-    picked: list[Any] = []
-    queues = [queue for _, queue in sorted(by_class.items())]
-    while len(picked) < count and any(queues):
-        for queue in queues:
-            if queue and len(picked) < count:
-                picked.append(queue.pop(0))
-    return sorted(picked, key=lambda leak: (-leak.lead_days, leak.release_name))
-
-
 def _print_leaks(console: Any, leaks: list[Any], count: int) -> None:
     from rich.table import Table
     from rich.text import Text
+
+    from scenescope.demo.pipeline import top_leaks
 
     by_class: dict[str, int] = {}
     for leak in leaks:
@@ -274,7 +239,7 @@ def _print_leaks(console: Any, leaks: list[Any], count: int) -> None:
     table.add_column("release", overflow="fold", min_width=34, ratio=3)
     for header in ("source", "group", "official date", "lead"):
         table.add_column(header, overflow="fold")
-    for leak in _top(leaks, count):
+    for leak in top_leaks(leaks, count):
         official = f"{leak.official_date} {leak.window or ''} {leak.territory or ''}".strip()
         lead = f"{leak.lead_days:.1f} d" if abs(leak.lead_days) >= 1 else f"{leak.lead_hours:.1f} h"
         cells = (leak.release_name, leak.source_class, leak.group, official, lead)

@@ -75,7 +75,7 @@ class Engine:
         if _shared is None:
             attached = {row[0] for row in connection.execute("SHOW DATABASES").fetchall()}
             if DERIVED not in attached:
-                connection.execute(f"ATTACH ':memory:' AS {DERIVED}")
+                connection.execute(f"ATTACH ':memory:' AS {DERIVED} (READ_WRITE)")
 
     @classmethod
     def of(cls, source: Engine | HasConnection | duckdb.DuckDBPyConnection) -> Engine:

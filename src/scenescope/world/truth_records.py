@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 from dataclasses import dataclass, field
@@ -211,6 +212,22 @@ class WorldTruth:
             folder=folder,
             raw=doc,
         )
+
+    def release_titles(self) -> dict[str, str]:
+        """Release name -> true title_id, for releases of catalog titles (noise has none), from
+        the releases file beside truth.json."""
+        releases = self.raw.get("releases") or {}
+        if self.folder is None:
+            return {}
+        path = self.folder / str(releases.get("file") or "truth_releases.csv")
+        if not path.exists():
+            return {}
+        with path.open(newline="", encoding="utf-8") as handle:
+            return {
+                row["name"]: row["title_id"]
+                for row in csv.DictReader(handle)
+                if row.get("title_id")
+            }
 
     def family_labels(self) -> dict[str, str]:
         """Group key -> true family id; groups outside any family get their own label."""

@@ -10,56 +10,36 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import json
 import math
 import secrets
-import threading
 import time
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from scenescope.alerts.dispatcher import RecordedAlert
-from scenescope.alerts.rules import AlertConfig, parse_config
-from scenescope.alerts.sinks.webhook import DELIVERY_HEADER, SIGNATURE_HEADER, verify
-from scenescope.alerts.watch_hook import WatchAlerts
 from scenescope.analysis.records import Leak
+from scenescope.demo.alerting import CountedAlerts, demo_alert_config
+from scenescope.demo.errors import LiveReplayError
+from scenescope.demo.receiver import ReceivedAlert, SignedWebhookReceiver
+from scenescope.demo.window import busiest_leak_window
 from scenescope.feeds.events import FeedEvent, PreReport
+
+__all__ = [
+    "LiveReplayError",
+    "LiveReplayResult",
+    "ReceivedAlert",
+    "SignedWebhookReceiver",
+    "busiest_leak_window",
+    "demo_alert_config",
+    "replay_into_store",
+]
 
 DEFAULT_DURATION = dt.timedelta(hours=3)
 DEFAULT_SPEED = 3600.0
 LEAD_IN_WALL_SECONDS = 0.5  # simulated quiet before the first frame, so the feed is connected
 CONNECT_TIMEOUT_SECONDS = 10.0
 SETTLE_TIMEOUT_SECONDS = 20.0  # detection, then delivery, after the last frame is stored
-
-
-class LiveReplayError(RuntimeError):
-    """The live leg cannot run (no ws_frames.jsonl, nothing to replay...)."""
-
-
-@dataclass(frozen=True, slots=True)
-class ReceivedAlert:
-    """One POST the loopback receiver accepted (signature valid), as it arrived."""
-
-    delivery_id: str
-    received_at: float  # time.time()
-    release_name: str
-    title: str
-    group: str | None
-    source_class: str
-    lead_days: float
-
-    def line(self) -> str:
-        lead = (
-            f"{self.lead_days:.1f} d"
-            if abs(self.lead_days) >= 1
-            else f"{self.lead_days * 24:.1f} h"
-        )
-        group = self.group or "?"
-        return f"{self.title} — {group}, {self.source_class}, lead {lead}: {self.release_name}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,185 +120,6 @@ def _rounded(value: float | None) -> float | None:
 
 
 # -- the loopback webhook receiver -------------------------------------------------------
-
-
-class SignedWebhookReceiver:
-    """A stdlib HTTP server on loopback that accepts alert POSTs signed with `secret`
-    (401 otherwise) and records each delivery once; use as a context manager."""
-
-    def __init__(self, secret: str, host: str = "127.0.0.1") -> None:
-        self.secret = secret
-        self.accepted: dict[str, ReceivedAlert] = {}  # by delivery id: retries count once
-        self.rejected = 0
-        self._changed = threading.Condition()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length)
-                status = receiver._record(
-                    body, self.headers.get(SIGNATURE_HEADER), self.headers.get(DELIVERY_HEADER)
-                )
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass  # the demo prints its own summary
-
-        self._server = ThreadingHTTPServer((host, 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},  # so closing does not wait out the default 0.5 s
-            name="scenescope-demo-webhook",
-            daemon=True,
-        )
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}/alerts"
-
-    def _record(self, body: bytes, signature: str | None, delivery_id: str | None) -> int:
-        received_at = time.time()
-        if not verify(self.secret, body, signature):
-            with self._changed:
-                self.rejected += 1
-            return 401
-        try:
-            payload = json.loads(body)
-            leak = payload["leak"]
-            alert = ReceivedAlert(
-                delivery_id=str(delivery_id or payload.get("delivery_id", "")),
-                received_at=received_at,
-                release_name=str(leak["release_name"]),
-                title=str(leak["title"]),
-                group=leak.get("group"),
-                source_class=str(leak["source_class"]),
-                lead_days=float(leak["lead_days"]),
-            )
-        except (ValueError, KeyError, TypeError):
-            with self._changed:
-                self.rejected += 1
-            return 400
-        with self._changed:
-            self.accepted.setdefault(alert.delivery_id, alert)
-            self._changed.notify_all()
-        return 204
-
-    def received(self) -> list[ReceivedAlert]:
-        with self._changed:
-            return sorted(self.accepted.values(), key=lambda a: a.received_at)
-
-    def __enter__(self) -> SignedWebhookReceiver:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5.0)
-
-
-def demo_alert_config(webhook_url: str, secret: str) -> AlertConfig:
-    """One rule taking every leak to one signed webhook, with quick retries for the demo."""
-    text = f"""
-[delivery]
-max_attempts = 3
-backoff_initial_seconds = 0.2
-backoff_max_seconds = 1.0
-timeout_seconds = 5.0
-
-[sinks.demo-webhook]
-kind = "webhook"
-url = {json.dumps(webhook_url)}
-secret = {json.dumps(secret)}
-
-[rules.every-leak]
-sinks = ["demo-webhook"]
-"""
-    return parse_config(text, source="<demo alert rules>")
-
-
-# -- detection that says when it has caught up -------------------------------------------
-
-
-class _CountedAlerts(WatchAlerts):
-    """WatchAlerts that counts the pre names handed over and detected, so the replay can wait
-    (with a timeout) until detection has caught up instead of guessing."""
-
-    def __init__(self, store: Any, config: AlertConfig) -> None:
-        super().__init__(store, config, on_recorded=self._recorded)
-        self.handed = 0
-        self.detected = 0
-        self.fired = 0
-        self.suppressed = 0
-        self._progress = threading.Condition()
-
-    def on_applied(self, batch: Sequence[FeedEvent], committed_at: float) -> None:
-        with self._progress:
-            self.handed += sum(1 for event in batch if isinstance(event, PreReport))
-        super().on_applied(batch, committed_at)
-
-    def detect(self, names: Sequence[str]) -> list[RecordedAlert]:
-        try:
-            return super().detect(names)
-        finally:
-            with self._progress:
-                self.detected += len(names)
-                self._progress.notify_all()
-
-    def _recorded(self, recorded: list[RecordedAlert]) -> None:
-        with self._progress:
-            self.suppressed += sum(1 for alert in recorded if alert.suppressed)
-            self.fired += sum(1 for alert in recorded if not alert.suppressed)
-
-    def wait_caught_up(self, timeout: float) -> bool:
-        with self._progress:
-            return self._progress.wait_for(lambda: self.detected >= self.handed, timeout)
-
-
-# -- choosing what to replay -------------------------------------------------------------
-
-
-def busiest_leak_window(
-    leaks: Sequence[Leak],
-    duration: dt.timedelta,
-    *,
-    source_class: str | None = "retail-disc",
-) -> dt.datetime:
-    """Start of the `duration` window whose leak pres carry the most distinct signatures
-    (title, source class, group) — each one a first alert. Earliest window on ties; leaks of
-    any source class are used when there are none of `source_class`."""
-    wanted = [leak for leak in leaks if source_class is None or leak.source_class == source_class]
-    hits = [
-        (int(leak.pre_at.timestamp()), (leak.title_id, leak.source_class, leak.group or ""))
-        for leak in (wanted or leaks)
-    ]
-    if not hits:
-        raise LiveReplayError("no leaks to replay: the store has no leak to alert on")
-    span = duration.total_seconds()
-    hits.sort(key=lambda hit: hit[0])
-    in_window: Counter[tuple[str, str, str]] = Counter()
-    best_start, best_count, end = hits[0][0], 0, 0
-    for start_index, (start, _) in enumerate(hits):
-        while end < len(hits) and hits[end][0] < start + span:
-            in_window[hits[end][1]] += 1
-            end += 1
-        if len(in_window) > best_count:
-            best_start, best_count = start, len(in_window)
-        key = hits[start_index][1]
-        in_window[key] -= 1
-        if not in_window[key]:
-            del in_window[key]
-    return dt.datetime.fromtimestamp(best_start, dt.UTC)
-
-
-# -- the replay ----------------------------------------------------------------------------
-
-
 def replay_into_store(
     store: Any,
     world_dir: Path,
@@ -389,7 +190,7 @@ class _Replay:
         server = ReplayServer(self.frames, speed=self.speed, start_at=window_start - lead_in)
         missed = 0
         with SignedWebhookReceiver(secret) as receiver:
-            alerts = _CountedAlerts(self.store, demo_alert_config(receiver.url, secret))
+            alerts = CountedAlerts(self.store, demo_alert_config(receiver.url, secret))
             with alerts:
                 await server.start()
                 try:
