@@ -93,9 +93,9 @@ def test_state_matches_the_store_view(store: Store) -> None:
     # group_releases replays nukes itself (speed); it must agree with release_state
     from scenescope.analysis.groups import build_group_releases
 
-    build_group_releases(store.connection)
+    table = build_group_releases(store.connection)
     differ = store.connection.execute(
-        "SELECT count(*) FROM group_releases g JOIN release_state s USING (release_id) "
+        f"SELECT count(*) FROM {table} g JOIN release_state s USING (release_id) "
         "WHERE g.pre_at <> s.pre_at OR g.status <> s.status "
         "OR g.nuke_reason IS DISTINCT FROM s.nuke_reason"
     ).fetchone()

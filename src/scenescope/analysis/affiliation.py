@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 import numpy as np
 
-from scenescope.analysis.groups import GROUP_NAMES, build_group_releases
+from scenescope.analysis.groups import build_group_releases, group_names_table
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,7 +353,7 @@ def infer_families(
     weights = edge_weights(evidence, settings)
     rows = con.execute(
         f"SELECT e.group_key, n.group_name, e.releases "
-        f"FROM eligible e JOIN {GROUP_NAMES} n USING (group_key) ORDER BY e.gid"
+        f"FROM eligible e JOIN {group_names_table(con)} n USING (group_key) ORDER BY e.gid"
     ).fetchall()
     keys = [r[0] for r in rows]
     names = {r[0]: r[1] for r in rows}

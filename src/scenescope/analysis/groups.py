@@ -1,220 +1,39 @@
 """Group profiles: what each release group puts out, when, how well, and whether it went dark.
 
-Every group analysis (profiles, race, affiliation, successors) reads one materialized view of
-the store, `group_releases`, built here in SQL: one row per release with its group key,
-canonical pre time, state, normalized title key and race format.
+Every group analysis (profiles, race, affiliation, successors) reads the engine's
+`group_releases` relation (engine.relations): one row per grouped release with its group key,
+canonical pre time, state, title key and race format. Leads come from `release_leads`, the
+same relation `leaks` reads, so a group's leads and its leaks agree.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
-import duckdb
+import numpy as np
 
-GROUP_RELEASES = "group_releases"
-GROUP_NAMES = "group_names"  # group_key -> display name (most used spelling)
-
-# Source class per normalized source token (lowercase, non-alphanumerics removed); anything
-# else is matched by the LIKE patterns in _SOURCE_CLASS_SQL, then "other".
-_SOURCE_CLASS_SQL = """
-CASE
-  WHEN s IS NULL OR s = '' THEN 'other'
-  WHEN s IN ('cam','hdcam','ts','hdts','telesync','tc','hdtc','telecine','pdvd','camrip','tsrip')
-    THEN 'cam'
-  WHEN s LIKE '%scr%' OR s LIKE 'screener%' THEN 'screener'
-  WHEN s LIKE 'web%' OR s IN ('amzn','nf','dsnp','hmax','atvp','hulu','pcok','pmtp','itunes')
-    THEN 'web'
-  WHEN s LIKE '%bluray%' OR s LIKE '%bdrip%' OR s LIKE '%brrip%' OR s LIKE '%dvd%'
-       OR s IN ('uhd','bd','bdremux','remux','bd25','bd50','hddvd') THEN 'retail-disc'
-  WHEN s LIKE '%hdtv%' OR s IN ('pdtv','sdtv','dsr','dvb','satrip','tvrip','dtv') THEN 'hdtv'
-  ELSE 'other'
-END
-"""
-
-_CODEC_SQL = """
-CASE
-  WHEN c IS NULL OR c = '' THEN ''
-  WHEN c IN ('x264','h264','avc') THEN 'h264'
-  WHEN c IN ('x265','h265','hevc') THEN 'h265'
-  ELSE c
-END
-"""
+from scenescope.analysis.base import Estimator
+from scenescope.engine import Engine
 
 
-def _columns(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
-    rows = con.execute(
-        "SELECT column_name, data_type FROM information_schema.columns "
-        "WHERE table_name = ? AND table_schema = 'main'",
-        [table],
-    ).fetchall()
-    return {name.lower(): dtype.upper() for name, dtype in rows}
+def build_group_releases(source: Any, *, force: bool = False) -> str:
+    """The qualified name of the `group_releases` relation (engine.relations) for the store's
+    current version, built if needed."""
+    return Engine.of(source).relation("group_releases", force=force)
 
 
-def _list_expr(cols: dict[str, str], name: str) -> str:
-    """A VARCHAR[] of lowercase tokens from a list column or a delimited string column."""
-    if name not in cols:
-        return "CAST([] AS VARCHAR[])"
-    if cols[name].endswith("[]"):
-        return f"list_transform(r.{name}, lambda x: lower(CAST(x AS VARCHAR)))"
-    return (
-        f"list_filter(string_split_regex(lower(coalesce(CAST(r.{name} AS VARCHAR), '')),"
-        " '[^a-z0-9]+'), lambda x: x <> '')"
-    )
+def group_names_table(source: Any) -> str:
+    """The relation of group_key -> group_name (the spelling a group uses most)."""
+    return Engine.of(source).relation("group_names")
 
 
-def _col(cols: dict[str, str], name: str, cast: str = "VARCHAR") -> str:
-    return f"CAST(r.{name} AS {cast})" if name in cols else f"CAST(NULL AS {cast})"
-
-
-def _match_join(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
-    """The title_id expression and join for the catalog's confirmed matches, when present."""
-    cols = _columns(con, "release_matches")
-    if not {"release_id", "title_id"} <= set(cols):
-        return "CAST(NULL AS VARCHAR)", ""
-    confirmed = "WHERE status = 'matched'" if "status" in cols else ""
-    return (
-        "m.title_id",
-        "LEFT JOIN (SELECT release_id, any_value(CAST(title_id AS VARCHAR)) AS title_id "
-        f"FROM release_matches {confirmed} GROUP BY release_id) m USING (release_id)",
-    )
-
-
-def _fingerprint(con: duckdb.DuckDBPyConnection) -> str:
-    """Cheap counts that change whenever the store does (release_state is a view: skip it)."""
-    parts = []
-    for table in ("releases", "pre_reports", "nuke_events", "release_matches"):
-        if _columns(con, table):
-            row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
-            parts.append(f"{table}={row[0] if row else 0}")
-    return ";".join(parts)
-
-
-# Release state without the `release_state` view (which also counts reports and feeds and is
-# the slowest part at scale): pre_at is the earliest trusted report; nuke status replays the
-# events in event-time order exactly as the view does (tests hold the two equal).
-_STATE_SQL = """
-pre AS (
-  SELECT release_id, min(pre_at) FILTER (WHERE trusted) AS pre_at
-  FROM pre_reports GROUP BY release_id
-), history AS (
-  SELECT release_id,
-         arg_max(kind, o) FILTER (WHERE kind IN ('nuke', 'unnuke', 'modnuke')) AS nuke_kind,
-         arg_max(reason, o) FILTER (WHERE kind IN ('nuke', 'modnuke')) AS nuke_reason,
-         arg_max(kind, o) FILTER (WHERE kind IN ('delpre', 'undelpre')) AS delete_kind
-  FROM (SELECT release_id, kind, reason,
-               epoch_us(event_at) * 8 + CASE kind WHEN 'nuke' THEN 1 WHEN 'modnuke' THEN 2
-                 WHEN 'unnuke' THEN 3 WHEN 'delpre' THEN 4 WHEN 'undelpre' THEN 5 END AS o
-        FROM nuke_events)
-  GROUP BY release_id
-), state AS (
-  SELECT pre.release_id, pre.pre_at,
-         CASE WHEN h.delete_kind = 'delpre' THEN 'deleted'
-              WHEN h.nuke_kind IN ('nuke', 'modnuke') THEN 'nuked' ELSE 'live' END AS status,
-         CASE WHEN h.nuke_kind IN ('nuke', 'modnuke') THEN h.nuke_reason END AS nuke_reason
-  FROM pre LEFT JOIN history h USING (release_id)
-)
-"""
-
-
-def build_group_releases(con: duckdb.DuckDBPyConnection, *, force: bool = False) -> str:
-    """Materialize `group_releases` (a TEMP table) unless it is current; return its name.
-
-    Columns: release_id, group_name (as written), group_key (lowercase), pre_at (UTC), status,
-    nuke_reason, category, title_id (matched, or NULL), title_key (hash of the matched title
-    or the parsed title/year, with season and episodes; NULL without a title), work_key (the
-    same at title level: a film or a show), source, source_class, resolution, codec,
-    format_key, languages (VARCHAR[]), is_proper, is_repack. Also `group_names` (group_key,
-    group_name: the spelling used most).
-    """
-    cols = _columns(con, "releases")
-    if not cols:
-        raise LookupError("the store has no `releases` table; is this a scenescope store?")
-    fingerprint = _fingerprint(con)
-    if not force:
-        try:
-            row = con.execute("SELECT fingerprint FROM temp.group_releases_meta").fetchone()
-            if row and row[0] == fingerprint:
-                return GROUP_RELEASES
-        except duckdb.CatalogException:
-            pass
-    title_id_expr, match_join = _match_join(con)
-    flags = _list_expr(cols, "flags")
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE {GROUP_RELEASES} AS
-        WITH {_STATE_SQL}, base AS (
-          SELECT r.release_id, r.group_name, r.group_key, st.pre_at, st.status,
-                 st.nuke_reason, {_col(cols, "category")} AS category,
-                 {title_id_expr} AS title_id,
-                 nullif(regexp_replace(lower(coalesce(r.title, '')), '[^a-z0-9]+', '', 'g'), '')
-                   AS title_norm,
-                 r.year, r.season, coalesce(CAST(r.episodes AS VARCHAR), '') AS episodes_text,
-                 r.source,
-                 replace(replace(lower(coalesce(r.source, '')), '-', ''), '.', '') AS s,
-                 lower(coalesce(r.resolution, '')) AS resolution,
-                 replace(lower(coalesce(r.video_codec, '')), '.', '') AS c,
-                 {_list_expr(cols, "languages")} AS languages,
-                 coalesce(list_contains({flags}, 'proper'), false) AS is_proper,
-                 coalesce(list_contains({flags}, 'repack') OR list_contains({flags}, 'rerip'),
-                          false) AS is_repack
-          FROM releases r JOIN state st USING (release_id) {match_join}
-          WHERE r.group_key IS NOT NULL AND r.group_key <> '' AND st.pre_at IS NOT NULL
-        ), classed AS (
-          SELECT *,
-                 CASE WHEN title_id IS NOT NULL THEN hash('t', title_id)
-                      WHEN title_norm IS NOT NULL THEN hash('n', title_norm, year) END AS work_key,
-                 {_SOURCE_CLASS_SQL} AS source_class, {_CODEC_SQL} AS codec
-          FROM base
-        )
-        SELECT release_id, group_name, group_key, pre_at, status, nuke_reason, category,
-               title_id,
-               CASE WHEN work_key IS NOT NULL THEN hash(work_key, season, episodes_text) END
-                 AS title_key,
-               work_key, source, source_class, resolution, codec,
-               source_class || '/' || resolution || '/' || codec AS format_key,
-               languages, is_proper, is_repack
-        FROM classed
-        """
-    )
-    # the spelling a group uses most is how it is displayed
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {GROUP_NAMES} AS SELECT group_key, mode(group_name) "
-        f"AS group_name FROM {GROUP_RELEASES} GROUP BY group_key"
-    )
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE group_releases_meta AS SELECT ? AS fingerprint",
-        [fingerprint],
-    )
-    return GROUP_RELEASES
-
-
-def derived_is_current(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    """Whether a temp table derived from `group_releases` was built from its current state."""
-    try:
-        row = con.execute(
-            f"SELECT (SELECT fingerprint FROM temp.{table}_meta) = "
-            "(SELECT fingerprint FROM temp.group_releases_meta)"
-        ).fetchone()
-    except duckdb.CatalogException:
-        return False
-    return bool(row and row[0])
-
-
-def mark_derived(con: duckdb.DuckDBPyConnection, table: str) -> None:
-    """Record that `table` was just derived from the current `group_releases`."""
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {table}_meta AS "
-        "SELECT fingerprint FROM temp.group_releases_meta"
-    )
-
-
-def data_end(con: duckdb.DuckDBPyConnection) -> dt.datetime | None:
+def data_end(source: Any) -> dt.datetime | None:
     """The latest pre time in the store: "now" for dormancy, so old archives read sensibly."""
-    build_group_releases(con)
-    row = con.execute(f"SELECT max(pre_at) FROM {GROUP_RELEASES}").fetchone()
-    return _utc(row[0]) if row and row[0] is not None else None
+    engine = Engine.of(source)
+    latest = engine.scalar(f"SELECT max(pre_at) FROM {engine.relation('group_releases')}")
+    return _utc(latest) if latest is not None else None
 
 
 def _utc(value: Any) -> dt.datetime:
@@ -374,21 +193,25 @@ FROM g JOIN {names} n USING (group_key)
 
 
 def group_summaries(
-    con: duckdb.DuckDBPyConnection,
+    source: Any,
     *,
     since: dt.datetime | dt.date | None = None,
     category: str | None = None,
     now: dt.datetime | None = None,
 ) -> list[GroupSummary]:
     """Every group with releases matching the filters, most prolific first."""
-    table = build_group_releases(con)
+    engine = Engine.of(source)
     where, params = _filters(since, category)
-    reference = now or data_end(con)
-    rows = con.execute(
-        _SUMMARY_SQL.format(table=table, names=GROUP_NAMES, where=where)
+    reference = now or data_end(engine)
+    rows = engine.rows(
+        _SUMMARY_SQL.format(
+            table=engine.relation("group_releases"),
+            names=engine.relation("group_names"),
+            where=where,
+        )
         + " ORDER BY releases DESC, group_key",
         params,
-    ).fetchall()
+    )
     return [_summary(row, reference) for row in rows]
 
 
@@ -414,58 +237,54 @@ def _summary(row: tuple[Any, ...], now: dt.datetime | None) -> GroupSummary:
     )
 
 
-def dormant_groups(
-    con: duckdb.DuckDBPyConnection, *, now: dt.datetime | None = None
-) -> list[GroupSummary]:
+def dormant_groups(source: Any, *, now: dt.datetime | None = None) -> list[GroupSummary]:
     """Groups that went dark, most recently silent first."""
-    dark = [s for s in group_summaries(con, now=now) if s.dormancy is not None]
+    dark = [s for s in group_summaries(source, now=now) if s.dormancy is not None]
     return sorted(dark, key=lambda s: s.last_pre_at, reverse=True)
 
 
-def _counts(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> dict[str, int]:
-    return {str(k): int(n) for k, n in con.execute(sql, params).fetchall() if k not in (None, "")}
+def _counts(engine: Engine, sql: str, params: list[Any]) -> dict[str, int]:
+    return {str(k): int(n) for k, n in engine.rows(sql, params) if k not in (None, "")}
 
 
-def group_profile(
-    con: duckdb.DuckDBPyConnection, name: str, *, now: dt.datetime | None = None
-) -> GroupProfile:
+def group_profile(source: Any, name: str, *, now: dt.datetime | None = None) -> GroupProfile:
     """The full profile of one group (name compared case-insensitively)."""
-    table = build_group_releases(con)
+    engine = Engine.of(source)
+    table = engine.relation("group_releases")
+    names = engine.relation("group_names")
     key = name.strip().lower()
-    rows = con.execute(
-        _SUMMARY_SQL.format(table=table, names=GROUP_NAMES, where="group_key = ?"), [key]
-    ).fetchall()
+    rows = engine.rows(_SUMMARY_SQL.format(table=table, names=names, where="group_key = ?"), [key])
     if not rows:
         raise LookupError(f"no releases by group {name!r} in the store")
-    summary = _summary(rows[0], now or data_end(con))
+    summary = _summary(rows[0], now or data_end(engine))
     where = f"FROM {table} WHERE group_key = ?"
 
     def mix(column: str) -> dict[str, int]:
         return _counts(
-            con, f"SELECT {column}, count(*) AS n {where} GROUP BY 1 ORDER BY n DESC, 1", [key]
+            engine, f"SELECT {column}, count(*) AS n {where} GROUP BY 1 ORDER BY n DESC, 1", [key]
         )
 
-    weekly = con.execute(
+    weekly = engine.rows(
         f"SELECT CAST(date_trunc('week', pre_at AT TIME ZONE 'UTC') AS DATE) AS w, count(*) "
         f"{where} GROUP BY w ORDER BY w",
         [key],
-    ).fetchall()
+    )
     languages = _counts(
-        con,
+        engine,
         f"SELECT lang, count(*) AS n FROM (SELECT unnest(languages) AS lang {where}) "
         "GROUP BY 1 ORDER BY n DESC, 1",
         [key],
     )
-    titles, lead_median, lead_spread = _title_leads(con, key)
-    nukes = con.execute(f"SELECT count(*) {where} AND status = 'nuked'", [key]).fetchone()
+    titles, lead_median, lead_spread = _title_leads(engine, key)
+    nukes = engine.scalar(f"SELECT count(*) {where} AND status = 'nuked'", [key])
     reasons = _counts(
-        con,
+        engine,
         f"SELECT lower(nuke_reason), count(*) AS n {where} AND status = 'nuked' "
         "GROUP BY 1 ORDER BY n DESC, 1 LIMIT 5",
         [key],
     )
-    propers_by = con.execute(f"SELECT count(*) {where} AND is_proper", [key]).fetchone()
-    against = proper_targets(con, key)
+    propers_by = engine.scalar(f"SELECT count(*) {where} AND is_proper", [key])
+    against = proper_targets(engine, key)
     return GroupProfile(
         summary=summary,
         spellings=mix("group_name"),
@@ -479,23 +298,24 @@ def group_profile(
         titles=titles,
         lead_days_median=lead_median,
         lead_days_spread=lead_spread,
-        nukes=int(nukes[0]) if nukes else 0,
+        nukes=int(nukes or 0),
         top_nuke_reasons=reasons,
-        propers_by=int(propers_by[0]) if propers_by else 0,
+        propers_by=int(propers_by or 0),
         propers_against=sum(against.values()),
         propers_against_by_group=against,
-        feeds=_feeds(con, key),
+        feeds=_feeds(engine, key),
     )
 
 
-def proper_targets(con: duckdb.DuckDBPyConnection, group_key: str) -> dict[str, int]:
+def proper_targets(source: Any, group_key: str) -> dict[str, int]:
     """PROPERs by other groups fixing this group's releases: {proper group: count}.
 
     A PROPER targets the latest earlier non-PROPER release of the same title and format by
     another group.
     """
-    table = build_group_releases(con)
-    rows = con.execute(
+    engine = Engine.of(source)
+    table = engine.relation("group_releases")
+    rows = engine.rows(
         f"""
         WITH propers AS (
           SELECT release_id, group_key, title_key, format_key, pre_at FROM {table}
@@ -509,51 +329,40 @@ def proper_targets(con: duckdb.DuckDBPyConnection, group_key: str) -> dict[str, 
           GROUP BY p.release_id, p.group_key
         )
         SELECT any_value(n.group_name), count(*) AS n
-        FROM targets JOIN {GROUP_NAMES} n ON n.group_key = targets.by_key
+        FROM targets JOIN {engine.relation("group_names")} n ON n.group_key = targets.by_key
         WHERE target_key = ? GROUP BY by_key ORDER BY n DESC
         """,
         [group_key],
-    ).fetchall()
+    )
     return {str(k): int(n) for k, n in rows}
 
 
-def _feeds(con: duckdb.DuckDBPyConnection, group_key: str) -> dict[str, int]:
-    if "feed" not in _columns(con, "pre_reports"):
-        return {}
+def _feeds(engine: Engine, group_key: str) -> dict[str, int]:
     return _counts(
-        con,
+        engine,
         f"SELECT p.feed, count(DISTINCT p.release_id) AS n FROM pre_reports p "
-        f"JOIN {GROUP_RELEASES} g USING (release_id) WHERE g.group_key = ? "
+        f"JOIN {engine.relation('group_releases')} g USING (release_id) WHERE g.group_key = ? "
         "GROUP BY 1 ORDER BY n DESC, 1",
         [group_key],
     )
 
 
 def _title_leads(
-    con: duckdb.DuckDBPyConnection, group_key: str
+    engine: Engine, group_key: str
 ) -> tuple[list[TitleLead], float | None, float | None]:
-    """Matched titles and their lead against the official window of each release's source."""
-    official = official_dates_sql(con)
-    lead = "CAST(NULL AS DOUBLE)"
-    join = ""
-    if official:
-        join = (
-            f"LEFT JOIN ({official}) od ON od.title_id = g.title_id AND od.official_window = "
-            + (
-                "CASE g.source_class WHEN 'cam' THEN 'theatrical' WHEN 'web' THEN 'digital' "
-                "WHEN 'retail-disc' THEN 'physical' WHEN 'hdtv' THEN 'tv' END"
-            )
-        )
-        lead = "min(epoch(CAST(od.official_date AS TIMESTAMPTZ) - g.pre_at)) / 86400.0"
-    rows = con.execute(
+    """Matched titles and the lead of the group's first release of each, against the official
+    date that release is measured by (release_leads: the same leads `leaks` reports)."""
+    rows = engine.rows(
         f"""
-        SELECT g.title_id, count(DISTINCT g.release_id), min(g.pre_at), {lead} AS lead_days
-        FROM {GROUP_RELEASES} g {join}
+        SELECT g.title_id, count(DISTINCT g.release_id), min(g.pre_at),
+               arg_min(l.lead_days, g.pre_at) AS lead_days
+        FROM {engine.relation("group_releases")} g
+        LEFT JOIN {engine.relation("release_leads")} l USING (release_id)
         WHERE g.group_key = ? AND g.title_id IS NOT NULL
-        GROUP BY g.title_id ORDER BY min(g.pre_at)
+        GROUP BY g.title_id ORDER BY min(g.pre_at), g.title_id
         """,
         [group_key],
-    ).fetchall()
+    )
     titles = [
         TitleLead(str(t), int(n), _utc(first), None if lead_days is None else float(lead_days))
         for t, n, first, lead_days in rows
@@ -561,18 +370,38 @@ def _title_leads(
     leads = sorted(t.lead_days for t in titles if t.lead_days is not None)
     if not leads:
         return titles, None, None
-    import numpy as np
-
     q1, median, q3 = np.percentile(leads, [25, 50, 75])
     return titles, float(median), float(q3 - q1)
 
 
-def official_dates_sql(con: duckdb.DuckDBPyConnection) -> str | None:
-    """SQL giving (title_id, official_window, official_date): earliest date in any territory."""
-    cols = _columns(con, "catalog_release_dates")
-    if not {"title_id", "release_window", "date"} <= set(cols):
-        return None
-    return (
-        "SELECT title_id, lower(release_window) AS official_window, "
-        'min("date") AS official_date FROM catalog_release_dates GROUP BY 1, 2'
-    )
+@dataclass(frozen=True, slots=True)
+class GroupParams:
+    since: dt.datetime | dt.date | None = None
+    category: str | None = None
+    now: dt.datetime | None = None  # "now" for dormancy (default: the store's last pre)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupsResult:
+    """Every group's summary, most prolific first."""
+
+    groups: tuple[GroupSummary, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"groups": [g.to_dict() for g in self.groups]}
+
+
+class GroupProfiles(Estimator[GroupParams, GroupsResult]):
+    """What each group puts out, when, how well, and whether it went dark."""
+
+    name: ClassVar[str] = "groups"
+
+    def default_params(self) -> GroupParams:
+        return GroupParams()
+
+    def fit(self, engine: Engine, params: GroupParams | None = None) -> GroupsResult:
+        params = params or self.default_params()
+        summaries = group_summaries(
+            engine, since=params.since, category=params.category, now=params.now
+        )
+        return GroupsResult(tuple(summaries))

@@ -10,55 +10,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
-import duckdb
-
-from scenescope.analysis.groups import (
-    GROUP_NAMES,
-    GROUP_RELEASES,
-    _utc,
-    build_group_releases,
-    derived_is_current,
-    mark_derived,
-)
-
-RACE_ENTRIES = "race_entries"
+from scenescope.analysis.base import Estimator
+from scenescope.analysis.groups import _utc
+from scenescope.engine import Engine
 
 
-def build_race_entries(con: duckdb.DuckDBPyConnection) -> str:
-    """Materialize `race_entries` (TEMP): one row per race × group, with place and margins.
-
-    Columns: title_key, format_key, group_key, release_id, pre_at, status, nuke_reason,
-    place (1 = winner), entrants, margin_to_next_s (seconds to the next entrant, NULL for the
-    last), behind_winner_s.
-    """
-    build_group_releases(con)
-    if derived_is_current(con, RACE_ENTRIES):
-        return RACE_ENTRIES
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE {RACE_ENTRIES} AS
-        WITH firsts AS (
-          SELECT title_key, format_key, group_key, min(pre_at) AS pre_at,
-                 arg_min({{'release_id': release_id, 'status': status,
-                          'nuke_reason': nuke_reason}}, pre_at) AS entry
-          FROM {GROUP_RELEASES}
-          WHERE title_key IS NOT NULL AND NOT is_proper AND NOT is_repack
-          GROUP BY title_key, format_key, group_key
-        )
-        SELECT title_key, format_key, group_key, entry.release_id, pre_at, entry.status,
-               entry.nuke_reason,
-               row_number() OVER w AS place,
-               count(*) OVER (PARTITION BY title_key, format_key) AS entrants,
-               epoch(lead(pre_at) OVER w - pre_at) AS margin_to_next_s,
-               epoch(pre_at - first_value(pre_at) OVER w) AS behind_winner_s
-        FROM firsts
-        WINDOW w AS (PARTITION BY title_key, format_key ORDER BY pre_at, group_key)
-        """
-    )
-    mark_derived(con, RACE_ENTRIES)
-    return RACE_ENTRIES
+def build_race_entries(source: Any) -> str:
+    """The qualified name of the `race_entries` relation (engine.relations), built if needed."""
+    return Engine.of(source).relation("race_entries")
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,10 +103,12 @@ class GroupRaceRecord:
         }
 
 
-def _races(con: duckdb.DuckDBPyConnection, where: str, params: list[Any]) -> list[Race]:
-    rows = con.execute(
+def _races(engine: Engine, where: str, params: list[Any]) -> list[Race]:
+    entries = engine.relation("race_entries")
+    names = engine.relation("group_names")
+    rows = engine.rows(
         f"""
-        WITH picked AS (SELECT DISTINCT title_key, format_key FROM {RACE_ENTRIES} e
+        WITH picked AS (SELECT DISTINCT title_key, format_key FROM {entries} e
                         WHERE {where})
         SELECT e.title_key, concat_ws(' ', r.title, CAST(r.year AS VARCHAR),
                  CASE WHEN r.season IS NOT NULL THEN 'S' || lpad(CAST(r.season AS VARCHAR), 2, '0')
@@ -154,12 +117,12 @@ def _races(con: duckdb.DuckDBPyConnection, where: str, params: list[Any]) -> lis
                          '') END),
                e.format_key, e.place, n.group_name, r.name, e.pre_at, e.behind_winner_s, e.status,
                e.nuke_reason, min(e.pre_at) OVER (PARTITION BY e.title_key, e.format_key) AS start
-        FROM {RACE_ENTRIES} e SEMI JOIN picked USING (title_key, format_key)
-        JOIN releases r USING (release_id) JOIN {GROUP_NAMES} n ON n.group_key = e.group_key
+        FROM {entries} e SEMI JOIN picked USING (title_key, format_key)
+        JOIN releases r USING (release_id) JOIN {names} n ON n.group_key = e.group_key
         ORDER BY start, e.title_key, e.format_key, e.place
         """,
         params,
-    ).fetchall()
+    )
     races: list[Race] = []
     current: list[RaceEntrant] = []
     for i, row in enumerate(rows):
@@ -178,34 +141,32 @@ def _normalized(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "", text.lower())
 
 
-def races_for_title(con: duckdb.DuckDBPyConnection, title: str) -> list[Race]:
+def races_for_title(source: Any, title: str) -> list[Race]:
     """Races for a catalog title id, or for parsed titles starting with `title` (normalized)."""
-    build_race_entries(con)
+    engine = Engine.of(source)
     query = _normalized(title)
     if not query:
         raise ValueError("the title to look up is empty")
     return _races(
-        con,
-        "e.release_id IN (SELECT g.release_id FROM group_releases g JOIN releases r "
+        engine,
+        f"e.release_id IN (SELECT g.release_id FROM {engine.relation('group_releases')} g "
+        "JOIN releases r "
         "USING (release_id) WHERE g.title_id = ? OR regexp_replace(lower(coalesce(r.title, '')) "
         "|| coalesce(CAST(r.year AS VARCHAR), ''), '[^a-z0-9]+', '', 'g') LIKE ? || '%')",
         [title.strip(), query],
     )
 
 
-def races_for_group(
-    con: duckdb.DuckDBPyConnection, group: str, *, contested_only: bool = True
-) -> list[Race]:
+def races_for_group(source: Any, group: str, *, contested_only: bool = True) -> list[Race]:
     """The races a group entered (by default only those with a rival)."""
-    build_race_entries(con)
     extra = " AND e.entrants > 1" if contested_only else ""
-    return _races(con, f"e.group_key = lower(?){extra}", [group.strip()])
+    return _races(Engine.of(source), f"e.group_key = lower(?){extra}", [group.strip()])
 
 
-def group_race_records(con: duckdb.DuckDBPyConnection) -> list[GroupRaceRecord]:
+def group_race_records(source: Any) -> list[GroupRaceRecord]:
     """Every group's race record, most wins first."""
-    build_race_entries(con)
-    rows = con.execute(
+    engine = Engine.of(source)
+    rows = engine.rows(
         f"""
         SELECT group_key, any_value(n.group_name),
                count(*) FILTER (WHERE entrants > 1) AS entered,
@@ -213,10 +174,11 @@ def group_race_records(con: duckdb.DuckDBPyConnection) -> list[GroupRaceRecord]:
                median(margin_to_next_s) FILTER (WHERE entrants > 1 AND place = 1),
                count(*) FILTER (WHERE entrants = 1) AS uncontested,
                count(*) FILTER (WHERE place > 1 AND status = 'nuked') AS dupes_nuked
-        FROM {RACE_ENTRIES} JOIN {GROUP_NAMES} n USING (group_key) GROUP BY group_key
+        FROM {engine.relation("race_entries")} JOIN {engine.relation("group_names")} n
+          USING (group_key) GROUP BY group_key
         ORDER BY won DESC, entered DESC, group_key
         """
-    ).fetchall()
+    )
     return [
         GroupRaceRecord(
             group=name,
@@ -229,3 +191,42 @@ def group_race_records(con: duckdb.DuckDBPyConnection) -> list[GroupRaceRecord]:
         )
         for key, name, entered, won, margin, uncontested, nuked in rows
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class RaceParams:
+    title: str | None = None  # races of one title (id or words)
+    group: str | None = None  # races one group entered
+    contested_only: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class RaceResult:
+    """Every group's race record, and the races asked for (by title or group)."""
+
+    records: tuple[GroupRaceRecord, ...]
+    races: tuple[Race, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "records": [r.to_dict() for r in self.records],
+            "races": [r.to_dict() for r in self.races],
+        }
+
+
+class Races(Estimator[RaceParams, RaceResult]):
+    """The race to be first on each title x format."""
+
+    name: ClassVar[str] = "race"
+
+    def default_params(self) -> RaceParams:
+        return RaceParams()
+
+    def fit(self, engine: Engine, params: RaceParams | None = None) -> RaceResult:
+        params = params or self.default_params()
+        races: list[Race] = []
+        if params.title:
+            races = races_for_title(engine, params.title)
+        elif params.group:
+            races = races_for_group(engine, params.group, contested_only=params.contested_only)
+        return RaceResult(tuple(group_race_records(engine)), tuple(races))

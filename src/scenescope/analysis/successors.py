@@ -15,13 +15,12 @@ from typing import Any
 import duckdb
 
 from scenescope.analysis.groups import (
-    GROUP_NAMES,
-    GROUP_RELEASES,
     _utc,
     build_group_releases,
     dormant_groups,
-    official_dates_sql,
+    group_names_table,
 )
+from scenescope.engine import Engine
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +192,7 @@ def find_successors(
           SELECT group_key, any_value(n.group_name) AS name, min(pre_at) AS first_pre,
                  max(pre_at) AS last_pre, count(*) AS releases,
                  count(*) / greatest(epoch(max(pre_at) - min(pre_at)) / 604800.0, 1.0) AS rate
-          FROM {table} JOIN {GROUP_NAMES} n USING (group_key)
+          FROM {table} JOIN {group_names_table(con)} n USING (group_key)
           GROUP BY group_key HAVING count(*) >= $min_releases
         )
         SELECT o.group_key AS old_key, n.group_key AS new_key, o.name AS old_name,
@@ -215,8 +214,8 @@ def find_successors(
         "CREATE OR REPLACE TEMP TABLE successor_pairs_keys AS SELECT old_key AS group_key "
         "FROM successor_pairs UNION SELECT new_key FROM successor_pairs"
     )
-    con.execute(_FEATURES_SQL.format(t=GROUP_RELEASES))
-    con.execute(_TITLES_SQL.format(t=GROUP_RELEASES))
+    con.execute(_FEATURES_SQL.format(t=table))
+    con.execute(_TITLES_SQL.format(t=table))
     rows = con.execute(_SCORE_SQL).fetchall()
     if not rows:
         return []
@@ -280,18 +279,14 @@ def _maybe(value: float) -> float | None:
 def _median_leads(con: duckdb.DuckDBPyConnection, min_leads: int) -> dict[str, float]:
     """Median lead in days (official date of the release's window minus pre) per candidate
     group, for groups with at least `min_leads` matched releases."""
-    official = official_dates_sql(con)
-    if official is None:
-        return {}
+    engine = Engine.of(con)
     rows = con.execute(
         f"""
-        SELECT g.group_key,
-               median(epoch(CAST(od.official_date AS TIMESTAMPTZ) - g.pre_at) / 86400.0)
-        FROM {GROUP_RELEASES} g
-        JOIN ({official}) od ON od.title_id = g.title_id AND od.official_window =
-             CASE g.source_class WHEN 'cam' THEN 'theatrical' WHEN 'web' THEN 'digital'
-                  WHEN 'retail-disc' THEN 'physical' WHEN 'hdtv' THEN 'tv' END
-        WHERE g.group_key IN (SELECT group_key FROM successor_pairs_keys)
+        SELECT g.group_key, median(l.lead_days)
+        FROM {engine.relation("group_releases")} g
+        JOIN {engine.relation("release_leads")} l USING (release_id)
+        WHERE l.lead_days IS NOT NULL
+          AND g.group_key IN (SELECT group_key FROM successor_pairs_keys)
         GROUP BY g.group_key HAVING count(*) >= ?
         """,
         [min_leads],

@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import threading
 import uuid
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,6 +37,9 @@ class Relation:
 
 
 _REGISTRY: dict[str, Relation] = {}
+# per connection, what has been built in its derived catalog (weak: a dropped connection frees
+# its entry; _Shared holds no reference back to the connection)
+_SHARED: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, _Shared] = weakref.WeakKeyDictionary()
 _counter = itertools.count()
 
 
@@ -71,16 +75,20 @@ class Engine:
 
     def __init__(self, connection: duckdb.DuckDBPyConnection, *, _shared: _Shared | None = None):
         self.connection = connection
-        self._shared = _shared or _Shared()
         if _shared is None:
-            attached = {row[0] for row in connection.execute("SHOW DATABASES").fetchall()}
-            if DERIVED not in attached:
-                connection.execute(f"ATTACH ':memory:' AS {DERIVED} (READ_WRITE)")
+            _shared = _SHARED.get(connection)
+            if _shared is None:
+                attached = {row[0] for row in connection.execute("SHOW DATABASES").fetchall()}
+                if DERIVED not in attached:
+                    # READ_WRITE: a read-only store can still hold derived tables in memory
+                    connection.execute(f"ATTACH ':memory:' AS {DERIVED} (READ_WRITE)")
+                _shared = _SHARED[connection] = _Shared()
+        self._shared = _shared
 
     @classmethod
     def of(cls, source: Engine | HasConnection | duckdb.DuckDBPyConnection) -> Engine:
-        """The engine for a store, a connection, or itself. A store keeps one engine, so its
-        derived relations are reused across calls; a bare connection gets a new one."""
+        """The engine for a store, a connection, or itself. Engines on the same connection share
+        its derived relations, so repeated calls reuse them."""
         if isinstance(source, Engine):
             return source
         if isinstance(source, duckdb.DuckDBPyConnection):
