@@ -216,7 +216,7 @@ class Scratch:
 
     def create(self, name: str, sql: str, params: Sequence[Any] | None = None) -> str:
         qualified = self.table(name)
-        self.engine.connection.execute(f"CREATE TABLE {qualified} AS {sql}", params or [])
+        self.engine.connection.execute(f"CREATE TEMP TABLE {qualified} AS {sql}", params or [])
         return qualified
 
     def register(self, name: str, table: pa.Table) -> str:

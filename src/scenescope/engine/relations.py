@@ -184,7 +184,7 @@ windows AS (
   FROM measured m
 )
 SELECT release_id, name, group_name, group_key, source, source_class, pre_at, status,
-       title_id, title, kind, studio, official_window AS "window", official_date, territory,
+       title_id, title, kind, studio, official_window, official_date, territory,
        {rules.lead_days_sql("official_date", "pre_at")} AS lead_days,
        theatrical_date IS NOT NULL AND pre_at < CAST(theatrical_date AS TIMESTAMPTZ)
          AS before_theatrical
