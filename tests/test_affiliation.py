@@ -16,7 +16,7 @@ from scenescope.analysis.affiliation import (
     infer_families,
 )
 from scenescope.analysis.family_metrics import adjusted_rand_index, score_families
-from scenescope.analysis.network_view import network_html, write_graphml
+from scenescope.report.network_view import network_html, write_graphml
 from scenescope.store import Store
 from test_groups_support import build_store
 

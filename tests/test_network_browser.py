@@ -12,7 +12,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 from scenescope.analysis.affiliation import infer_families
-from scenescope.analysis.network_view import network_html
+from scenescope.report.network_view import network_html
 from test_groups_support import build_store
 
 # `make test` installs Debian's chromium (scripts/install-system-test-deps); no download here.

@@ -6,7 +6,6 @@ Thin wrappers over `scenescope.catalog.import_catalog` / `match_releases` and th
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import typer
 
@@ -64,21 +63,6 @@ def import_command(
         fail("nothing imported: the files are not catalog files, or every row is bad (above)")
 
 
-_LIST_SQL = """
-SELECT t.title_id, t.kind, t.title, t.year, t.studio,
-       (SELECT min(date) FROM catalog_release_dates d
-         WHERE d.title_id = t.title_id AND d.release_window = 'theatrical') AS theatrical,
-       (SELECT min(date) FROM catalog_release_dates d
-         WHERE d.title_id = t.title_id AND d.release_window = 'digital') AS digital,
-       (SELECT min(date) FROM catalog_release_dates d
-         WHERE d.title_id = t.title_id AND d.release_window = 'physical') AS physical,
-       (SELECT count(*) FROM catalog_episodes e WHERE e.title_id = t.title_id) AS episodes,
-       (SELECT count(*) FROM release_matches m
-         WHERE m.title_id = t.title_id AND m.status = 'matched') AS releases
-FROM catalog_titles t
-"""
-
-
 @catalog_app.command("list")
 def list_command(
     kind: str | None = typer.Option(None, "--kind", help="movie or series."),
@@ -90,23 +74,12 @@ def list_command(
     json_out: bool = JSON_OPTION,
 ) -> None:
     """Titles in the catalog with their earliest window dates and matched releases."""
-    where: list[str] = []
-    params: list[Any] = []
-    if kind:
-        if kind not in ("movie", "series"):
-            fail(f"--kind: {kind!r} is not movie or series")
-        where.append("t.kind = ?")
-        params.append(kind)
-    if search:
-        where.append("contains(lower(t.title), lower(?))")
-        params.append(search)
-    sql = _LIST_SQL + (" WHERE " + " AND ".join(where) if where else "")
-    sql += " ORDER BY t.title, t.year, t.title_id LIMIT ?"
-    params.append(limit)
+    from scenescope.catalog.queries import TITLE_KINDS, list_titles
+
+    if kind and kind not in TITLE_KINDS:
+        fail(f"--kind: {kind!r} is not movie or series")
     with open_store(db, read_only=True) as store:
-        cursor = store.connection.execute(sql, params)
-        columns = [d[0] for d in cursor.description]
-        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+        rows = list_titles(store, kind=kind, search=search, limit=limit)
     if json_out:
         print_json_lines(rows)
         return
@@ -145,40 +118,18 @@ def show_command(
     json_out: bool = JSON_OPTION,
 ) -> None:
     """One title: its names, dates per territory and window, episodes, matched releases."""
-    from scenescope.catalog.tables import load_release_dates
+    from scenescope.catalog.queries import title_detail
 
     with open_store(db, read_only=True) as store:
-        conn = store.connection
-        row = conn.execute(
-            "SELECT title_id, kind, title, year, original_title, aliases, studio "
-            "FROM catalog_titles WHERE title_id = ?",
-            [title_id],
-        ).fetchone()
-        if row is None:
-            fail(f"no title {title_id!r} in the catalog (see `scenescope catalog list`)")
-        dates = load_release_dates(conn, title_id)
-        episodes = conn.execute(
-            "SELECT count(*), min(air_date), max(air_date) FROM catalog_episodes"
-            " WHERE title_id = ?",
-            [title_id],
-        ).fetchone()
-        matched = conn.execute(
-            "SELECT r.name, m.status, m.score, m.reason, s.pre_at FROM release_matches m "
-            "JOIN releases r USING (release_id) JOIN release_state s USING (release_id) "
-            "WHERE m.title_id = ? ORDER BY m.status, s.pre_at NULLS LAST LIMIT ?",
-            [title_id, releases],
-        ).fetchall()
-    keys = ("title_id", "kind", "title", "year", "original_title", "aliases", "studio")
-    doc: dict[str, Any] = dict(zip(keys, row, strict=True))
-    doc["release_dates"] = [
-        {"territory": d.territory, "window": d.window, "date": d.date.isoformat()} for d in dates
+        doc = title_detail(store, title_id, releases=releases)
+    if doc is None:
+        fail(f"no title {title_id!r} in the catalog (see `scenescope catalog list`)")
+    episodes = doc["episodes"]
+    matched = [
+        (r["name"], r["status"], r["score"], r["reason"], r["pre_at"]) for r in doc["releases"]
     ]
-    assert episodes is not None
-    doc["episodes"] = {"count": episodes[0], "first_air": episodes[1], "last_air": episodes[2]}
-    doc["releases"] = [
-        {"name": n, "status": st, "score": sc, "reason": rs, "pre_at": p}
-        for n, st, sc, rs, p in matched
-    ]
+    dates = doc["release_dates"]
+    doc["release_dates"] = [{**d, "date": d["date"].isoformat()} for d in dates]
     if json_out:
         print_json_lines([doc])
         return
@@ -195,11 +146,13 @@ def show_command(
     print_table(
         "dates",
         ["window", "territory", "date"],
-        [[d.window, d.territory, d.date] for d in dates],
+        [[d["window"], d["territory"], d["date"]] for d in dates],
         wrapping=WRAPPING_COLUMNS,
     )
-    if episodes[0]:
-        typer.echo(f"  episodes: {episodes[0]} ({episodes[1]} .. {episodes[2]})")
+    if episodes["count"]:
+        typer.echo(
+            f"  episodes: {episodes['count']} ({episodes['first_air']} .. {episodes['last_air']})"
+        )
     print_table(
         "releases",
         ["name", "status", "score", "reason", "pre"],
@@ -220,18 +173,13 @@ def match_command(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from scenescope.catalog import match_releases
+    from scenescope.catalog.queries import unmatched_release_ids
 
     console = Console(stderr=True)
     with open_store(db, must_exist=True) as store:
         release_ids = None
         if not rematch_all:
-            release_ids = [
-                r[0]
-                for r in store.connection.execute(
-                    "SELECT release_id FROM releases WHERE release_id NOT IN "
-                    "(SELECT release_id FROM release_matches)"
-                ).fetchall()
-            ]
+            release_ids = unmatched_release_ids(store)
         progress = Progress(
             TextColumn("matching"),
             BarColumn(),

@@ -272,7 +272,7 @@ def network(
 ) -> None:
     """Write the group graph: GraphML (Gephi, Cytoscape) or a self-contained HTML view."""
     from scenescope.analysis.affiliation import infer_families
-    from scenescope.analysis.network_view import network_html, write_graphml
+    from scenescope.report.network_view import network_html, write_graphml
 
     suffix = out.suffix.lower()
     if suffix not in (".graphml", ".html", ".htm"):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
 
 import typer
 
@@ -64,6 +63,7 @@ def leaks_command(
 ) -> None:
     """Releases pred before the official window their source is measured against."""
     from scenescope.analysis.leaks import SeverityConfigError, find_leaks, load_severity_policy
+    from scenescope.store.hints import empty_leaks_hint, unknown_filter
 
     if json_out and csv_out:
         fail("choose one of --json and --csv")
@@ -87,10 +87,10 @@ def leaks_command(
             policy=policy,
         )
         if not leaks:
-            unknown = _unknown_filter(store.connection, title=title, group=group, studio=studio)
+            unknown = unknown_filter(store, title=title, group=group, studio=studio)
             if unknown:
                 fail(unknown)
-            hint = _empty_hint(store.connection)
+            hint = empty_leaks_hint(store)
             if hint:
                 typer.echo(hint, err=True)
     if limit is not None:
@@ -107,40 +107,6 @@ def leaks_command(
         writer.writerows(rows)
     else:
         _print_table(rows)
-
-
-def _unknown_filter(
-    connection: Any, *, title: str | None, group: str | None, studio: str | None
-) -> str | None:
-    """Why a filter can match nothing at all (a title, group or studio the store has never
-    seen), as the line to print; None when the filters are known and there are just no leaks."""
-    checks = (
-        ("--title", title, "SELECT 1 FROM catalog_titles WHERE title_id = ? OR "
-         "contains(lower(title), lower(?)) LIMIT 1",
-         "no such title in the catalog (see `scenescope catalog list`)"),
-        ("--group", group, "SELECT 1 FROM releases WHERE group_key = lower(?) LIMIT 1",
-         "no releases by this group in the store (see `scenescope groups`)"),
-        ("--studio", studio, "SELECT 1 FROM catalog_titles WHERE contains(lower(studio), "
-         "lower(?)) LIMIT 1", "no such studio in the catalog"),
-    )  # fmt: skip
-    for option, value, sql, what in checks:
-        if value:
-            params = [value] * sql.count("?")
-            if connection.execute(sql, params).fetchone() is None:
-                return f"{option} {value!r}: {what}"
-    return None
-
-
-def _empty_hint(connection: Any) -> str | None:
-    """Why a store shows no leaks at all when the cause is a missing step, not the data."""
-    if connection.execute("SELECT count(*) FROM catalog_titles").fetchone()[0] == 0:
-        return (
-            "no titles in the catalog: import them (scenescope catalog import FILE), "
-            "then run scenescope match"
-        )
-    if connection.execute("SELECT count(*) FROM release_matches").fetchone()[0] == 0:
-        return "no releases matched to titles yet: run scenescope match"
-    return None
 
 
 def _print_table(rows: list[dict[str, object]]) -> None:

@@ -15,9 +15,17 @@ from scenescope.cli.common import JSON_OPTION, cell, fail, output_console, print
 
 # (ReleaseName field or "episode", column header)
 TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("title", "title"), ("year", "year"), ("kind", "kind"), ("episode", "ep"),
-    ("resolution", "res"), ("source", "source"), ("video_codec", "codec"),
-    ("audio_codec", "audio"), ("languages", "lang"), ("flags", "flags"), ("group", "group"),
+    ("title", "title"),
+    ("year", "year"),
+    ("kind", "kind"),
+    ("episode", "ep"),
+    ("resolution", "res"),
+    ("source", "source"),
+    ("video_codec", "codec"),
+    ("audio_codec", "audio"),
+    ("languages", "lang"),
+    ("flags", "flags"),
+    ("group", "group"),
 )
 
 

@@ -6,7 +6,6 @@ Thin wrappers over `scenescope.store.Store` and `scenescope.feeds.files.FileFeed
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import typer
 
@@ -99,6 +98,8 @@ def search(
     until_at = parse_when(until, "--until")
     if since_at and until_at and since_at >= until_at:
         fail(f"--since {since} is not before --until {until}")
+    from scenescope.store.hints import group_known
+
     with open_store(db, read_only=True) as store:
         hits = store.search(
             words or [],
@@ -109,7 +110,7 @@ def search(
             nuked=nuked,
             limit=limit,
         )
-        if not hits and group and not _group_known(store, group):
+        if not hits and group and not group_known(store, group):
             fail(f"--group {group!r}: no releases by this group in the store")
     if json_out:
         print_json_lines(hit.to_dict() for hit in hits)
@@ -154,13 +155,6 @@ def stats(
         typer.echo(f"\nper {name}:")
         for row in rows:
             typer.echo(plain("  " + "  ".join(str(v) for v in row.values())))
-
-
-def _group_known(store: Any, group: str) -> bool:
-    row = store.connection.execute(
-        "SELECT 1 FROM releases WHERE group_key = lower(?) LIMIT 1", [group]
-    ).fetchone()
-    return row is not None
 
 
 def register(app: typer.Typer) -> None:

@@ -81,7 +81,8 @@ def simulate_command(
             f"world seed {summary.seed}: {summary.releases:,} releases, "
             f"{summary.pres_rows:,} pre rows, {summary.nukes:,} nukes, "
             f"{summary.leaks:,} leaks, {summary.sightings:,} sightings in {summary.days} days "
-            f"→ {summary.out_dir} ({summary.seconds:.1f} s)")
+            f"→ {summary.out_dir} ({summary.seconds:.1f} s)"
+        )
 
 
 def _simulate_with_progress(world_config: object, out: Path):  # type: ignore[no-untyped-def]
@@ -91,9 +92,14 @@ def _simulate_with_progress(world_config: object, out: Path):  # type: ignore[no
     from scenescope.world.simulate import simulate
 
     # On stderr: stdout carries the summary (JSON Lines with --json) and nothing else.
-    with Progress(TextColumn("simulating"), BarColumn(), TextColumn("{task.completed}/"
-                  "{task.total} days"), TimeElapsedColumn(), transient=True,
-                  console=Console(stderr=True)) as progress:
+    with Progress(
+        TextColumn("simulating"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} days"),
+        TimeElapsedColumn(),
+        transient=True,
+        console=Console(stderr=True),
+    ) as progress:
         task = progress.add_task("days", total=None)
 
         def advance(done: int, total: int) -> None:
@@ -102,8 +108,14 @@ def _simulate_with_progress(world_config: object, out: Path):  # type: ignore[no
         return simulate(world_config, out, advance)  # type: ignore[arg-type]
 
 
-def _serve(out: Path, world_config: object, speed: float, http_port: int, irc: str | None,
-           replay_from: str | None) -> None:
+def _serve(
+    out: Path,
+    world_config: object,
+    speed: float,
+    http_port: int,
+    irc: str | None,
+    replay_from: str | None,
+) -> None:
     from scenescope.world.serve import ServeError, run_replay
 
     start_at = parse_when(replay_from, "--from")  # checked before a long simulation
@@ -111,7 +123,13 @@ def _serve(out: Path, world_config: object, speed: float, http_port: int, irc: s
         typer.echo(f"no world in {out}: simulating first", err=True)
         _simulate_with_progress(world_config, out)
     try:
-        run_replay(out, speed=speed, http_port=http_port, irc_url=irc, start_at=start_at,
-                   echo=lambda line: typer.echo(line, err=True))
+        run_replay(
+            out,
+            speed=speed,
+            http_port=http_port,
+            irc_url=irc,
+            start_at=start_at,
+            echo=lambda line: typer.echo(line, err=True),
+        )
     except ServeError as exc:
         fail(str(exc))
