@@ -123,7 +123,7 @@ def main() -> None:
                 timed("families", lambda: infer_families(con).families),
             ]
             total = sum(phases)
-            rows = con.execute("SELECT count(*) FROM group_releases").fetchone()
+            rows = con.execute(f"SELECT count(*) FROM {build_group_releases(con)}").fetchone()
             print(f"rows analysed: {rows[0] if rows else 0:,}")
             print(f"total: {total:.1f} s (target < 60 s); ratio to peer scan: {total / peer:.1f}x")
 
