@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, Protocol, TypeVar, runtime_checkable
 
-from scenescope.engine import Engine
+from scenescope.engine import Engine, Source
 from scenescope.world.truth_records import WorldTruth
 
 
@@ -42,7 +42,7 @@ class Estimator(ABC, Generic[ParamsT, ResultT]):
     def fit(self, engine: Engine, params: ParamsT | None = None) -> ResultT:
         """Run the analysis over the store behind `engine`."""
 
-    def __call__(self, source: Any, params: ParamsT | None = None) -> ResultT:
+    def __call__(self, source: Source, params: ParamsT | None = None) -> ResultT:
         """fit() on a store, a connection or an engine."""
         return self.fit(Engine.of(source), params)
 

@@ -15,21 +15,21 @@ from typing import Any, ClassVar
 import numpy as np
 
 from scenescope.analysis.base import Estimator
-from scenescope.engine import Engine
+from scenescope.engine import Engine, Source
 
 
-def build_group_releases(source: Any, *, force: bool = False) -> str:
+def build_group_releases(source: Source, *, force: bool = False) -> str:
     """The qualified name of the `group_releases` relation (engine.relations) for the store's
     current version, built if needed."""
     return Engine.of(source).relation("group_releases", force=force)
 
 
-def group_names_table(source: Any) -> str:
+def group_names_table(source: Source) -> str:
     """The relation of group_key -> group_name (the spelling a group uses most)."""
     return Engine.of(source).relation("group_names")
 
 
-def data_end(source: Any) -> dt.datetime | None:
+def data_end(source: Source) -> dt.datetime | None:
     """The latest pre time in the store: "now" for dormancy, so old archives read sensibly."""
     engine = Engine.of(source)
     latest = engine.scalar(f"SELECT max(pre_at) FROM {engine.relation('group_releases')}")
@@ -193,7 +193,7 @@ FROM g JOIN {names} n USING (group_key)
 
 
 def group_summaries(
-    source: Any,
+    source: Source,
     *,
     since: dt.datetime | dt.date | None = None,
     category: str | None = None,
@@ -237,7 +237,7 @@ def _summary(row: tuple[Any, ...], now: dt.datetime | None) -> GroupSummary:
     )
 
 
-def dormant_groups(source: Any, *, now: dt.datetime | None = None) -> list[GroupSummary]:
+def dormant_groups(source: Source, *, now: dt.datetime | None = None) -> list[GroupSummary]:
     """Groups that went dark, most recently silent first."""
     dark = [s for s in group_summaries(source, now=now) if s.dormancy is not None]
     return sorted(dark, key=lambda s: s.last_pre_at, reverse=True)
@@ -247,7 +247,7 @@ def _counts(engine: Engine, sql: str, params: list[Any]) -> dict[str, int]:
     return {str(k): int(n) for k, n in engine.rows(sql, params) if k not in (None, "")}
 
 
-def group_profile(source: Any, name: str, *, now: dt.datetime | None = None) -> GroupProfile:
+def group_profile(source: Source, name: str, *, now: dt.datetime | None = None) -> GroupProfile:
     """The full profile of one group (name compared case-insensitively)."""
     engine = Engine.of(source)
     table = engine.relation("group_releases")
@@ -307,7 +307,7 @@ def group_profile(source: Any, name: str, *, now: dt.datetime | None = None) -> 
     )
 
 
-def proper_targets(source: Any, group_key: str) -> dict[str, int]:
+def proper_targets(source: Source, group_key: str) -> dict[str, int]:
     """PROPERs by other groups fixing this group's releases: {proper group: count}.
 
     A PROPER targets the latest earlier non-PROPER release of the same title and format by

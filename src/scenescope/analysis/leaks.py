@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from scenescope.analysis.base import Estimator
 from scenescope.analysis.records import Leak
-from scenescope.engine import Engine, rules
+from scenescope.engine import Engine, Source, rules
 from scenescope.engine.relations import release_leads_sql
 
 
@@ -252,7 +252,7 @@ def _leak(row: tuple[Any, ...]) -> Leak:
 
 
 def find_leaks(
-    store: Any,
+    store: Source,
     *,
     since: dt.datetime | dt.date | None = None,
     title: str | None = None,

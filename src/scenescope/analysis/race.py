@@ -14,10 +14,10 @@ from typing import Any, ClassVar
 
 from scenescope.analysis.base import Estimator
 from scenescope.analysis.groups import _utc
-from scenescope.engine import Engine
+from scenescope.engine import Engine, Source
 
 
-def build_race_entries(source: Any) -> str:
+def build_race_entries(source: Source) -> str:
     """The qualified name of the `race_entries` relation (engine.relations), built if needed."""
     return Engine.of(source).relation("race_entries")
 
@@ -141,7 +141,7 @@ def _normalized(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "", text.lower())
 
 
-def races_for_title(source: Any, title: str) -> list[Race]:
+def races_for_title(source: Source, title: str) -> list[Race]:
     """Races for a catalog title id, or for parsed titles starting with `title` (normalized)."""
     engine = Engine.of(source)
     query = _normalized(title)
@@ -157,13 +157,13 @@ def races_for_title(source: Any, title: str) -> list[Race]:
     )
 
 
-def races_for_group(source: Any, group: str, *, contested_only: bool = True) -> list[Race]:
+def races_for_group(source: Source, group: str, *, contested_only: bool = True) -> list[Race]:
     """The races a group entered (by default only those with a rival)."""
     extra = " AND e.entrants > 1" if contested_only else ""
     return _races(Engine.of(source), f"e.group_key = lower(?){extra}", [group.strip()])
 
 
-def group_race_records(source: Any) -> list[GroupRaceRecord]:
+def group_race_records(source: Source) -> list[GroupRaceRecord]:
     """Every group's race record, most wins first."""
     engine = Engine.of(source)
     rows = engine.rows(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from scenescope.catalog.tables import load_release_dates
-from scenescope.engine import Engine
+from scenescope.engine import Engine, Source
 
 _LIST_SQL = """
 SELECT t.title_id, t.kind, t.title, t.year, t.studio,
@@ -26,7 +26,7 @@ TITLE_KINDS = ("movie", "series")
 
 
 def list_titles(
-    source: Any, *, kind: str | None = None, search: str | None = None, limit: int = 100
+    source: Source, *, kind: str | None = None, search: str | None = None, limit: int = 100
 ) -> list[dict[str, Any]]:
     """Titles with their earliest window dates, episode count and matched releases, by title.
     Raises ValueError for a kind that is not movie or series."""
@@ -45,7 +45,7 @@ def list_titles(
     return Engine.of(source).records(sql, [*params, limit])
 
 
-def title_detail(source: Any, title_id: str, *, releases: int = 20) -> dict[str, Any] | None:
+def title_detail(source: Source, title_id: str, *, releases: int = 20) -> dict[str, Any] | None:
     """One title: names, dates per territory and window, episodes, matched releases (at most
     `releases`, matched before possible, earliest pre first); None if the title is unknown."""
     engine = Engine.of(source)
@@ -75,7 +75,7 @@ def title_detail(source: Any, title_id: str, *, releases: int = 20) -> dict[str,
     return doc
 
 
-def unmatched_release_ids(source: Any) -> list[int]:
+def unmatched_release_ids(source: Source) -> list[int]:
     """Releases with no match row yet (what `match --new` rematches)."""
     return [
         int(row[0])

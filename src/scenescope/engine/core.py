@@ -12,7 +12,7 @@ import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeAlias
 
 import duckdb
 import pyarrow as pa
@@ -231,3 +231,7 @@ class Scratch:
             self.engine.connection.execute(f"DROP TABLE IF EXISTS {name}")
         for view in self.registered:
             self.engine.connection.unregister(view)
+
+
+# what analyses accept: an engine, an open store (anything with .connection), a connection
+Source: TypeAlias = Engine | HasConnection | duckdb.DuckDBPyConnection

@@ -3,12 +3,10 @@ step (no catalog, nothing matched). Every front end says the same thing the same
 
 from __future__ import annotations
 
-from typing import Any
-
-from scenescope.engine import Engine
+from scenescope.engine import Engine, Source
 
 
-def group_known(source: Any, group: str) -> bool:
+def group_known(source: Source, group: str) -> bool:
     """Whether the store has any release by this group (any case)."""
     return (
         Engine.of(source).scalar(
@@ -31,7 +29,7 @@ _FILTER_CHECKS = (
 
 
 def unknown_filter(
-    source: Any, *, title: str | None = None, group: str | None = None, studio: str | None = None
+    source: Source, *, title: str | None = None, group: str | None = None, studio: str | None = None
 ) -> str | None:
     """Why a leak filter can match nothing at all (a title, group or studio the store has never
     seen), as one line; None when the filters are known and there are just no leaks."""
@@ -44,7 +42,7 @@ def unknown_filter(
     return None
 
 
-def empty_leaks_hint(source: Any) -> str | None:
+def empty_leaks_hint(source: Source) -> str | None:
     """Why a store shows no leaks at all when the cause is a missing step, not the data."""
     engine = Engine.of(source)
     if engine.scalar("SELECT count(*) FROM catalog_titles") == 0:
