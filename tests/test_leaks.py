@@ -17,6 +17,7 @@ from scenescope.cli import app
 from scenescope.engine.rules import source_class
 from scenescope.feeds.events import NukeEvent, PreReport
 from scenescope.store import Store
+from store_support import catalog_store, utc
 
 TITLES = """title_id,kind,title,year,original_title,aliases,studio
 dune,movie,Dune,2021,,,Warner Bros.
@@ -33,10 +34,6 @@ EPISODES = """title_id,season,episode,air_date,territory
 fargo,1,1,2014-04-15,US
 fargo,1,1,2014-04-20,GB
 """
-
-
-def utc(*parts: int) -> dt.datetime:
-    return dt.datetime(*parts, tzinfo=dt.UTC)
 
 
 PRES = {
@@ -67,26 +64,16 @@ EXPECTED = {  # name -> (severity, window, territory, lead_days)
 
 @pytest.fixture
 def store_path(tmp_path: Path) -> Path:
-    (tmp_path / "titles.csv").write_text(TITLES, encoding="utf-8")
-    (tmp_path / "release_dates.csv").write_text(DATES, encoding="utf-8")
-    (tmp_path / "episodes.csv").write_text(EPISODES, encoding="utf-8")
-    path = tmp_path / "store.duckdb"
-    with Store.open(path) as store:
-        assert import_catalog(store, [tmp_path]).ok
-        store.apply(PreReport(name=n, pre_at=at, feed="test") for n, at in PRES.items())
-        store.apply(
-            [
-                NukeEvent(
-                    name="Dune.2021.1080p.BluRay.x264-NUKED",
-                    kind="nuke",
-                    at=utc(2021, 12, 30, 1),
-                    feed="test",
-                    reason="dupe.SPARKS",
-                )
-            ]
-        )
-        match_releases(store)
-    return path
+    nuke = NukeEvent(
+        name="Dune.2021.1080p.BluRay.x264-NUKED",
+        kind="nuke",
+        at=utc(2021, 12, 30, 1),
+        feed="test",
+        reason="dupe.SPARKS",
+    )
+    return catalog_store(
+        tmp_path, titles=TITLES, dates=DATES, episodes=EPISODES, pres=PRES, events=[nuke]
+    )
 
 
 def test_each_source_class_is_measured_against_its_window(store_path: Path) -> None:

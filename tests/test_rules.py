@@ -7,7 +7,6 @@ release_state view is the one generated from the rules.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 
@@ -16,11 +15,11 @@ from typer.testing import CliRunner
 
 from scenescope.analysis.groups import group_profile
 from scenescope.analysis.leaks import find_leaks
-from scenescope.catalog import import_catalog, match_releases
 from scenescope.cli import app
 from scenescope.engine import Engine, rules
 from scenescope.feeds.events import NukeEvent, PreReport
 from scenescope.store import Store
+from store_support import catalog_store, utc
 
 TITLES = """title_id,kind,title,year,original_title,aliases,studio
 dune,movie,Dune,2021,,,Warner Bros.
@@ -39,10 +38,6 @@ fargo,1,2,2014-04-22,US
 """
 
 
-def utc(*parts: int) -> dt.datetime:
-    return dt.datetime(*parts, tzinfo=dt.UTC)
-
-
 PRES = {
     "Dune.2021.1080p.VODRip.x264-VODG": utc(2021, 11, 20),
     "Dune.2021.WORKPRINT.x264-WPG": utc(2021, 10, 1),
@@ -56,15 +51,7 @@ PRES = {
 
 @pytest.fixture
 def store_path(tmp_path: Path) -> Path:
-    (tmp_path / "titles.csv").write_text(TITLES, encoding="utf-8")
-    (tmp_path / "release_dates.csv").write_text(DATES, encoding="utf-8")
-    (tmp_path / "episodes.csv").write_text(EPISODES, encoding="utf-8")
-    path = tmp_path / "store.duckdb"
-    with Store.open(path) as store:
-        assert import_catalog(store, [tmp_path]).ok
-        store.apply(PreReport(name=n, pre_at=at, feed="test") for n, at in PRES.items())
-        match_releases(store)
-    return path
+    return catalog_store(tmp_path, titles=TITLES, dates=DATES, episodes=EPISODES, pres=PRES)
 
 
 @pytest.mark.parametrize(("group", "expected"), [("VODG", "web"), ("WPG", "cam"), ("PPVG", "hdtv")])
