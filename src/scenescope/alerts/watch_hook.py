@@ -12,11 +12,16 @@ import logging
 import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import duckdb
 
 from scenescope.alerts.dispatcher import AlertDispatcher, RecordedAlert
 from scenescope.alerts.rules import AlertConfig
 from scenescope.feeds.events import FeedEvent, PreReport
+
+if TYPE_CHECKING:
+    from scenescope.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -26,13 +31,13 @@ class WatchAlerts:
 
     def __init__(
         self,
-        store: Any,
+        store: Store | duckdb.DuckDBPyConnection,
         config: AlertConfig,
         *,
         match: bool = True,
         on_recorded: Callable[[list[RecordedAlert]], None] | None = None,
     ) -> None:
-        connection = getattr(store, "connection", store)
+        connection = store if isinstance(store, duckdb.DuckDBPyConnection) else store.connection
         self.dispatcher = AlertDispatcher(connection, config)
         self._cursor = connection.cursor()
         self._match = match
@@ -123,7 +128,7 @@ AppliedHook = Callable[[Sequence[FeedEvent], float], None]
 
 
 @contextlib.contextmanager
-def watch_alerts(store: Any, config: AlertConfig | None) -> Iterator[AppliedHook | None]:
+def watch_alerts(store: Store, config: AlertConfig | None) -> Iterator[AppliedHook | None]:
     """For `scenescope watch`: yields the `on_applied` hook to pass to `run_watch`, or None
     when no alert config was given; on exit, detection finishes and delivery stops (what is
     still queued stays in the store for the next watch or `scenescope alerts deliver`)."""

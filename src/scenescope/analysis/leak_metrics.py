@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 from scenescope.analysis.base import Metric, Score
 from scenescope.analysis.leaks import LeaksResult
 from scenescope.analysis.records import Leak
-from scenescope.engine import Engine
+from scenescope.engine import Engine, Source
 from scenescope.world.truth_records import WorldTruth
 
 
@@ -65,7 +65,7 @@ def score_leaks(
     leaks: Iterable[Leak],
     truth: WorldTruth | Path | str,
     *,
-    store: Any = None,
+    store: Source | None = None,
     examples: int = 10,
 ) -> LeakScore:
     """Score found leaks against a world's truth (a WorldTruth, its folder or truth.json); with

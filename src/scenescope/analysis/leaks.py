@@ -115,7 +115,7 @@ def severity_sql(policy: SeverityPolicy) -> str:
     for level in policy.levels:
         conditions = ["TRUE"]
         if level.windows:
-            conditions.append(f'official_window IN ({", ".join(map(_quoted, level.windows))})')
+            conditions.append(f"official_window IN ({', '.join(map(_quoted, level.windows))})")
         if level.source_classes:
             classes = ", ".join(map(_quoted, level.source_classes))
             conditions.append(f"source_class IN ({classes})")
@@ -163,7 +163,7 @@ _LITERAL_ID_LIMIT = 5_000  # above this, ids go in as a registered Arrow table
 
 _LEAK_COLUMNS = (
     "name, title_id, title, source_class, pre_at, lead_days, group_name, studio, "
-    'official_date, territory, official_window, status'
+    "official_date, territory, official_window, status"
 )
 
 

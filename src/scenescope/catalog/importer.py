@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 from scenescope.catalog.csv_import import read_catalog_csv
 from scenescope.catalog.records import CatalogBatch, ImportProblem, ImportReport
@@ -21,6 +20,7 @@ from scenescope.catalog.tables import (
     upsert_titles,
 )
 from scenescope.catalog.tmdb_import import read_tmdb_json
+from scenescope.engine.core import Source
 
 CATALOG_CSV_STEMS = ("titles", "release_dates", "episodes")
 
@@ -59,7 +59,7 @@ def read_catalog_file(path: Path) -> CatalogBatch:
     return read_catalog_csv(path)
 
 
-def import_catalog(store: Any, paths: Iterable[Path | str]) -> ImportReport:
+def import_catalog(store: Source, paths: Iterable[Path | str]) -> ImportReport:
     """Read every path and upsert titles, release dates and episodes into the store."""
     files, problems = expand_paths(paths)
     batch = CatalogBatch(problems=problems)

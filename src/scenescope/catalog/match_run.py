@@ -19,6 +19,7 @@ from scenescope.catalog.index import CatalogIndex
 from scenescope.catalog.matcher import Candidate, Matcher, MatchPolicy, ReleaseQuery
 from scenescope.catalog.tables import connection_of, load_episodes, load_titles
 from scenescope.catalog.timing import decide_ties_by_timing
+from scenescope.engine.core import Source
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -94,7 +95,7 @@ def load_index(conn: duckdb.DuckDBPyConnection) -> CatalogIndex:
 
 
 def match_releases(
-    store: Any,
+    store: Source,
     release_ids: Iterable[int] | None = None,
     *,
     policy: MatchPolicy | None = None,
@@ -258,7 +259,7 @@ class LiveMatcher:
         self._index: CatalogIndex | None = None
         self._version: tuple[Any, ...] | None = None
 
-    def match(self, store: Any, release_ids: Iterable[int]) -> MatchSummary:
+    def match(self, store: Source, release_ids: Iterable[int]) -> MatchSummary:
         conn = connection_of(store)
         version = catalog_version(conn)
         if self._index is None or version != self._version:

@@ -13,9 +13,10 @@ import duckdb
 import pyarrow as pa
 
 from scenescope.catalog.records import CatalogTitle, Episode, ReleaseDate
+from scenescope.engine.core import Source
 
 
-def connection_of(store: Any) -> duckdb.DuckDBPyConnection:
+def connection_of(store: Source) -> duckdb.DuckDBPyConnection:
     """The DuckDB connection behind a `Store` (or a bare connection, as benchmarks pass)."""
     if isinstance(store, duckdb.DuckDBPyConnection):
         return store

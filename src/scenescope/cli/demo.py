@@ -12,7 +12,7 @@ import json
 import shutil
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -24,6 +24,9 @@ from scenescope.cli.common import (
     output_console,
     print_json_lines,
 )
+
+if TYPE_CHECKING:
+    from scenescope.store import Store
 
 WORLD_FILES = ("pres.csv", "nukes.csv", "titles.csv", "release_dates.csv", "truth.json")
 
@@ -159,7 +162,7 @@ def _world_matches(world_dir: Path, config: Any) -> bool:
     return bool(truth.get("config_digest") == config_digest(config))
 
 
-def _run_story(store: Any, world_dir: Path, console: Any, timings: Any, *, quiet: bool) -> Any:
+def _run_story(store: Store, world_dir: Path, console: Any, timings: Any, *, quiet: bool) -> Any:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from scenescope.cli.ingest_progress import ingest_files

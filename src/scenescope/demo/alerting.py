@@ -6,12 +6,15 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from scenescope.alerts.dispatcher import RecordedAlert
 from scenescope.alerts.rules import AlertConfig, parse_config
 from scenescope.alerts.watch_hook import WatchAlerts
 from scenescope.feeds.events import FeedEvent, PreReport
+
+if TYPE_CHECKING:
+    from scenescope.store import Store
 
 
 def demo_alert_config(webhook_url: str, secret: str) -> AlertConfig:
@@ -41,7 +44,7 @@ class CountedAlerts(WatchAlerts):
     """WatchAlerts that counts the pre names handed over and detected, so the replay can wait
     (with a timeout) until detection has caught up instead of guessing."""
 
-    def __init__(self, store: Any, config: AlertConfig) -> None:
+    def __init__(self, store: Store, config: AlertConfig) -> None:
         super().__init__(store, config, on_recorded=self._recorded)
         self.handed = 0
         self.detected = 0

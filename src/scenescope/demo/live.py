@@ -16,7 +16,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scenescope.analysis.records import Leak
 from scenescope.demo.alerting import CountedAlerts, demo_alert_config
@@ -24,6 +24,9 @@ from scenescope.demo.errors import LiveReplayError
 from scenescope.demo.receiver import ReceivedAlert, SignedWebhookReceiver
 from scenescope.demo.window import busiest_leak_window
 from scenescope.feeds.events import FeedEvent, PreReport
+
+if TYPE_CHECKING:
+    from scenescope.store import Store
 
 __all__ = [
     "LiveReplayError",
@@ -121,7 +124,7 @@ def _rounded(value: float | None) -> float | None:
 
 # -- the loopback webhook receiver -------------------------------------------------------
 def replay_into_store(
-    store: Any,
+    store: Store,
     world_dir: Path,
     *,
     start_at: dt.datetime | None = None,
@@ -161,7 +164,7 @@ class _Replay:
     """One run of the live leg (state shared by the watch hook and the waits)."""
 
     def __init__(
-        self, store: Any, frames: list[tuple[int, str]], *, speed: float, console: Any
+        self, store: Store, frames: list[tuple[int, str]], *, speed: float, console: Any
     ) -> None:
         from scenescope.feeds.predb_ovh_rows import frame_events
 

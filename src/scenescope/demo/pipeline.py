@@ -12,13 +12,16 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scenescope.analysis.affiliation import AffiliationResult
 from scenescope.analysis.leak_metrics import LeakScore
 from scenescope.analysis.records import Leak
 from scenescope.catalog.importer import ImportReport
 from scenescope.catalog.match_run import MatchSummary
+
+if TYPE_CHECKING:
+    from scenescope.store import Store
 
 FEED_FILES = ("pres.csv", "nukes.csv")
 ProgressCallback = Callable[[int, int], None]
@@ -50,7 +53,7 @@ def world_feeds(world_dir: Path) -> list[Any]:
 
 
 def import_and_match(
-    store: Any, world_dir: Path, *, on_progress: ProgressCallback | None = None
+    store: Store, world_dir: Path, *, on_progress: ProgressCallback | None = None
 ) -> tuple[ImportReport, MatchSummary]:
     """Import the world's catalog files and match every release to its title."""
     from scenescope.catalog import import_catalog, match_releases
@@ -75,7 +78,7 @@ class StoryFindings:
         }
 
 
-def analyse(store: Any, world_dir: Path, timings: Timings | None = None) -> StoryFindings:
+def analyse(store: Store, world_dir: Path, timings: Timings | None = None) -> StoryFindings:
     """Leaks (scored against the world's truth, title matches included) and families."""
     from scenescope.analysis.affiliation import infer_families
     from scenescope.analysis.leak_metrics import score_leaks
@@ -91,7 +94,7 @@ def analyse(store: Any, world_dir: Path, timings: Timings | None = None) -> Stor
     return StoryFindings(leaks, score, families)
 
 
-def evaluate_world(store: Any, world_dir: Path | str) -> LeakScore:
+def evaluate_world(store: Store, world_dir: Path | str) -> LeakScore:
     """The whole path on a simulated world, quietly: ingest its pres and nukes through the
     files feed, import its catalog, match, find leaks, and score them against its truth."""
     world_dir = Path(world_dir)
