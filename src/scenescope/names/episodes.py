@@ -34,10 +34,10 @@ def season_episodes(token: str) -> tuple[int, tuple[int, ...], int | None]:
     return int(season_part), tuple(episodes[:MAX_EPISODES]), None
 
 
-def cross_episode(token: str) -> tuple[int, int]:
-    """(season, episode) of a `1x02` token."""
-    season, _, episode = token.lower().partition("x")
-    return int(season), int(episode)
+def cross_episode(token: str) -> tuple[int, tuple[int, ...]]:
+    """(season, episodes) of a `1x02` / `2x04x05` token."""
+    season, *episodes = token.lower().split("x")
+    return int(season), tuple(dict.fromkeys(int(e) for e in episodes))
 
 
 def resolution_of(token: str) -> str:

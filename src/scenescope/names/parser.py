@@ -17,6 +17,16 @@ from scenescope.names.episodes import (
     season_episodes,
 )
 from scenescope.names.group import find_group
+from scenescope.names.numbering import (
+    EPISODE_WORDS,
+    bare_episode,
+    compact_date,
+    number_then_word,
+    of_form,
+    ordinal_date,
+    part_number,
+    year_follows,
+)
 from scenescope.names.record import ReleaseName, record_from_values
 from scenescope.names.tokenizer import (
     EPISODE_KINDS,
@@ -30,7 +40,9 @@ from scenescope.names.vocabulary import COMPOUND_HEADS, COMPOUNDS, LOOKUP, Hit
 
 MAX_UNPARSED = 32
 _SEASON_WORDS = frozenset({"season", "saison", "staffel", "temporada", "stagione", "series"})
-_EPISODE_WORDS = frozenset({"episode", "episodio", "episodes", "folge", "odcinek", "afl"})
+_SEASON_WORDS = _SEASON_WORDS | {"sezon", "sezona", "temporadas", "seizoen"}
+_SUBTITLE_MARKERS = frozenset({"sub", "subs", "subtitle", "subtitles", "legendas"})
+_END_MARKERS = frozenset({"end", "完", "fin"})
 _MULTI_FIELDS = frozenset({"hdr", "languages", "subtitles", "edition", "flags", "other"})
 _FIRST_WINS = frozenset(
     {"resolution", "resolution_alias", "source", "video_codec", "streaming_service"}
@@ -64,9 +76,11 @@ class _Fields:
         "resolution_alias",
         "saw_uhd",
         "season",
+        "season_one",
         "season_pack",
         "source",
         "streaming_service",
+        "sub_mode",
         "unparsed",
         "video_codec",
         "website",
@@ -85,6 +99,8 @@ class _Fields:
         self.resolution_alias: str | None = None
         self.season: int | None = None
         self.season_pack = False
+        self.season_one = False  # `E07-E08`, `Part.2`: a mini-series, season 1
+        self.sub_mode = False  # after `SUB`, languages are subtitles (`SUB ITA ENG`)
         self.source: str | None = None
         self.streaming_service: str | None = None
         self.video_codec: str | None = None
@@ -199,6 +215,11 @@ def parse(name: str) -> ReleaseName:
             if hit is not None:
                 if low == "uhd":
                     out.saw_uhd = True
+                if out.sub_mode and hit[1][0][0] == "languages":
+                    hit = (hit[0], tuple(("subtitles", v) for f, v in hit[1] if f == "languages"))
+                out.sub_mode = low in _SUBTITLE_MARKERS or (
+                    out.sub_mode and hit[1][0][0] == "subtitles"
+                )
                 if anchor < 0:
                     if not hit[0] or i == 0:
                         weak_tail.append((i, hit, consumed))
@@ -210,7 +231,44 @@ def parse(name: str) -> ReleaseName:
                     in_episode_title = False
                 i += consumed
                 continue
+            if not out.episodes and (anchor >= 0 or i > 0):
+                part = part_number(tokens, i, n) if low.startswith("part") else None
+                number = of_form(word) if part is None and low[0] in "0123456789e" else None
+                if part is not None or number is not None:
+                    anchor = _close_title(i, weak_tail, out) if anchor < 0 else anchor
+                    out.episodes = (part[0] if part is not None else number,)  # type: ignore[assignment]
+                    out.season_one = part is not None
+                    in_episode_title = True
+                    i += part[1] if part is not None else 1
+                    continue
+            if out.date is None and low[:1].isdigit() and i > 0 and not low.isdecimal():
+                date = ordinal_date(tokens, i, n)
+                if date is not None:
+                    anchor = _close_title(i, weak_tail, out) if anchor < 0 else anchor
+                    out.date = date
+                    i += 3
+                    continue
+            if in_episode_title and not episode_title and low in _END_MARKERS:
+                i += 1  # `Frieren - 28 END`: the last episode, not its title
+                continue
             if low.isdecimal():
+                form = number_then_word(tokens, i, n) if i > 0 else None
+                if form is not None and not (out.episodes and form != "season"):
+                    anchor = _close_title(i, weak_tail, out) if anchor < 0 else anchor
+                    if form == "season":
+                        out.season = out.season if out.season is not None else int(low)
+                    else:
+                        out.episodes = (int(low),)
+                        in_episode_title = True
+                    i += 3 if form == "of" else 2
+                    continue
+                if len(low) in (6, 8) and out.date is None and i > 0:
+                    date = compact_date(low)
+                    if date is not None:
+                        anchor = _close_title(i, weak_tail, out) if anchor < 0 else anchor
+                        out.date = date
+                        i += 1
+                        continue
                 if is_year(low) and out.year is None and (
                     anchor >= 0 or (i > 0 and not (i + 1 < n and is_year(tokens[i + 1][1])))
                 ):
@@ -224,11 +282,26 @@ def parse(name: str) -> ReleaseName:
                     continue
                 if len(low) <= 4 and not out.episodes and i > 0 and _spaced_dash(text, tokens, i):
                     anchor = _close_title(i, weak_tail, out) if anchor < 0 else anchor
-                    out.episodes = (int(low),)
-                    out.absolute = out.season is None
+                    if _range_next(text, tokens, i, n):  # `Naruto - 001-050 [Batch]`
+                        _apply_pattern("erange", f"{low}-{tokens[i + 1][1]}", out)
+                        i += 1
+                    if not out.episodes:
+                        out.episodes = (int(low),)
+                        out.absolute = out.season is None
                     in_episode_title = True
                     i += 1
                     continue
+                if anchor < 0 and i > 0 and not out.episodes and len(low) in (3, 4):
+                    bare = bare_episode(text, tokens, i, n)
+                    if bare is not None:
+                        anchor = _close_title(i, weak_tail, out)
+                        if bare[0] is not None and out.season is None:
+                            out.season = bare[0]
+                        out.episodes = (bare[1],)
+                        out.absolute = out.season is None
+                        in_episode_title = True
+                        i += 1
+                        continue
                 if (
                     i + 1 < n
                     and text[start - 1 : start] == "("
@@ -258,14 +331,20 @@ def parse(name: str) -> ReleaseName:
                     i += 2
                     continue
             elif (
-                low in _EPISODE_WORDS
-                and out.season is not None
+                low in EPISODE_WORDS
                 and not out.episodes
                 and i + 1 < n
                 and tokens[i + 1][1].isdecimal()
-                and len(tokens[i + 1][1]) <= 4
-            ):  # `Season 2 Episode 5`
-                out.episodes = (int(tokens[i + 1][1]),)
+                and len(tokens[i + 1][1]) <= 5
+                and (out.season is not None or (i > 0 and not year_follows(tokens, i + 2, n)))
+            ):  # `Season 2 Episode 5`, `Episodio 13`, `BLM 74`, `Ep 09`
+                anchor = _close_title(i, weak_tail, out) if anchor < 0 else anchor
+                if _range_next(text, tokens, i + 1, n):  # `Season 1 Episode 5-6`
+                    _apply_pattern("erange", f"{tokens[i + 1][1]}-{tokens[i + 2][1]}", out)
+                    out.absolute = False
+                    i += 1
+                if not out.episodes:
+                    out.episodes = (int(tokens[i + 1][1]),)
                 in_episode_title = True
                 i += 2
                 continue
@@ -314,6 +393,17 @@ def parse(name: str) -> ReleaseName:
                 title_end = paren
         title = _span_text(text, tokens[0][2], title_end)
     return _build(name, out, title, episode_title, text, group)
+
+
+def _range_next(text: str, tokens: list[Token], i: int, n: int) -> bool:
+    """Token i is followed by `-NN` / `~NN` (an episode range: `001-050`, `01~13`, `5-6`)."""
+    stop = tokens[i][3]
+    return (
+        i + 1 < n
+        and text[stop : stop + 1] in ("-", "~")
+        and tokens[i + 1][2] == stop + 1
+        and tokens[i + 1][1].isdecimal()
+    )
 
 
 def _title_word_next(tokens: list[Token], i: int, n: int) -> bool:
@@ -385,16 +475,22 @@ def _apply_pattern(kind: str, word: str, out: _Fields) -> None:
             if last_season is not None:
                 out.season_pack = True
     elif kind == "nxn":
-        season, episode = cross_episode(word)
+        season, crossed = cross_episode(word)
+        episode = crossed[-1]
         if out.season is None:
-            out.season, out.episodes = season, (episode,)
+            out.season, out.episodes = season, crossed
         elif out.season == season and out.episodes:  # `1x01-1x02`: a range of episodes
             previous = out.episodes[-1]
             if previous < episode <= previous + MAX_EPISODES:
                 out.episodes = out.episodes + tuple(range(previous + 1, episode + 1))
     elif kind == "ep":
+        digits = word.lstrip("EePp")
+        number = int(digits)
         if not out.episodes:
-            out.episodes = (int(word.lstrip("EePp")),)
+            out.episodes = (number,)
+            out.season_one = out.season is None and len(digits) <= 2
+        elif out.season_one and out.episodes[-1] < number <= out.episodes[-1] + MAX_EPISODES:
+            out.episodes = out.episodes + tuple(range(out.episodes[-1] + 1, number + 1))
     elif kind == "erange":
         first, _, last = word.partition("-")
         low_number, high_number = int(first), int(last)
@@ -405,9 +501,14 @@ def _apply_pattern(kind: str, word: str, out: _Fields) -> None:
         if not out.episodes:
             out.episodes = (int(word[:-2]),)
             out.absolute = out.season is None
-    elif kind == "date" or kind == "dmy":
+    elif kind == "date" or kind == "dmy" or kind == "ydm":
         digits = [int(part) for part in _split_date(word)]
-        year, month, day = digits if kind == "date" else digits[::-1]
+        if kind == "date":
+            year, month, day = digits
+        elif kind == "ydm":
+            year, day, month = digits
+        else:
+            day, month, year = digits
         try:
             out.date = out.date or dt.date(year, month, day)
         except ValueError:
@@ -460,12 +561,15 @@ def _build(
         source = "web"
     resolution = out.resolution or out.resolution_alias
     episodes = out.episodes
+    season = out.season
+    if season is None and out.season_one and episodes:
+        season = 1
     season_pack = out.season_pack or (out.season is not None and not episodes)
     if (other and not _NON_VIDEO.isdisjoint(other)) or _music_layout(
         text, out.year or (out.date.year if out.date else None)
     ):
         kind = "other"
-    elif out.season is not None or episodes or out.date is not None or season_pack:
+    elif season is not None or episodes or out.date is not None or season_pack:
         kind = "episode"
     elif (
         resolution is not None
@@ -487,7 +591,7 @@ def _build(
             title,
             out.year,
             kind,
-            out.season,
+            season,
             episodes,
             out.absolute and bool(episodes),
             season_pack,

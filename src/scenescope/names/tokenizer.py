@@ -9,6 +9,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from scenescope.names.layouts import rewrite_layout
 from scenescope.names.vocabulary import COMPOUNDS, EXTENSIONS, LOOKUP, SITE_TAGS
 
 # Names are hostile input: only this many characters are read (no real name comes close).
@@ -28,14 +29,15 @@ TOKEN_RE = re.compile(
     |(?=\d)(?:
       (?P<date>(?:19|20)\d\d([._ -])(?:0[1-9]|1[0-2])\3(?:0[1-9]|[12]\d|3[01]))(?!\d)
      |(?P<dmy>(?:0[1-9]|[12]\d|3[01])([._ -])(?:0[1-9]|1[0-2])\5(?:19|20)\d\d)(?!\d)
+     |(?P<ydm>(?:19|20)\d\d([._ -])(?:1[3-9]|2\d|3[01])\7(?:0[1-9]|1[0-2]))(?!\d)
      |(?P<wxh>\d{3,4}[xX×]\d{3,4})(?![^\W_])
-     |(?P<nxn>\d{1,2}[xX]\d{2,3})(?![^\W_])
+     |(?P<nxn>\d{1,2}[xX]\d{1,3}(?:[xX]\d{1,3}){0,3})(?![^\W_])
      |(?P<anv>\d{1,4}[vV]\d)(?![^\W_])
      |(?P<ch>[1-9]\.[0-2])(?!\.?\d|[xX]\d))
     |(?=[SsEeHhXx])(?:
-      (?P<sxe>[Ss]\d{1,4}(?:[Ee]\d{1,4}(?:-?[Ee]\d{1,4}|-\d{1,4}(?![^\W_]))*|-[Ss]\d{1,3})?)
+      (?P<sxe>[Ss]\d{1,4}(?:[Ee][Pp]?\d{1,4}(?:-?[Ee]\d{1,4}|-\d{1,4}(?![^\W_]))*|-[Ss]\d{1,3})?)
         (?![^\W_])
-     |(?P<ep>[Ee][Pp]?\d{1,4})(?![^\W_])
+     |(?P<ep>[Ee][Pp]?\d{1,5})(?![^\W_])
      |(?P<hdot>[HhXx]\.26[45])(?!\d))
     |(?P<ach>[A-Za-z]{2,6}\+?[1-9]\.[0-2])(?!\.?\d)
     |(?P<v>[^\W_]+\+?)
@@ -44,7 +46,7 @@ TOKEN_RE = re.compile(
 )
 WORD_KINDS = frozenset({"w", "v"})
 # token kinds that number an episode (or date one)
-EPISODE_KINDS = frozenset({"sxe", "nxn", "ep", "anv", "date", "dmy", "erange"})
+EPISODE_KINDS = frozenset({"sxe", "nxn", "ep", "anv", "date", "dmy", "ydm", "erange"})
 YEAR_MIN = 1890
 YEAR_MAX = dt.date.today().year + 1
 
@@ -157,7 +159,7 @@ def _strong_markers(text: str) -> int:
 def strip_edges(name: str) -> Edges:
     """Remove path, extension, site tags, CRCs and a leading [Group] from `name`."""
     text = name[:MAX_CHARS] if len(name) > MAX_CHARS else name
-    text = text.strip()
+    text = rewrite_layout(text.strip())
     container = None
     folder_year = None
     if "/" in text or "\\" in text:
