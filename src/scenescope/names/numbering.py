@@ -91,8 +91,8 @@ def part_number(tokens: list[Token], i: int, n: int) -> tuple[int, int] | None:
     else:
         return None
     after = i + consumed
-    if after < n and is_year(tokens[after][1]):
-        return None
+    if after < n and (is_year(tokens[after][1]) or tokens[after][1].isdecimal()):
+        return None  # `Part.1.2010` is a film's title, `Part 3 - 02` an anime's
     return number, consumed
 
 

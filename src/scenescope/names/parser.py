@@ -232,7 +232,11 @@ def parse(name: str) -> ReleaseName:
                 i += consumed
                 continue
             if not out.episodes and (anchor >= 0 or i > 0):
-                part = part_number(tokens, i, n) if low.startswith("part") else None
+                part = (
+                    part_number(tokens, i, n)
+                    if low.startswith("part") and out.season is None
+                    else None
+                )  # `S06.Part.2` is half a season, not an episode
                 number = of_form(word) if part is None and low[0] in "0123456789e" else None
                 if part is not None or number is not None:
                     anchor = _close_title(i, weak_tail, out) if anchor < 0 else anchor
