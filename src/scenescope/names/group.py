@@ -10,6 +10,7 @@ from scenescope.names.vocabulary import COMPOUNDS, LOOKUP, P2P_SUFFIXES
 _RESOLUTIONS = frozenset(k for k, hit in LOOKUP.items() if hit[1][0][0] == "resolution")
 # top-level domains that end a group named after its site (`-Pahe.in`)
 _GROUP_DOMAINS = frozenset({"in", "ph", "com", "org", "net", "me", "to", "cc", "tv", "io"})
+_UNDERSCORE_SUFFIXES = frozenset({"english", "repost", "eng", "sample"})
 
 
 def find_group(text: str, tokens: list[Token]) -> tuple[int, int]:
@@ -20,11 +21,17 @@ def find_group(text: str, tokens: list[Token]) -> tuple[int, int]:
     # P2P re-posts append -Obfuscated, -xpost ... after the real group.
     while (
         end >= 3
-        and tokens[end - 1][1].lower() in P2P_SUFFIXES
+        and (tokens[end - 1][1].lower() in P2P_SUFFIXES or _random_tail(tokens[end - 1][1]))
         and "-" in text[tokens[end - 2][3] : tokens[end - 1][2]]
         and "-" in text[tokens[end - 3][3] : tokens[end - 2][2]]
     ):
         end -= 1
+    if (
+        end >= 3
+        and tokens[end - 1][1].lower() in _UNDERSCORE_SUFFIXES
+        and text[tokens[end - 2][3] : tokens[end - 1][2]] == "_"
+    ):
+        end -= 1  # `-GRP_English`, `-GRP_Repost`: an indexer's tag joined to the group
     if end < 2:
         return -1, -1
     kind, word, start, stop = tokens[end - 1]
@@ -37,6 +44,9 @@ def find_group(text: str, tokens: list[Token]) -> tuple[int, int]:
         and tokens[end - 2][0] not in EPISODE_KINDS
     ):  # `x264-E1` is a group, not an episode
         return -1, -1
+    dotted = _dotted_group(text, tokens, end)
+    if dotted >= 0:
+        return dotted, end
     first = end - 1  # the group's first token
     while first > end - 4 and first > 0 and text[tokens[first - 1][3] : tokens[first][2]] == "_":
         first -= 1  # `-iDN_CreW`, `-TOMMY_R`: underscores inside a group
@@ -95,11 +105,52 @@ def find_group(text: str, tokens: list[Token]) -> tuple[int, int]:
         and low not in LOOKUP
         and not low.isdigit()
         and not word.islower()
-        and not word.istitle()  # `... x264 Português` is a language, `... x264 BONE` a group
+        and (separator == " - " or not word.istitle())
+        # `... x264 Português` is a language, `... x264 BONE` and `... H264 - Crucial` groups
         and text.count(" ") > text.count(".")
     ):
         return first, end
     return -1, -1
+
+
+def _random_tail(word: str) -> bool:
+    """An obfuscation tail after the group (`-ETHEL-8d2Kx9`): 6-8 characters mixing digits
+    with upper- and lower-case letters, which no group tag does."""
+    return (
+        6 <= len(word) <= 8
+        and word.isalnum()
+        and word.isascii()
+        and any(c.isdigit() for c in word)
+        and any(c.isupper() for c in word)
+        and any(c.islower() for c in word)
+    )
+
+
+def _dotted_group(text: str, tokens: list[Token], end: int) -> int:
+    """First token of a dotted upper-case group after the markers (`x264-E.N.D`,
+    `h264-BEN.THE.MEN`), or -1."""
+    first = end - 1
+    while (
+        first > 0
+        and first > end - 6
+        and text[tokens[first - 1][3] : tokens[first][2]] == "."
+        and tokens[first][1].isupper()
+        and tokens[first][0] in WORD_KINDS
+        and len(tokens[first][1]) <= 4
+        and tokens[first][1].lower() not in LOOKUP
+    ):
+        first -= 1
+    if first == end - 1 or first < 1:
+        return -1
+    word = tokens[first][1]
+    if (
+        text[tokens[first - 1][3] : tokens[first][2]] != "-"
+        or not word.isupper()
+        or word.lower() in LOOKUP
+        or not _is_marker(tokens[first - 1])
+    ):
+        return -1
+    return first
 
 
 def _one_word_and_group(word: str, before: str, single: bool) -> bool:

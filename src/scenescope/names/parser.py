@@ -43,6 +43,7 @@ _SEASON_WORDS = frozenset({"season", "saison", "staffel", "temporada", "stagione
 _SEASON_WORDS = _SEASON_WORDS | {"sezon", "sezona", "temporadas", "seizoen"}
 _SUBTITLE_MARKERS = frozenset({"sub", "subs", "subtitle", "subtitles", "legendas"})
 _END_MARKERS = frozenset({"end", "完", "fin"})
+_ARTICLES = frozenset({"the", "a", "an", "le", "la", "les", "der", "die", "das", "el"})
 _MULTI_FIELDS = frozenset({"hdr", "languages", "subtitles", "edition", "flags", "other"})
 _FIRST_WINS = frozenset(
     {"resolution", "resolution_alias", "source", "video_codec", "streaming_service"}
@@ -81,6 +82,7 @@ class _Fields:
         "source",
         "streaming_service",
         "sub_mode",
+        "title_floor",
         "unparsed",
         "video_codec",
         "website",
@@ -101,6 +103,7 @@ class _Fields:
         self.season_pack = False
         self.season_one = False  # `E07-E08`, `Part.2`: a mini-series, season 1
         self.sub_mode = False  # after `SUB`, languages are subtitles (`SUB ITA ENG`)
+        self.title_floor = 0  # 1 when the name starts with an article
         self.source: str | None = None
         self.streaming_service: str | None = None
         self.video_codec: str | None = None
@@ -168,8 +171,13 @@ def parse(name: str) -> ReleaseName:
         return ReleaseName(name=name)
     tokens = tokenize(text)
     group: str | None = edges.bracket_group
+    if tokens and tokens[0][1].lower() in _ARTICLES:
+        out_floor = 1
+    else:
+        out_floor = 0
     n = len(tokens)
     out = _Fields()
+    out.title_floor = out_floor
     if group is None:
         group_index, group_end = find_group(text, tokens)
         if group_index >= 0:
@@ -276,9 +284,8 @@ def parse(name: str) -> ReleaseName:
                 if is_year(low) and out.year is None and (
                     anchor >= 0 or (i > 0 and not (i + 1 < n and is_year(tokens[i + 1][1])))
                 ):
-                    if anchor < 0:
-                        anchor = i
-                        weak_tail.clear()
+                    if anchor < 0:  # `Oppenheimer.IMAX.2023`: editions before the year
+                        anchor = _close_title(i, weak_tail, out, editions_only=True)
                     out.year = int(low)
                     out.paren_year = text[start - 1 : start] == "(" and text[stop : stop + 1] == ")"
                     in_episode_title = False
@@ -456,12 +463,18 @@ def _spaced_dash(text: str, tokens: list[Token], i: int) -> bool:
     ] not in (".", ",")
 
 
-def _close_title(i: int, weak_tail: list[tuple[int, Hit, int]], out: _Fields) -> int:
-    """End the title at token i, giving back the weak hits that trail it (keep one title word)."""
+def _close_title(
+    i: int, weak_tail: list[tuple[int, Hit, int]], out: _Fields, editions_only: bool = False
+) -> int:
+    """End the title at token i, giving back the weak hits that trail it (keep one title word;
+    before a year only editions, `Oppenheimer.IMAX.2023`, and never all but an article,
+    `The.Final.Cut.2004`)."""
     end = i
     while weak_tail:
         index, hit, consumed = weak_tail[-1]
         if index + consumed != end or index == 0:
+            break
+        if editions_only and (hit[1][0][0] != "edition" or index <= out.title_floor):
             break
         weak_tail.pop()
         out.apply(hit)

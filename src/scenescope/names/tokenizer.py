@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from scenescope.names.layouts import rewrite_layout
-from scenescope.names.vocabulary import COMPOUNDS, EXTENSIONS, LOOKUP, SITE_TAGS
+from scenescope.names.vocabulary import COMPOUNDS, EXTENSIONS, LOOKUP, P2P_SUFFIXES, SITE_TAGS
 
 # Names are hostile input: only this many characters are read (no real name comes close).
 MAX_CHARS = 1024
@@ -83,6 +83,9 @@ _FOLDER_YEAR = re.compile(r"[(\[]((?:19|20)\d\d)[)\]]\s*$")
 _GENERIC_FOLDER = re.compile(r"(?:cd|disc|disk)\s?\d{1,2}|sample|samples|proof|subs|extras", re.I)
 # `-GRP (1).mkv`: a download client's copy number, never part of the name
 _COPY_NUMBER = re.compile(r"\s*\(\d{1,2}\)$")
+# `-GRP.1`, `-GRP.mkv-xpost`: a copy number, or a repost tag after the file's own extension
+_DOT_COPY = re.compile(r"(-[^\W_][\w]{1,40})\.\d{1,2}$")
+_EXTENSION_THEN_TAG = re.compile(r"\.(mkv|mp4|avi|m4v)-([A-Za-z]{2,24})$", re.I)
 # the `-GRP` right before a trailing bracket: that bracket is an uploader tag (`-GRP [MovCr]`)
 _GROUP_WORD = re.compile(r"[^\W_][\w.]{0,40}")
 
@@ -132,7 +135,7 @@ def _release_component(path: str) -> tuple[str, str | None, int | None]:
     for folder in reversed(parts[-4:-1]):
         if _GENERIC_FOLDER.fullmatch(folder):
             continue
-        if "-" in folder and " " not in folder and _strong_markers(folder) >= 2:
+        if " " not in folder and _strong_markers(folder) >= 2:
             return folder, container, folder_year
         break
     return last, None, folder_year
@@ -178,6 +181,13 @@ def strip_edges(name: str) -> Edges:
                 text = _SUBTITLE_TAIL.sub(r"\1", text)
     if container is not None and edges.container is None:
         edges.container = container
+    if "-" in text:
+        m = _EXTENSION_THEN_TAG.search(text)
+        if m is not None and m.group(2).lower() in P2P_SUFFIXES:
+            edges.container = edges.container or m.group(1).lower()
+            text = text[: m.start()]
+        elif text[-1:].isdigit() and text[-3:-1].find(".") >= 0:
+            text = _DOT_COPY.sub(r"\1", text)
     last_dot = text.rfind(".")
     if len(text) - last_dot <= 7 and text[last_dot + 1 :].lower() in _PART_WORDS:
         text = _PART_TAIL.sub(r"\1", text)
@@ -198,6 +208,10 @@ def strip_edges(name: str) -> Edges:
                 edges.website = edges.website or site_value(bracket)
             elif edges.bracket_group is None and not _looks_like_tag(bracket):
                 edges.bracket_group = bracket
+            elif m.group(0).startswith("[") and _all_vocabulary(bracket):
+                # `[国语中字]Title.2023...`: a leading tag list, read with the other markers
+                text = f"{text[m.end() :]} [{bracket}]"
+                continue
             else:
                 break
             text = text[m.end() :]
@@ -217,6 +231,13 @@ def strip_edges(name: str) -> Edges:
                 and not _looks_like_tag(inside)
             ):
                 edges.bracket_group = inside  # `x264-[OFT]`: the group, bracketed
+            elif (
+                edges.bracket_group is None
+                and _WORD_OR_DASHED.fullmatch(inside) is not None
+                and not _looks_like_tag(inside)
+                and _after_tag_list(text, m.start())
+            ):
+                edges.bracket_group = inside  # `(1080p BluRay x265 ... Tigole) [QxR]`
             elif (
                 " " not in inside
                 and _ends_with_group(text, m.start())
@@ -241,6 +262,20 @@ def site_value(text: str) -> str:
 
 def _drop_crc(m: re.Match[str]) -> str:
     return m.group(0) if m.group(1).isdigit() else " "
+
+
+def _all_vocabulary(bracket: str) -> bool:
+    words = _WORD.findall(bracket.lower())
+    return bool(words) and all(word in LOOKUP for word in words)
+
+
+def _after_tag_list(text: str, end: int) -> bool:
+    """text[:end] ends with a parenthesised P2P tag list (two or more strong markers)."""
+    before = text[:end].rstrip(" .")
+    if not before.endswith(")"):
+        return False
+    opening = before.rfind("(")
+    return opening >= 0 and _strong_markers(before[opening + 1 : -1]) >= 2
 
 
 def _ends_with_group(text: str, end: int) -> bool:
