@@ -40,7 +40,7 @@ def find_group(text: str, tokens: list[Token]) -> tuple[int, int]:
     if trailing not in ("", ")", "]") or is_year(low) or low in _RESOLUTIONS:
         return -1, -1  # `WEBDL-1080p` (library renames) ends in a quality, not a group
     if kind not in WORD_KINDS and not (
-        kind == "ep" and text[tokens[end - 2][3] : start] == "-" and _is_marker(tokens[end - 2])
+        kind == "ep" and text[tokens[end - 2][3] : start] == "-" and is_marker(tokens[end - 2])
         and tokens[end - 2][0] not in EPISODE_KINDS
     ):  # `x264-E1` is a group, not an episode
         return -1, -1
@@ -56,7 +56,7 @@ def find_group(text: str, tokens: list[Token]) -> tuple[int, int]:
         and end >= 3
         and text[tokens[end - 2][3] : start] == "."
         and text[tokens[end - 3][3] : tokens[end - 2][2]] == "-"
-        and not _is_marker(tokens[end - 2])
+        and not is_marker(tokens[end - 2])
     ):
         first = end - 2  # `-Pahe.in`: a group named after its site
     if first == 0:
@@ -68,7 +68,7 @@ def find_group(text: str, tokens: list[Token]) -> tuple[int, int]:
         if (
             separator in (" ", " - ")
             and first >= 3
-            and _is_marker(previous)
+            and is_marker(previous)
             and low not in LOOKUP
             and not low.isdigit()
         ):
@@ -85,22 +85,22 @@ def find_group(text: str, tokens: list[Token]) -> tuple[int, int]:
             and plow not in LOOKUP
             and not plow.isdecimal()
             and text[tokens[first - 2][3] : previous[2]] == "-"
-            and _is_marker(tokens[first - 2])
+            and is_marker(tokens[first - 2])
             and tokens[first - 2][1].lower() + " " + plow not in COMPOUNDS
         ):
             return first - 1, end  # a short dashed group: `x264-D-Z0N3`
         if (
             "." in text[:start]
             or "_" in text[:start]
-            or any(_is_marker(token) for token in tokens[max(0, first - 5) : first])
+            or any(is_marker(token) for token in tokens[max(0, first - 5) : first])
             or _one_word_and_group(word, previous[1], first == end - 1)
         ):
             return first, end
         return -1, -1
     # `... x264 - GRP` and `... HEVC x265 5.1 BONE`: a word after the markers of a spaced name
     if (
-        (separator == " - " or (separator == " " and first >= 3 and _is_marker(tokens[first - 2])))
-        and _is_marker(previous)
+        (separator == " - " or (separator == " " and first >= 3 and is_marker(tokens[first - 2])))
+        and is_marker(previous)
         and previous[0] not in EPISODE_KINDS  # `5x16 - Felina` is an episode title
         and low not in LOOKUP
         and not low.isdigit()
@@ -147,7 +147,7 @@ def _dotted_group(text: str, tokens: list[Token], end: int) -> int:
         text[tokens[first - 1][3] : tokens[first][2]] != "-"
         or not word.isupper()
         or word.lower() in LOOKUP
-        or not _is_marker(tokens[first - 1])
+        or not is_marker(tokens[first - 1])
     ):
         return -1
     return first
@@ -158,6 +158,6 @@ def _one_word_and_group(word: str, before: str, single: bool) -> bool:
     return single and len(word) >= 3 and word.isupper() and not before.isupper()
 
 
-def _is_marker(token: Token) -> bool:
+def is_marker(token: Token) -> bool:
     """A token that is release vocabulary or a pattern, never a title word."""
     return token[0] not in WORD_KINDS or token[1].lower() in LOOKUP or is_year(token[1])

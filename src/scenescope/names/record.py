@@ -42,7 +42,9 @@ class ReleaseName:
     group: str | None = None
     container: str | None = None
     website: str | None = None
-    unparsed: tuple[str, ...] = ()
+    unparsed: tuple[str, ...] = ()  # words no rule explained, in name order
+    # True when every token was explained and neither the title nor the group is a guess
+    certain: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """The documented vocabulary as plain JSON-ready values (dates ISO, tuples lists)."""
@@ -65,7 +67,7 @@ class ReleaseName:
         return "repack" in self.flags
 
 
-# The frozen dataclass __init__ sets each of the 27 fields through object.__setattr__; the
+# The frozen dataclass __init__ sets each of the 28 fields through object.__setattr__; the
 # parser builds one record per name, so it fills the slots directly (about 40% cheaper).
 FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in fields(ReleaseName))
 _SLOT_SETTERS = tuple(getattr(ReleaseName, field_name).__set__ for field_name in FIELD_NAMES)

@@ -100,6 +100,7 @@ class Edges:
     container: str | None = None
     website: str | None = None
     bracket_group: str | None = None
+    bracket_group_guess: bool = False  # `(... Encoder) [TAG]`: TAG read as the group
     uploader_tags: list[str] | None = None
     folder_year: int | None = None  # `Movies/Title (2019)/title.mkv`: the library folder's year
 
@@ -238,6 +239,7 @@ def strip_edges(name: str) -> Edges:
                 and _after_tag_list(text, m.start())
             ):
                 edges.bracket_group = inside  # `(1080p BluRay x265 ... Tigole) [QxR]`
+                edges.bracket_group_guess = True
             elif (
                 " " not in inside
                 and _ends_with_group(text, m.start())
