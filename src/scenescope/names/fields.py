@@ -115,8 +115,6 @@ class Fields:
             values.append(value)
 
 
-
-
 def apply_pattern(kind: str, word: str, out: Fields) -> None:
     if kind == "sxe":
         season, episodes, last_season = season_episodes(word)
@@ -135,11 +133,11 @@ def apply_pattern(kind: str, word: str, out: Fields) -> None:
             if previous < episode <= previous + MAX_EPISODES:
                 out.episodes = out.episodes + tuple(range(previous + 1, episode + 1))
     elif kind == "ep":
-        digits = word.lstrip("EePp")
-        number = int(digits)
+        episode_digits = word.lstrip("EePp")
+        number = int(episode_digits)
         if not out.episodes:
             out.episodes = (number,)
-            out.season_one = out.season is None and len(digits) <= 2
+            out.season_one = out.season is None and len(episode_digits) <= 2
         elif out.season_one and out.episodes[-1] < number <= out.episodes[-1] + MAX_EPISODES:
             out.episodes = out.episodes + tuple(range(out.episodes[-1] + 1, number + 1))
     elif kind == "erange":
@@ -194,12 +192,19 @@ def _music_layout(text: str, year: int | None) -> bool:
 
 
 def _split_date(word: str) -> list[str]:
-    return [word[:4], word[5:7], word[8:10]] if word[4] in "._ -" else [
-        word[:2], word[3:5], word[6:10]]
+    return (
+        [word[:4], word[5:7], word[8:10]]
+        if word[4] in "._ -"
+        else [word[:2], word[3:5], word[6:10]]
+    )
 
 
 def build_record(
-    name: str, out: Fields, title: str | None, episode_title: list[int], text: str,
+    name: str,
+    out: Fields,
+    title: str | None,
+    episode_title: list[int],
+    text: str,
     group: str | None,
     certain: bool = False,
 ) -> ReleaseName:
@@ -269,5 +274,3 @@ def build_record(
             certain,
         )
     )
-
-

@@ -40,7 +40,9 @@ def find_group(text: str, tokens: list[Token]) -> tuple[int, int]:
     if trailing not in ("", ")", "]") or is_year(low) or low in _RESOLUTIONS:
         return -1, -1  # `WEBDL-1080p` (library renames) ends in a quality, not a group
     if kind not in WORD_KINDS and not (
-        kind == "ep" and text[tokens[end - 2][3] : start] == "-" and is_marker(tokens[end - 2])
+        kind == "ep"
+        and text[tokens[end - 2][3] : start] == "-"
+        and is_marker(tokens[end - 2])
         and tokens[end - 2][0] not in EPISODE_KINDS
     ):  # `x264-E1` is a group, not an episode
         return -1, -1

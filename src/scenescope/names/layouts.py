@@ -36,7 +36,7 @@ def rewrite_layout(text: str) -> str:
         m = _BRACKET_LAYOUT.match(text)
         if m is not None:
             end = f" {m.group(4)}" if m.group(4) else ""
-            text = f"[{m.group(1)}] {m.group(2)} - {m.group(3)}{end} {text[m.end():]}"
+            text = f"[{m.group(1)}] {m.group(2)} - {m.group(3)}{end} {text[m.end() :]}"
     elif first == "[" and "]-[" in text:
         for m in _BRACKETS.finditer(text):
             if _RELEASE_SHAPE.fullmatch(m.group(1)):

@@ -13,8 +13,27 @@ from scenescope.names.vocabulary import LOOKUP
 
 # words that put the episode number after them (`Episodio 13`, `BLM 74`, `Ep 09`)
 EPISODE_WORDS = frozenset(
-    {"episode", "episodio", "episodes", "folge", "odcinek", "afl", "ep", "capitulo", "capítulo",
-     "cap", "blm", "bolum", "bölüm", "bölum", "bolüm", "epizod", "epizoda", "jakso", "aflevering"}
+    {
+        "episode",
+        "episodio",
+        "episodes",
+        "folge",
+        "odcinek",
+        "afl",
+        "ep",
+        "capitulo",
+        "capítulo",
+        "cap",
+        "blm",
+        "bolum",
+        "bölüm",
+        "bölum",
+        "bolüm",
+        "epizod",
+        "epizoda",
+        "jakso",
+        "aflevering",
+    }
 )
 # Turkish `60.Bölüm` / `3.Sezon`: the number before the word
 _NUMBER_FIRST_EPISODE = frozenset({"bolum", "bölüm", "bölum", "bolüm", "blm"})
@@ -25,10 +44,20 @@ _ORDINAL = re.compile(r"(\d{1,2})(?:st|nd|rd|th)", re.I)
 MONTHS = {
     name: number
     for number, names in enumerate(
-        (("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"),
-         ("may",), ("jun", "june"), ("jul", "july"), ("aug", "august"),
-         ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
-         ("dec", "december")),
+        (
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ),
         1,
     )
     for name in names
@@ -134,7 +163,10 @@ def bare_episode(text: str, tokens: list[Token], i: int, n: int) -> tuple[int | 
             if 1 <= episode <= 39:
                 return int(digits[0]), episode
         return None
-    if len(digits) in (3, 4) and (text[stop : stop + 2] == " [" or _strong_next(tokens, i + 1, n)):
-        if not year_follows(tokens, i + 1, n):
-            return None, int(digits)
+    if (
+        len(digits) in (3, 4)
+        and (text[stop : stop + 2] == " [" or _strong_next(tokens, i + 1, n))
+        and not year_follows(tokens, i + 1, n)
+    ):
+        return None, int(digits)
     return None

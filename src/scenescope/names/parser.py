@@ -34,8 +34,18 @@ from scenescope.names.vocabulary import COMPOUND_HEADS, COMPOUNDS, LOOKUP, Hit
 
 MAX_UNPARSED = 32
 _SEASON_WORDS = frozenset(
-    {"season", "saison", "staffel", "temporada", "stagione", "series", "sezon", "sezona",
-     "temporadas", "seizoen"}
+    {
+        "season",
+        "saison",
+        "staffel",
+        "temporada",
+        "stagione",
+        "series",
+        "sezon",
+        "sezona",
+        "temporadas",
+        "seizoen",
+    }
 )
 _SUBTITLE_MARKERS = frozenset({"sub", "subs", "subtitle", "subtitles", "legendas"})
 _END_MARKERS = frozenset({"end", "完", "fin"})
@@ -64,13 +74,9 @@ def parse(name: str) -> ReleaseName:
         return ReleaseName(name=name)
     tokens = tokenize(text)
     group: str | None = edges.bracket_group
-    if tokens and tokens[0][1].lower() in _ARTICLES:
-        out_floor = 1
-    else:
-        out_floor = 0
     n = len(tokens)
     out = Fields()
-    out.title_floor = out_floor
+    out.title_floor = 1 if tokens and tokens[0][1].lower() in _ARTICLES else 0
     group_sure = not edges.bracket_group_guess
     if group is None:
         group_index, group_end = find_group(text, tokens)
@@ -143,10 +149,11 @@ def parse(name: str) -> ReleaseName:
                     if low.startswith("part") and out.season is None
                     else None
                 )  # `S06.Part.2` is half a season, not an episode
-                number = of_form(word) if part is None and low[0] in "0123456789e" else None
-                if part is not None or number is not None:
+                of_number = of_form(word) if part is None and low[0] in "0123456789e" else None
+                episode = part[0] if part is not None else of_number
+                if episode is not None:
                     anchor = _close_title(i, weak_tail, out) if anchor < 0 else anchor
-                    out.episodes = (part[0] if part is not None else number,)  # type: ignore[assignment]
+                    out.episodes = (episode,)
                     out.season_one = part is not None
                     in_episode_title = True
                     i += part[1] if part is not None else 1
@@ -179,8 +186,10 @@ def parse(name: str) -> ReleaseName:
                         out.date = date
                         i += 1
                         continue
-                if is_year(low) and out.year is None and (
-                    anchor >= 0 or (i > 0 and not (i + 1 < n and is_year(tokens[i + 1][1])))
+                if (
+                    is_year(low)
+                    and out.year is None
+                    and (anchor >= 0 or (i > 0 and not (i + 1 < n and is_year(tokens[i + 1][1]))))
                 ):
                     if anchor < 0:  # `Oppenheimer.IMAX.2023`: editions before the year
                         anchor = _close_title(i, weak_tail, out, editions_only=True)
@@ -325,9 +334,7 @@ def _title_word_next(tokens: list[Token], i: int, n: int) -> bool:
     return low not in LOOKUP and low not in COMPOUND_HEADS and not low.isdigit()
 
 
-def _spaced_channels(
-    text: str, tokens: list[Token], i: int, n: int, low: str, out: Fields
-) -> bool:
+def _spaced_channels(text: str, tokens: list[Token], i: int, n: int, low: str, out: Fields) -> bool:
     """`DDP5 1` / `AAC2 0` / `DTS-HD MA 5 1`: channels written with a space for the dot."""
     if len(low) > 8 or not low[-1].isdigit() or i + 1 >= n:
         return False

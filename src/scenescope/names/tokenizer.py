@@ -15,8 +15,28 @@ from scenescope.names.vocabulary import COMPOUNDS, EXTENSIONS, LOOKUP, P2P_SUFFI
 # Names are hostile input: only this many characters are read (no real name comes close).
 MAX_CHARS = 1024
 # Video containers reported in `container` when they are the name's extension.
-VIDEO_EXTENSIONS = frozenset({"mkv", "mp4", "avi", "m4v", "wmv", "mov", "flv", "webm", "mpg",
-                              "mpeg", "m2ts", "ts", "vob", "iso", "img", "ogm", "rmvb", "3gp"})
+VIDEO_EXTENSIONS = frozenset(
+    {
+        "mkv",
+        "mp4",
+        "avi",
+        "m4v",
+        "wmv",
+        "mov",
+        "flv",
+        "webm",
+        "mpg",
+        "mpeg",
+        "m2ts",
+        "ts",
+        "vob",
+        "iso",
+        "img",
+        "ogm",
+        "rmvb",
+        "3gp",
+    }
+)
 
 # One token per match; `m.lastgroup` names the kind ("w" and "v" are plain words). Plain
 # words that start with a letter are tried first (the common case, atomic so they never
@@ -54,6 +74,7 @@ YEAR_MAX = dt.date.today().year + 1
 def is_year(text: str) -> bool:
     """A four-digit word that can be a release year."""
     return len(text) == 4 and text.isdecimal() and YEAR_MIN <= int(text) <= YEAR_MAX
+
 
 _LEADING_SITE = re.compile(
     r"""^[\s\-]*(?:

@@ -30,6 +30,8 @@ def _t(field: str, value: str, *spellings: str, strong: bool = True) -> Term:
     return Term(field, value, spellings, strong)
 
 
+# The table is laid out by hand (one term a line, spellings wrapped), so the formatter leaves it.
+# fmt: off
 TERMS: tuple[Term, ...] = (
     # --- resolution -------------------------------------------------------------------
     _t("resolution", "360p", "360p"),
@@ -184,8 +186,8 @@ TERMS: tuple[Term, ...] = (
     _t("languages", "ka", "georgian", "geo", "ka", strong=False),
     _t("languages", "ja", "japanese", "jap", strong=False),
     _t("languages", "ko", "korean", "kor", strong=False),
-    _t("languages", "zh", "chinese", "mandarin", "cantonese", "国语", "粤语", "国粤双语", "国语中字",
-       "国英双语", strong=False),
+    _t("languages", "zh", "chinese", "mandarin", "cantonese", "国语", "粤语", "国粤双语",
+       "国语中字", "国英双语", strong=False),
     _t("languages", "ko", "韩语中字", "韩语", strong=False),
     _t("languages", "ja", "日语", strong=False),
     _t("languages", "th", "thai", strong=False),
@@ -212,10 +214,10 @@ TERMS: tuple[Term, ...] = (
     _t("subtitles", "fi", "finsub", "finsubs", strong=False),
     _t("subtitles", "ko", "korsub", "korsubs", strong=False),
     # CJK subtitle tags: scripts (simplified/traditional, GB/BIG5 encodings), not audio
-    _t("subtitles", "zh", "chisub", "chs", "cht", "gb", "big5", "中字", "中文字幕", "简繁", "简体",
-       "繁体", "简中", "繁中", "简繁内封", "简繁内嵌", "简繁字幕", "简繁内封字幕", "简日双语", "繁日双语",
-       "简日内嵌", "繁日内嵌", "简体内嵌", "繁体内嵌", "简繁日语字幕", "国语中字", "韩语中字",
-       strong=False),
+    _t("subtitles", "zh", "chisub", "chs", "cht", "gb", "big5", "中字", "中文字幕", "简繁",
+       "简体", "繁体", "简中", "繁中", "简繁内封", "简繁内嵌", "简繁字幕", "简繁内封字幕",
+       "简日双语", "繁日双语", "简日内嵌", "繁日内嵌", "简体内嵌", "繁体内嵌", "简繁日语字幕",
+       "国语中字", "韩语中字", strong=False),
     _t("subtitles", "es", "spasub", "esub", strong=False),
     _t("subtitles", "it", "subita", "subsita", strong=False),
     _t("subtitles", "pt", "legendado", strong=False),
@@ -301,6 +303,7 @@ TERMS: tuple[Term, ...] = (
        "rakuvus", "rakuvuk", "rakuv01", "rakuv02", "whiterev", "ws", "1", "nzbgeek", "pre",
        "alternativetorequested", "repost", "nzb", strong=False),
 )
+# fmt: on
 
 # Non-ReleaseName fields handled specially by the parser: container and site tags are
 # read from the name's edges; P2P suffixes only count right after the group.
@@ -308,9 +311,45 @@ EDGE_ONLY_FIELDS = frozenset({"container", "website", IGNORE})
 
 # File extensions stripped from the end of a name (and reported as `container`).
 EXTENSIONS: frozenset[str] = frozenset(
-    {"mkv", "mp4", "avi", "m4v", "wmv", "mov", "flv", "webm", "mpg", "mpeg", "m2ts", "vob",
-     "iso", "img", "nfo", "srt", "sub", "idx", "ass", "ssa", "rar", "zip", "7z", "par2", "nzb",
-     "torrent", "sfv", "vtt", "sup", "jpg", "png", "txt", "ogm", "rmvb", "3gp", "wav", "ts"}
+    {
+        "mkv",
+        "mp4",
+        "avi",
+        "m4v",
+        "wmv",
+        "mov",
+        "flv",
+        "webm",
+        "mpg",
+        "mpeg",
+        "m2ts",
+        "vob",
+        "iso",
+        "img",
+        "nfo",
+        "srt",
+        "sub",
+        "idx",
+        "ass",
+        "ssa",
+        "rar",
+        "zip",
+        "7z",
+        "par2",
+        "nzb",
+        "torrent",
+        "sfv",
+        "vtt",
+        "sup",
+        "jpg",
+        "png",
+        "txt",
+        "ogm",
+        "rmvb",
+        "3gp",
+        "wav",
+        "ts",
+    }
 )
 
 Assignment = tuple[str, str]
@@ -360,9 +399,32 @@ def render_markdown() -> str:
         "(languages, editions, common words) only count once the title has ended.",
         "",
         "Patterned tokens are read by the tokenizer, not this table: `S01E02`, `S01E01E02`,",
-        "`S01E01-E03`, `S01` and `S01-S03` (season packs), `1x02`, `E05`, `Season 2`,",
-        "dates `2020.08.25` / `25.08.2020`, years 1890 to next year, `WxH` (nearest standard",
-        "resolution), audio channels `5.1` / `DDP5.1`, and anime ` - 12` / ` - 12v2`.",
+        "`S01E01-E03`, `S01EP01`, `S01` and `S01-S03` (season packs), `1x02`, `2x04x05`,",
+        "`E05`, `Season 2`, dates `2020.08.25` / `25.08.2020` / `2012.16.02` (day over 12),",
+        "years 1890 to next year, `WxH` (nearest standard resolution), audio channels `5.1` /",
+        "`DDP5.1`, and anime ` - 12` / ` - 12v2` / ` - 001-050`.",
+        "",
+        "Numbers written as words and bare digits (`names/numbering.py`): `Episode 5`,",
+        "`Episodio 13`, `Folge`, `Odcinek`, `Capitulo`, `Ep 09`, `BLM 74`, `60.Bölüm`, `3.Sezon`,",
+        "`Season 1 Episode 5-6`; mini-series `Part01` / `Part.2` and a bare `E07-E08` are season",
+        "1 (`Part.1.2010` before a year is a film's title, `S06.Part.2` half a season); `5of9`;",
+        "a dotted `Lost.103.HDTV` is S01E03; a spaced `Naruto 402 [720p]` is absolute episode",
+        "402; dates `140722` (yymmdd), `20201013`, `31st Jan 2025`. Layouts rewritten first",
+        "(`names/layouts.py`): a Usenet subject line is its quoted file name, CJK bracket-only",
+        "names `[字幕组][Title][12][1080P]` read as `[字幕组] Title - 12`, `第12話` as ` - 12`,",
+        "`[01/24]` and `{01}` as episode 1, `[Ukr/Eng]` as a language list.",
+        "",
+        "How sure a parse is: `unparsed` lists the words no rule explained (uploader tags,",
+        "the encoder inside a P2P tag list, unknown words after the title), and `certain` is",
+        "true only when nothing is unparsed, a marker ended the title (it did not run to the",
+        "name's end), and the group, if any, is the `-GRP` after a marker or a leading",
+        "`[Group]` rather than a spaced word or the `[TAG]` after an `(... Encoder)` list.",
+        "Downstream matching should treat `certain = false` as a doubtful read.",
+        "",
+        "Spoken languages are `languages`; subtitle tags are `subtitles`: `VOSTFR`, `SUBITA`,",
+        "any language right after `SUB`/`SUBS` (`SUB ITA ENG`), and the CJK script tags",
+        "(`简繁`, `中字`, `CHS`/`CHT`, `GB`/`BIG5`), so a name with only subtitle tags has no",
+        "spoken language. `国语` (Mandarin audio) is spoken.",
         "",
         "Choices: `DL` (German *dual language*) adds `de`; the original language is not",
         "written in the name, so it is only listed when another language tag is. `TrueHD` and",
