@@ -21,15 +21,15 @@ def find_group(text: str, tokens: list[Token]) -> tuple[int, int]:
     # P2P re-posts append -Obfuscated, -xpost ... after the real group.
     while (
         end >= 3
-        and (tokens[end - 1][1].lower() in P2P_SUFFIXES or _random_tail(tokens[end - 1][1]))
-        and "-" in text[tokens[end - 2][3] : tokens[end - 1][2]]
         and "-" in text[tokens[end - 3][3] : tokens[end - 2][2]]
+        and "-" in text[tokens[end - 2][3] : tokens[end - 1][2]]
+        and (tokens[end - 1][1].lower() in P2P_SUFFIXES or _random_tail(tokens[end - 1][1]))
     ):
         end -= 1
     if (
         end >= 3
-        and tokens[end - 1][1].lower() in _UNDERSCORE_SUFFIXES
         and text[tokens[end - 2][3] : tokens[end - 1][2]] == "_"
+        and tokens[end - 1][1].lower() in _UNDERSCORE_SUFFIXES
     ):
         end -= 1  # `-GRP_English`, `-GRP_Repost`: an indexer's tag joined to the group
     if end < 2:
@@ -46,9 +46,10 @@ def find_group(text: str, tokens: list[Token]) -> tuple[int, int]:
         and tokens[end - 2][0] not in EPISODE_KINDS
     ):  # `x264-E1` is a group, not an episode
         return -1, -1
-    dotted = _dotted_group(text, tokens, end)
-    if dotted >= 0:
-        return dotted, end
+    if text[tokens[end - 2][3] : start] == ".":
+        dotted = _dotted_group(text, tokens, end)
+        if dotted >= 0:
+            return dotted, end
     first = end - 1  # the group's first token
     while first > end - 4 and first > 0 and text[tokens[first - 1][3] : tokens[first][2]] == "_":
         first -= 1  # `-iDN_CreW`, `-TOMMY_R`: underscores inside a group

@@ -49,6 +49,7 @@ _SEASON_WORDS = frozenset(
 )
 _SUBTITLE_MARKERS = frozenset({"sub", "subs", "subtitle", "subtitles", "legendas"})
 _END_MARKERS = frozenset({"end", "完", "fin"})
+_WORD_NUMBER_STARTS = frozenset("p0123456789")  # `Part01`, `5of9`, `31st`
 _ARTICLES = frozenset({"the", "a", "an", "le", "la", "les", "der", "die", "das", "el"})
 
 
@@ -127,11 +128,15 @@ def parse(name: str) -> ReleaseName:
             if hit is not None:
                 if low == "uhd":
                     out.saw_uhd = True
-                if out.sub_mode and hit[1][0][0] == "languages":
-                    hit = (hit[0], tuple(("subtitles", v) for f, v in hit[1] if f == "languages"))
-                out.sub_mode = low in _SUBTITLE_MARKERS or (
-                    out.sub_mode and hit[1][0][0] == "subtitles"
-                )
+                if low in _SUBTITLE_MARKERS:
+                    out.sub_mode = True
+                elif out.sub_mode:
+                    if hit[1][0][0] == "languages":
+                        hit = (
+                            hit[0],
+                            tuple(("subtitles", v) for f, v in hit[1] if f == "languages"),
+                        )
+                    out.sub_mode = hit[1][0][0] in ("languages", "subtitles")
                 if anchor < 0:
                     if not hit[0] or i == 0:
                         weak_tail.append((i, hit, consumed))
@@ -143,32 +148,50 @@ def parse(name: str) -> ReleaseName:
                     in_episode_title = False
                 i += consumed
                 continue
-            if not out.episodes and (anchor >= 0 or i > 0):
-                part = (
-                    part_number(tokens, i, n)
-                    if low.startswith("part") and out.season is None
-                    else None
-                )  # `S06.Part.2` is half a season, not an episode
-                of_number = of_form(word) if part is None and low[0] in "0123456789e" else None
-                episode = part[0] if part is not None else of_number
-                if episode is not None:
-                    anchor = _close_title(i, weak_tail, out) if anchor < 0 else anchor
-                    out.episodes = (episode,)
-                    out.season_one = part is not None
-                    in_episode_title = True
-                    i += part[1] if part is not None else 1
+            decimal = low.isdecimal()
+            if not decimal and (
+                low[0] in _WORD_NUMBER_STARTS or in_episode_title or "of" in low
+            ):  # `Part.2`, `5of9`, `31st Jan 2025`, `- 28 END`
+                if not out.episodes and (anchor >= 0 or i > 0):
+                    part = (
+                        part_number(tokens, i, n)
+                        if low.startswith("part") and out.season is None
+                        else None
+                    )  # `S06.Part.2` is half a season, not an episode
+                    of_number = of_form(word) if part is None and "of" in low else None
+                    episode = part[0] if part is not None else of_number
+                    if episode is not None:
+                        anchor = _close_title(i, weak_tail, out) if anchor < 0 else anchor
+                        out.episodes = (episode,)
+                        out.season_one = part is not None
+                        in_episode_title = True
+                        i += part[1] if part is not None else 1
+                        continue
+                if out.date is None and low[:1].isdigit() and i > 0 and not low.isdecimal():
+                    date = ordinal_date(tokens, i, n)
+                    if date is not None:
+                        anchor = _close_title(i, weak_tail, out) if anchor < 0 else anchor
+                        out.date = date
+                        i += 3
+                        continue
+                if in_episode_title and not episode_title and low in _END_MARKERS:
+                    i += 1  # `Frieren - 28 END`: the last episode, not its title
                     continue
-            if out.date is None and low[:1].isdigit() and i > 0 and not low.isdecimal():
-                date = ordinal_date(tokens, i, n)
-                if date is not None:
-                    anchor = _close_title(i, weak_tail, out) if anchor < 0 else anchor
-                    out.date = date
-                    i += 3
+            if decimal:
+                if (
+                    is_year(low)
+                    and out.year is None
+                    and (anchor >= 0 or (i > 0 and not (i + 1 < n and is_year(tokens[i + 1][1]))))
+                ):
+                    if anchor < 0:  # `Oppenheimer.IMAX.2023`: editions before the year
+                        anchor = (
+                            _close_title(i, weak_tail, out, editions_only=True) if weak_tail else i
+                        )
+                    out.year = int(low)
+                    out.paren_year = text[start - 1 : start] == "(" and text[stop : stop + 1] == ")"
+                    in_episode_title = False
+                    i += 1
                     continue
-            if in_episode_title and not episode_title and low in _END_MARKERS:
-                i += 1  # `Frieren - 28 END`: the last episode, not its title
-                continue
-            if low.isdecimal():
                 form = number_then_word(tokens, i, n) if i > 0 else None
                 if form is not None and not (out.episodes and form != "season"):
                     anchor = _close_title(i, weak_tail, out) if anchor < 0 else anchor
@@ -186,18 +209,6 @@ def parse(name: str) -> ReleaseName:
                         out.date = date
                         i += 1
                         continue
-                if (
-                    is_year(low)
-                    and out.year is None
-                    and (anchor >= 0 or (i > 0 and not (i + 1 < n and is_year(tokens[i + 1][1]))))
-                ):
-                    if anchor < 0:  # `Oppenheimer.IMAX.2023`: editions before the year
-                        anchor = _close_title(i, weak_tail, out, editions_only=True)
-                    out.year = int(low)
-                    out.paren_year = text[start - 1 : start] == "(" and text[stop : stop + 1] == ")"
-                    in_episode_title = False
-                    i += 1
-                    continue
                 if len(low) <= 4 and not out.episodes and i > 0 and _spaced_dash(text, tokens, i):
                     anchor = _close_title(i, weak_tail, out) if anchor < 0 else anchor
                     if _range_next(text, tokens, i, n):  # `Naruto - 001-050 [Batch]`

@@ -184,7 +184,9 @@ def _strong_markers(text: str) -> int:
 def strip_edges(name: str) -> Edges:
     """Remove path, extension, site tags, CRCs and a leading [Group] from `name`."""
     text = name[:MAX_CHARS] if len(name) > MAX_CHARS else name
-    text = rewrite_layout(text.strip())
+    text = text.strip()
+    if text[:1] in "[【" or '"' in text or "/" in text or "{" in text or "第" in text:
+        text = rewrite_layout(text)
     container = None
     folder_year = None
     if "/" in text or "\\" in text:
@@ -203,13 +205,14 @@ def strip_edges(name: str) -> Edges:
                 text = _SUBTITLE_TAIL.sub(r"\1", text)
     if container is not None and edges.container is None:
         edges.container = container
-    if "-" in text:
-        m = _EXTENSION_THEN_TAG.search(text)
+    last_dash = text.rfind("-")
+    if last_dash > 4 and text[last_dash - 4] == ".":
+        m = _EXTENSION_THEN_TAG.search(text, last_dash - 4)
         if m is not None and m.group(2).lower() in P2P_SUFFIXES:
             edges.container = edges.container or m.group(1).lower()
             text = text[: m.start()]
-        elif text[-1:].isdigit() and text[-3:-1].find(".") >= 0:
-            text = _DOT_COPY.sub(r"\1", text)
+    elif last_dash > 0 and text[-1:].isdigit() and "." in text[-3:-1]:
+        text = _DOT_COPY.sub(r"\1", text)
     last_dot = text.rfind(".")
     if len(text) - last_dot <= 7 and text[last_dot + 1 :].lower() in _PART_WORDS:
         text = _PART_TAIL.sub(r"\1", text)
