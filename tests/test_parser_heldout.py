@@ -71,6 +71,7 @@ LOWERTIER_FLOORS: dict[str, float] = {
     "season": 0.97, "languages": 0.95, "source": 0.95, "absolute_episode": 0.95,
     "resolution": 0.9, "date": 0.95, "subtitles": 0.85, "website": 0.9, "edition": 0.75,
     "season_pack": 0.85, "container": 0.75, "video_codec": 0.5, "languages_contains": 0.5,
+    "flags": 0.5,
 }
 
 

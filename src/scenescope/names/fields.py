@@ -140,6 +140,8 @@ def apply_pattern(kind: str, word: str, out: Fields) -> None:
             out.season_one = out.season is None and len(episode_digits) <= 2
         elif out.season_one and out.episodes[-1] < number <= out.episodes[-1] + MAX_EPISODES:
             out.episodes = out.episodes + tuple(range(out.episodes[-1] + 1, number + 1))
+        elif number == out.episodes[-1] + 1 and len(out.episodes) < MAX_EPISODES:
+            out.episodes = (*out.episodes, number)  # `S03E01.E02`
     elif kind == "erange":
         first, _, last = word.partition("-")
         low_number, high_number = int(first), int(last)

@@ -74,6 +74,7 @@ def find_group(text: str, tokens: list[Token]) -> tuple[int, int]:
             and is_marker(previous)
             and low not in LOOKUP
             and not low.isdigit()
+            and previous[1].lower() + " " + low not in COMPOUNDS  # `[Dual Audio]`
         ):
             return first, end
         return -1, -1

@@ -12,29 +12,13 @@ from scenescope.names.tokenizer import WORD_KINDS, YEAR_MAX, Token, is_year
 from scenescope.names.vocabulary import LOOKUP
 
 # words that put the episode number after them (`Episodio 13`, `BLM 74`, `Ep 09`)
-EPISODE_WORDS = frozenset(
-    {
-        "episode",
-        "episodio",
-        "episodes",
-        "folge",
-        "odcinek",
-        "afl",
-        "ep",
-        "capitulo",
-        "capítulo",
-        "cap",
-        "blm",
-        "bolum",
-        "bölüm",
-        "bölum",
-        "bolüm",
-        "epizod",
-        "epizoda",
-        "jakso",
-        "aflevering",
-    }
-)
+# fmt: off
+EPISODE_WORDS = frozenset({
+    "episode", "episodio", "episodes", "folge", "odcinek", "afl", "ep", "capitulo", "capítulo",
+    "cap", "blm", "bolum", "bölüm", "bölum", "bolüm", "epizod", "epizoda", "jakso",
+    "aflevering", "puntata", "odc", "avsnitt", "rész", "resz",
+})
+# fmt: on
 # Turkish `60.Bölüm` / `3.Sezon`: the number before the word
 _NUMBER_FIRST_EPISODE = frozenset({"bolum", "bölüm", "bölum", "bolüm", "blm"})
 _NUMBER_FIRST_SEASON = frozenset({"sezon", "sezonu"})
@@ -152,9 +136,12 @@ def _strong_next(tokens: list[Token], i: int, n: int) -> bool:
     return kind in WORD_KINDS and hit is not None and hit[0]
 
 
-def bare_episode(text: str, tokens: list[Token], i: int, n: int) -> tuple[int | None, int] | None:
+def bare_episode(
+    text: str, tokens: list[Token], i: int, n: int, has_group: bool = False
+) -> tuple[int | None, int] | None:
     """A bare number right after the title: `Lost.103.HDTV` (dotted, 3 digits: season 1
-    episode 3) or `Naruto Shippuden 402 [720p]` (spaced, absolute); (season, episode) or None."""
+    episode 3), `Naruto Shippuden 402 [720p]` (spaced, absolute) or, in a `[Group] ...`
+    fansub name, `Mushishi 12 [BDRip]`; (season, episode) or None."""
     digits = tokens[i][1]
     stop = tokens[i][3]
     if " " not in text:
@@ -164,8 +151,8 @@ def bare_episode(text: str, tokens: list[Token], i: int, n: int) -> tuple[int | 
                 return int(digits[0]), episode
         return None
     if (
-        len(digits) in (3, 4)
-        and (text[stop : stop + 2] == " [" or _strong_next(tokens, i + 1, n))
+        (len(digits) in (3, 4) or (has_group and text[stop : stop + 2] in (" [", " (")))
+        and (text[stop : stop + 2] in (" [", " (") or _strong_next(tokens, i + 1, n))
         and not year_follows(tokens, i + 1, n)
     ):
         return None, int(digits)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from scenescope.names.episodes import MAX_EPISODES
 from scenescope.names.fields import Fields, apply_pattern, build_record, span_text
 from scenescope.names.group import find_group, is_marker
 from scenescope.names.numbering import (
@@ -49,7 +50,8 @@ _SEASON_WORDS = frozenset(
 )
 _SUBTITLE_MARKERS = frozenset({"sub", "subs", "subtitle", "subtitles", "legendas"})
 _END_MARKERS = frozenset({"end", "完", "fin"})
-_WORD_NUMBER_STARTS = frozenset("p0123456789")  # `Part01`, `5of9`, `31st`
+_WORD_NUMBER_STARTS = frozenset("pt0123456789")  # `Part01`, `5of9`, `31st`, `T2 E145`
+_CJK_SUBTITLES: Hit = (False, (("subtitles", "zh"),))
 _ARTICLES = frozenset({"the", "a", "an", "le", "la", "les", "der", "die", "das", "el"})
 
 
@@ -107,6 +109,8 @@ def parse(name: str) -> ReleaseName:
                 hit, consumed = _lookup(tokens, i, n, low)
             else:
                 hit = LOOKUP.get(low)
+                if hit is None and low[-1] == "+" and len(low) > 2:
+                    hit = LOOKUP.get(low[:-1])  # `[Hin+Eng]`
             if (
                 hit is not None
                 and in_episode_title
@@ -174,10 +178,31 @@ def parse(name: str) -> ReleaseName:
                         out.date = date
                         i += 3
                         continue
+                if (
+                    low[0] == "t"
+                    and 2 <= len(low) <= 3
+                    and low[1:].isdecimal()
+                    and out.season is None
+                    and i + 1 < n
+                    and tokens[i + 1][0] == "ep"
+                ):  # `La Promesa T2 E145`: temporada 2
+                    anchor = _close_title(i, weak_tail, out) if anchor < 0 else anchor
+                    out.season = int(low[1:])
+                    i += 1
+                    continue
                 if in_episode_title and not episode_title and low in _END_MARKERS:
                     i += 1  # `Frieren - 28 END`: the last episode, not its title
                     continue
             if decimal:
+                if (
+                    out.episodes
+                    and tokens[i - 1][0] in ("nxn", "ep")
+                    and text[tokens[i - 1][3] : start] == "-"
+                    and out.episodes[-1] < int(low) <= out.episodes[-1] + MAX_EPISODES
+                ):  # `1x05-06`, `Ep01-02`: a range
+                    out.episodes = (*out.episodes, *range(out.episodes[-1] + 1, int(low) + 1))
+                    i += 1
+                    continue
                 if (
                     is_year(low)
                     and out.year is None
@@ -220,8 +245,8 @@ def parse(name: str) -> ReleaseName:
                     in_episode_title = True
                     i += 1
                     continue
-                if anchor < 0 and i > 0 and not out.episodes and len(low) in (3, 4):
-                    bare = bare_episode(text, tokens, i, n)
+                if anchor < 0 and i > 0 and not out.episodes and len(low) <= 4:
+                    bare = bare_episode(text, tokens, i, n, edges.bracket_group is not None)
                     if bare is not None:
                         anchor = _close_title(i, weak_tail, out)
                         if bare[0] is not None and out.season is None:
@@ -279,6 +304,10 @@ def parse(name: str) -> ReleaseName:
                 continue
             elif anchor >= 0 and _spaced_channels(text, tokens, i, n, low, out):
                 i += 2
+                continue
+            elif anchor >= 0 and not low.isascii() and ("字幕" in low or low[0] in "简繁"):
+                out.apply(_CJK_SUBTITLES)  # `简繁日内封字幕`: any CJK subtitle-script tag
+                i += 1
                 continue
             if anchor < 0:
                 weak_tail.clear()

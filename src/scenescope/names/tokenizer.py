@@ -309,7 +309,7 @@ def _ends_with_group(text: str, end: int) -> bool:
     dash = text.rfind("-", max(0, end - 42), end)
     if dash < 0 or dash + 1 >= end:
         return False
-    word = text[dash + 1 : end]
+    word = text[dash + 1 : end].strip()  # `x264 - FLUX [Uploader]`
     return _GROUP_WORD.fullmatch(word) is not None
 
 

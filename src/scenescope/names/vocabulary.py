@@ -200,7 +200,7 @@ TERMS: tuple[Term, ...] = (
     _t("languages", "bg", "bulgarian", "bgaudio", "bg audio", strong=False),
     _t("languages", "hr", "croatian", strong=False),
     _t("languages", "sr", "serbian", strong=False),
-    _t("languages", "sk", "slovak", strong=False),
+    _t("languages", "sk", "slovak", "sk", "svk", strong=False),
     _t("languages", "sl", "slovenian", strong=False),
     _t("languages", "fa", "persian", "farsi", strong=False),
     # --- subtitles -----------------------------------------------------------------------
@@ -218,7 +218,7 @@ TERMS: tuple[Term, ...] = (
        "简体", "繁体", "简中", "繁中", "简繁内封", "简繁内嵌", "简繁字幕", "简繁内封字幕",
        "简日双语", "繁日双语", "简日内嵌", "繁日内嵌", "简体内嵌", "繁体内嵌", "简繁日语字幕",
        "国语中字", "韩语中字", strong=False),
-    _t("subtitles", "es", "spasub", "esub", strong=False),
+    _t("subtitles", "es", "spasub", "esub", "vose", "subtitulado", "subtitulada", strong=False),
     _t("subtitles", "it", "subita", "subsita", strong=False),
     _t("subtitles", "pt", "legendado", strong=False),
     # --- season packs ----------------------------------------------------------------
