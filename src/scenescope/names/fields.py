@@ -218,6 +218,8 @@ def build_record(
         source = "uhd-bluray"
     if source is None and out.streaming_service is not None:
         source = "web"
+    elif source is None and "remux" in other:
+        source = "uhd-bluray" if out.saw_uhd else "bluray"  # `Remux-1080p`: a disc remux
     resolution = out.resolution or out.resolution_alias
     episodes = out.episodes
     season = out.season

@@ -69,7 +69,7 @@ def find_group(text: str, tokens: list[Token]) -> tuple[int, int]:
     if trailing:
         # P2P tag lists end with the encoder: `(1080p BluRay x265 HEVC 10bit AAC 7.1 Tigole)`
         if (
-            separator in (" ", " - ")
+            separator in (" ", " - ", " -")
             and first >= 3
             and is_marker(previous)
             and low not in LOOKUP

@@ -96,6 +96,7 @@ _SUBTITLE_EXTENSIONS = frozenset({"srt", "sub", "idx", "ass", "ssa", "vtt", "sup
 _SUBTITLE_TAIL = re.compile(r"(-[^\W_][\w]{0,40})(?:\.(?:[A-Za-z]{2,3}|forced|sdh)){1,3}$")
 # `-GRP.CD1.avi`, `-GRP.Sample`: the part of a release a file is, after its group
 _PART_TAIL = re.compile(r"(-[^\W_][\w]{0,40})\.(?:cd\d|disc\d|sample|hq|proof)$", re.I)
+_INNER_VIDEO_EXTENSIONS = frozenset({"mkv", "mp4", "avi", "m4v"})
 _PART_WORDS = frozenset(
     {"sample", "hq", "proof", *(f"{kind}{n}" for kind in ("cd", "disc") for n in range(10))}
 )
@@ -203,6 +204,10 @@ def strip_edges(name: str) -> Edges:
             text = text[:dot]
             if ext in _SUBTITLE_EXTENSIONS:
                 text = _SUBTITLE_TAIL.sub(r"\1", text)
+            elif ext not in VIDEO_EXTENSIONS:  # `-GRP.mkv.nfo`: the video file's own name
+                inner = text.rfind(".")
+                if inner > 0 and text[inner + 1 :].lower() in _INNER_VIDEO_EXTENSIONS:
+                    text = text[:inner]
     if container is not None and edges.container is None:
         edges.container = container
     last_dash = text.rfind("-")
