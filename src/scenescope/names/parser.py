@@ -3,6 +3,8 @@
 One pass over the tokens: the title runs until the first strong marker (a year, an episode
 pattern, a resolution, a source, a codec...); after it, each token is one dict lookup into
 the vocabulary. The group is read first, from the name's end, so dashes in titles never fool it.
+Lower-tier layouts are rewritten before tokenizing (`layouts.py`); numbers written as words or
+bare digits are read by `numbering.py`; the scratch record and its patterns live in `fields.py`.
 """
 
 from __future__ import annotations
