@@ -32,6 +32,15 @@ def find_group(text: str, tokens: list[Token]) -> tuple[int, int]:
         and tokens[end - 1][1].lower() in _UNDERSCORE_SUFFIXES
     ):
         end -= 1  # `-GRP_English`, `-GRP_Repost`: an indexer's tag joined to the group
+    if (
+        end >= 3
+        and text[tokens[end - 2][3] : tokens[end - 1][2]] == "."
+        and tokens[end - 1][1].isupper()
+        and "-" in text[tokens[end - 3][3] : tokens[end - 2][2]]
+        and _is_language(tokens[end - 1][1])
+        and not is_marker(tokens[end - 2])
+    ):
+        end -= 1  # `x264-GRP.PL`: the language tag a re-poster put after the group
     if end < 2:
         return -1, -1
     kind, word, start, stop = tokens[end - 1]
@@ -115,6 +124,11 @@ def find_group(text: str, tokens: list[Token]) -> tuple[int, int]:
     ):
         return first, end
     return -1, -1
+
+
+def _is_language(word: str) -> bool:
+    hit = LOOKUP.get(word.lower())
+    return hit is not None and hit[1][0][0] == "languages"
 
 
 def _random_tail(word: str) -> bool:

@@ -50,7 +50,9 @@ _SEASON_WORDS = frozenset(
         "seizoen",
     }
 )
-_SUBTITLE_MARKERS = frozenset({"sub", "subs", "subtitle", "subtitles", "legendas"})
+_SUBTITLE_MARKERS = frozenset(
+    {"sub", "subs", "subtitle", "subtitles", "legendas", "napisy", "sottotitoli"}
+)
 _END_MARKERS = frozenset({"end", "完", "fin"})
 _WORD_NUMBER_STARTS = frozenset("pt0123456789")  # `Part01`, `5of9`, `31st`, `T2 E145`
 _CJK_SUBTITLES: Hit = (False, (("subtitles", "zh"),))
@@ -83,10 +85,12 @@ def parse(name: str) -> ReleaseName:
     out = Fields()
     out.title_floor = 1 if tokens and tokens[0][1].lower() in _ARTICLES else 0
     group_sure = not edges.bracket_group_guess
+    group_end = n
     if group is None:
-        group_index, group_end = find_group(text, tokens)
+        group_index, found_end = find_group(text, tokens)
         if group_index >= 0:
-            group = text[tokens[group_index][2] : tokens[group_end - 1][3]]
+            group_end = found_end
+            group = text[tokens[group_index][2] : tokens[found_end - 1][3]]
             n = group_index
             # `...x264-GRP` is the convention; a word after a space or a title is a reading
             group_sure = text[tokens[group_index - 1][3] : tokens[group_index][2]].endswith(
@@ -329,6 +333,10 @@ def parse(name: str) -> ReleaseName:
         in_episode_title = kind in EPISODE_KINDS and not episode_title
         i += 1
 
+    for _, trailing, _, _ in tokens[group_end:]:  # `-GRP.PL`: a language after the group
+        hit = LOOKUP.get(trailing.lower())
+        if hit is not None and hit[1][0][0] == "languages":
+            out.apply(hit)
     title_ran_out = anchor < 0  # no marker ended the title: it may hold anything
     if anchor < 0:
         anchor = _close_title(n, weak_tail, out)
