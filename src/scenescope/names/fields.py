@@ -241,10 +241,12 @@ def build_record(
         or "remux" in other
     ):
         kind = "movie"
-    elif out.paren_year and out.audio_codec is None and not other:
-        kind = "movie"  # `Dune (2021)`: a P2P film name with nothing else in it
+    elif (out.paren_year or out.container is not None) and out.audio_codec is None and not other:
+        kind = "movie"  # `Dune (2021)`, `The.Matrix.1999.mkv`: a film with nothing else said
     else:
         kind = "other"
+        if out.year is not None and not out.multi and out.source is None:
+            certain = False  # `The.Matrix.1999`: a title and a year could be anything
     # one value per ReleaseName field, in declaration order (record.FIELD_NAMES)
     return record_from_values(
         (

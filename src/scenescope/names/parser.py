@@ -296,7 +296,7 @@ def parse(name: str) -> ReleaseName:
                 and i + 1 < n
                 and tokens[i + 1][1].isdecimal()
                 and len(tokens[i + 1][1]) <= 5
-                and (out.season is not None or (i > 0 and not year_follows(tokens, i + 2, n)))
+                and (out.season is not None or not year_follows(tokens, i + 2, n))
             ):  # `Season 2 Episode 5`, `Episodio 13`, `BLM 74`, `Ep 09`
                 anchor = _close_title(i, weak_tail, out) if anchor < 0 else anchor
                 if _range_next(text, tokens, i + 1, n):  # `Season 1 Episode 5-6`
