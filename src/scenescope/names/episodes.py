@@ -14,6 +14,8 @@ _STANDARD_HEIGHTS = (360, 480, 576, 720, 1080, 1440, 2160, 4320)
 def season_episodes(token: str) -> tuple[int, tuple[int, ...], int | None]:
     """(season, episodes, last season of an S01-S03 range) of an `sxe` token."""
     low = token.lower()
+    if low[-2:-1] == "v":  # `S01E12v2`: the second version of episode 12
+        low = low[:-2]
     if "e" not in low:
         seasons = [int(n) for n in re.findall(r"\d+", low)]
         return seasons[0], (), (seasons[1] if len(seasons) > 1 else None)
