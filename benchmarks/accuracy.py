@@ -374,6 +374,12 @@ def build_table(cards: dict[str, cs.Scorecard], title: str) -> Table:
     if has_lead:
         overall.append(f"{(cards['scenescope'].accuracy - cards['guessit'].accuracy) * 100:+.1f}")
     table.add_row(*overall, style="bold")
+    fully = ["names fully right", str(first.cases)]
+    fully += [f"{card.fully_right * 100:.2f}" for card in cards.values()]
+    if has_lead:
+        lead = cards["scenescope"].fully_right - cards["guessit"].fully_right
+        fully.append(f"{lead * 100:+.1f}")
+    table.add_row(*fully, style="bold")
     return table
 
 

@@ -67,3 +67,16 @@ def test_bundled_sample_parses() -> None:
     rows = [json.loads(line) for line in result.output.splitlines()]
     assert len(rows) == len(names)
     assert sum(row["group"] is not None for row in rows) >= len(names) - 2
+
+
+def test_table_and_json_say_how_sure_the_parse_is() -> None:
+    doubtful = "Dune (2021) (1080p BluRay x265 HEVC 10bit AAC 7.1 Tigole) [QxR]"
+    result = runner.invoke(app, ["parse", MOVIE, doubtful], env={"COLUMNS": "220"})
+    assert result.exit_code == 0, result.output
+    assert "sure" in result.output and "unparsed" in result.output
+    movie_line = next(line for line in result.output.splitlines() if "SPARKS" in line)
+    doubtful_line = next(line for line in result.output.splitlines() if "QxR" in line)
+    assert " yes " in movie_line + " " and " no " in doubtful_line and "Tigole" in doubtful_line
+    output = runner.invoke(app, ["parse", "--json", MOVIE, doubtful]).output
+    rows = [json.loads(line) for line in output.splitlines()]
+    assert [(r["certain"], r["unparsed"]) for r in rows] == [(True, []), (False, ["Tigole"])]

@@ -174,3 +174,14 @@ def test_a_title_ending_in_a_number_before_an_nxee_episode_is_not_audio_channels
     assert (parsed.title, parsed.season, parsed.episodes) == (title, season, (episode,))
     assert parsed.audio_channels is None
     assert parsed.kind == "episode"
+
+
+def test_certain_only_when_every_token_is_explained_and_nothing_is_guessed() -> None:
+    assert parse("Some.Movie.2019.1080p.BluRay.x264-SPARKS").certain
+    assert parse("Show.Name.S01E02.720p.HDTV.x264-KILLERS").certain
+    unexplained = parse("Some.Film.2001.1080p.WEB.H264-QWE [Uploader]")
+    assert unexplained.unparsed == ("Uploader",) and not unexplained.certain
+    spaced_group = parse("Some Film 2019 1080p BluRay x264 AAC HONE")
+    assert spaced_group.group == "HONE" and not spaced_group.certain
+    assert not parse("just some words").certain  # no marker ended the title
+    assert not parse("").certain

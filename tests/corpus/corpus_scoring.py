@@ -111,6 +111,13 @@ class Scorecard:
 
     fields: dict[str, FieldScore] = field(default_factory=dict)
     misses: list[Miss] = field(default_factory=list)
+    cases: int = 0
+
+    @property
+    def fully_right(self) -> float:
+        """Share of names with every asserted field right."""
+        missed = len({miss.case.where for miss in self.misses})
+        return (self.cases - missed) / self.cases if self.cases else 1.0
 
     @property
     def asserted(self) -> int:
@@ -256,6 +263,7 @@ def score(cases: Iterable[Case], outputs: Iterable[Mapping[str, Any]]) -> Scorec
     """Field-by-field tally of `outputs` (one per case, same order) against the labels."""
     card = Scorecard()
     for case, actual in zip(cases, outputs, strict=True):
+        card.cases += 1
         for key, expected in case.expected.items():
             tally = card.fields.setdefault(key, FieldScore())
             tally.asserted += 1

@@ -1,7 +1,8 @@
 """`scenescope parse`: release names in (arguments or stdin), their fields out.
 
-A thin wrapper over `scenescope.names.parse_many`: a Rich table of the key fields, or JSON
-Lines with every field of `ReleaseName.to_dict()`.
+A thin wrapper over `scenescope.names.parse_many`: a Rich table of the key fields (with how
+sure the parse is and the words it left unexplained), or JSON Lines with every field of
+`ReleaseName.to_dict()`.
 """
 
 from __future__ import annotations
@@ -15,17 +16,10 @@ from scenescope.cli.common import JSON_OPTION, cell, fail, output_console, print
 
 # (ReleaseName field or "episode", column header)
 TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("title", "title"),
-    ("year", "year"),
-    ("kind", "kind"),
-    ("episode", "ep"),
-    ("resolution", "res"),
-    ("source", "source"),
-    ("video_codec", "codec"),
-    ("audio_codec", "audio"),
-    ("languages", "lang"),
-    ("flags", "flags"),
-    ("group", "group"),
+    ("title", "title"), ("year", "year"), ("kind", "kind"), ("episode", "ep"),
+    ("resolution", "res"), ("source", "source"), ("video_codec", "codec"),
+    ("audio_codec", "audio"), ("languages", "lang"), ("flags", "flags"), ("group", "group"),
+    ("certain", "sure"), ("unparsed", "unparsed"),
 )
 
 
@@ -65,6 +59,8 @@ def _cell(row: dict[str, object], column: str) -> str:
     if column == "episode":
         return _episode_cell(row)
     value = row[column]
+    if isinstance(value, bool):  # `certain`: a doubtful read is marked, a sure one is not
+        return "yes" if value else "no"
     if value is None:
         return ""
     if isinstance(value, list):

@@ -14,6 +14,8 @@ _STANDARD_HEIGHTS = (360, 480, 576, 720, 1080, 1440, 2160, 4320)
 def season_episodes(token: str) -> tuple[int, tuple[int, ...], int | None]:
     """(season, episodes, last season of an S01-S03 range) of an `sxe` token."""
     low = token.lower()
+    if low[-2:-1] == "v":  # `S01E12v2`: the second version of episode 12
+        low = low[:-2]
     if "e" not in low:
         seasons = [int(n) for n in re.findall(r"\d+", low)]
         return seasons[0], (), (seasons[1] if len(seasons) > 1 else None)
@@ -34,10 +36,10 @@ def season_episodes(token: str) -> tuple[int, tuple[int, ...], int | None]:
     return int(season_part), tuple(episodes[:MAX_EPISODES]), None
 
 
-def cross_episode(token: str) -> tuple[int, int]:
-    """(season, episode) of a `1x02` token."""
-    season, _, episode = token.lower().partition("x")
-    return int(season), int(episode)
+def cross_episode(token: str) -> tuple[int, tuple[int, ...]]:
+    """(season, episodes) of a `1x02` / `2x04x05` token."""
+    season, *episodes = token.lower().split("x")
+    return int(season), tuple(dict.fromkeys(int(e) for e in episodes))
 
 
 def resolution_of(token: str) -> str:

@@ -3,21 +3,28 @@
 One pass over the tokens: the title runs until the first strong marker (a year, an episode
 pattern, a resolution, a source, a codec...); after it, each token is one dict lookup into
 the vocabulary. The group is read first, from the name's end, so dashes in titles never fool it.
+Lower-tier layouts are rewritten before tokenizing (`layouts.py`); numbers written as words or
+bare digits are read by `numbering.py`; the scratch record and its patterns live in `fields.py`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 
-from scenescope.names.episodes import (
-    MAX_EPISODES,
-    cross_episode,
-    resolution_of,
-    season_episodes,
+from scenescope.names.episodes import MAX_EPISODES
+from scenescope.names.fields import Fields, apply_pattern, build_record, span_text
+from scenescope.names.group import find_group, is_marker
+from scenescope.names.numbering import (
+    EPISODE_WORDS,
+    bare_episode,
+    compact_date,
+    number_then_word,
+    of_form,
+    ordinal_date,
+    part_number,
+    year_follows,
 )
-from scenescope.names.group import find_group
-from scenescope.names.record import ReleaseName, record_from_values
+from scenescope.names.record import ReleaseName
 from scenescope.names.tokenizer import (
     EPISODE_KINDS,
     WORD_KINDS,
@@ -29,105 +36,27 @@ from scenescope.names.tokenizer import (
 from scenescope.names.vocabulary import COMPOUND_HEADS, COMPOUNDS, LOOKUP, Hit
 
 MAX_UNPARSED = 32
-_SEASON_WORDS = frozenset({"season", "saison", "staffel", "temporada", "stagione", "series"})
-_EPISODE_WORDS = frozenset({"episode", "episodio", "episodes", "folge", "odcinek", "afl"})
-_MULTI_FIELDS = frozenset({"hdr", "languages", "subtitles", "edition", "flags", "other"})
-_FIRST_WINS = frozenset(
-    {"resolution", "resolution_alias", "source", "video_codec", "streaming_service"}
-)
-_NON_VIDEO = frozenset({"ebook", "audiobook"})
-
-
-def _span_text(text: str, start: int, end: int) -> str | None:
-    """Words of text[start:end] joined by single spaces; dots are separators only in names
-    written without spaces (scene style), so `Kill Bill: Vol. 1` keeps its dot."""
-    span = text[start:end].replace("_", " ")
-    words = (span if " " in text else span.replace(".", " ")).split()
-    joined = " ".join(words).strip(" -([{,+")
-    return joined or None
-
-
-class _Fields:
-    """Mutable scratch for one name; turned into the frozen ReleaseName once at the end."""
-
-    __slots__ = (
-        "absolute",
-        "audio_channels",
-        "audio_codec",
-        "bit_depth",
-        "container",
-        "date",
-        "episodes",
-        "multi",
-        "paren_year",
-        "resolution",
-        "resolution_alias",
-        "saw_uhd",
+_SEASON_WORDS = frozenset(
+    {
         "season",
-        "season_pack",
-        "source",
-        "streaming_service",
-        "unparsed",
-        "video_codec",
-        "website",
-        "year",
-    )
-
-    def __init__(self) -> None:
-        self.audio_channels: str | None = None
-        self.audio_codec: str | None = None
-        self.bit_depth: int | None = None
-        self.container: str | None = None
-        self.date: dt.date | None = None
-        self.episodes: tuple[int, ...] = ()
-        self.multi: dict[str, list[str]] = {}
-        self.resolution: str | None = None
-        self.resolution_alias: str | None = None
-        self.season: int | None = None
-        self.season_pack = False
-        self.source: str | None = None
-        self.streaming_service: str | None = None
-        self.video_codec: str | None = None
-        self.website: str | None = None
-        self.year: int | None = None
-        self.absolute = False
-        self.paren_year = False
-        self.saw_uhd = False
-        self.unparsed: list[str] = []
-
-    def apply(self, hit: Hit) -> None:
-        for field, value in hit[1]:
-            if field in _FIRST_WINS:
-                if getattr(self, field) is None:
-                    setattr(self, field, value)
-            elif field in _MULTI_FIELDS:
-                values = self.multi.setdefault(field, [])
-                if value not in values:
-                    values.append(value)
-            elif field == "audio_codec":
-                self._audio(value)
-            elif field == "bit_depth":
-                if self.bit_depth is None:
-                    self.bit_depth = int(value)
-            elif field == "season_pack":
-                self.season_pack = True
-            elif getattr(self, field) is None:
-                setattr(self, field, value)
-
-    def _audio(self, value: str) -> None:
-        current = self.audio_codec
-        if current is None or (current != value and value.startswith(current)):
-            self.audio_codec = value
-        elif value == "atmos":
-            self._other("atmos")
-        elif current == "atmos":
-            self.audio_codec = value
-            self._other("atmos")
-
-    def _other(self, value: str) -> None:
-        values = self.multi.setdefault("other", [])
-        if value not in values:
-            values.append(value)
+        "saison",
+        "staffel",
+        "temporada",
+        "stagione",
+        "series",
+        "sezon",
+        "sezona",
+        "temporadas",
+        "seizoen",
+    }
+)
+_SUBTITLE_MARKERS = frozenset(
+    {"sub", "subs", "subtitle", "subtitles", "legendas", "napisy", "sottotitoli"}
+)
+_END_MARKERS = frozenset({"end", "完", "fin"})
+_WORD_NUMBER_STARTS = frozenset("pt0123456789")  # `Part01`, `5of9`, `31st`, `T2 E145`
+_CJK_SUBTITLES: Hit = (False, (("subtitles", "zh"),))
+_ARTICLES = frozenset({"the", "a", "an", "le", "la", "les", "der", "die", "das", "el"})
 
 
 def _lookup(tokens: list[Token], i: int, n: int, low: str) -> tuple[Hit | None, int]:
@@ -153,12 +82,20 @@ def parse(name: str) -> ReleaseName:
     tokens = tokenize(text)
     group: str | None = edges.bracket_group
     n = len(tokens)
-    out = _Fields()
+    out = Fields()
+    out.title_floor = 1 if tokens and tokens[0][1].lower() in _ARTICLES else 0
+    group_sure = not edges.bracket_group_guess
+    group_end = n
     if group is None:
-        group_index, group_end = find_group(text, tokens)
+        group_index, found_end = find_group(text, tokens)
         if group_index >= 0:
-            group = text[tokens[group_index][2] : tokens[group_end - 1][3]]
+            group_end = found_end
+            group = text[tokens[group_index][2] : tokens[found_end - 1][3]]
             n = group_index
+            # `...x264-GRP` is the convention; a word after a space or a title is a reading
+            group_sure = text[tokens[group_index - 1][3] : tokens[group_index][2]].endswith(
+                "-"
+            ) and is_marker(tokens[group_index - 1])
     if edges.uploader_tags:
         out.unparsed.extend(edges.uploader_tags)
     out.container = edges.container
@@ -178,6 +115,8 @@ def parse(name: str) -> ReleaseName:
                 hit, consumed = _lookup(tokens, i, n, low)
             else:
                 hit = LOOKUP.get(low)
+                if hit is None and low[-1] == "+" and len(low) > 2:
+                    hit = LOOKUP.get(low[:-1])  # `[Hin+Eng]`
             if (
                 hit is not None
                 and in_episode_title
@@ -199,6 +138,15 @@ def parse(name: str) -> ReleaseName:
             if hit is not None:
                 if low == "uhd":
                     out.saw_uhd = True
+                if low in _SUBTITLE_MARKERS:
+                    out.sub_mode = True
+                elif out.sub_mode:
+                    if hit[1][0][0] == "languages":
+                        hit = (
+                            hit[0],
+                            tuple(("subtitles", v) for f, v in hit[1] if f == "languages"),
+                        )
+                    out.sub_mode = hit[1][0][0] in ("languages", "subtitles")
                 if anchor < 0:
                     if not hit[0] or i == 0:
                         weak_tail.append((i, hit, consumed))
@@ -210,25 +158,110 @@ def parse(name: str) -> ReleaseName:
                     in_episode_title = False
                 i += consumed
                 continue
-            if low.isdecimal():
-                if is_year(low) and out.year is None and (
-                    anchor >= 0 or (i > 0 and not (i + 1 < n and is_year(tokens[i + 1][1])))
+            decimal = low.isdecimal()
+            if not decimal and (
+                low[0] in _WORD_NUMBER_STARTS or in_episode_title or "of" in low
+            ):  # `Part.2`, `5of9`, `31st Jan 2025`, `- 28 END`
+                if not out.episodes and (anchor >= 0 or i > 0):
+                    part = (
+                        part_number(tokens, i, n)
+                        if low.startswith("part") and out.season is None
+                        else None
+                    )  # `S06.Part.2` is half a season, not an episode
+                    of_number = of_form(word) if part is None and "of" in low else None
+                    episode = part[0] if part is not None else of_number
+                    if episode is not None:
+                        anchor = _close_title(i, weak_tail, out) if anchor < 0 else anchor
+                        out.episodes = (episode,)
+                        out.season_one = part is not None
+                        in_episode_title = True
+                        i += part[1] if part is not None else 1
+                        continue
+                if out.date is None and low[:1].isdigit() and i > 0 and not low.isdecimal():
+                    date = ordinal_date(tokens, i, n)
+                    if date is not None:
+                        anchor = _close_title(i, weak_tail, out) if anchor < 0 else anchor
+                        out.date = date
+                        i += 3
+                        continue
+                if (
+                    low[0] == "t"
+                    and 2 <= len(low) <= 3
+                    and low[1:].isdecimal()
+                    and out.season is None
+                    and i + 1 < n
+                    and tokens[i + 1][0] == "ep"
+                ):  # `La Promesa T2 E145`: temporada 2
+                    anchor = _close_title(i, weak_tail, out) if anchor < 0 else anchor
+                    out.season = int(low[1:])
+                    i += 1
+                    continue
+                if in_episode_title and not episode_title and low in _END_MARKERS:
+                    i += 1  # `Frieren - 28 END`: the last episode, not its title
+                    continue
+            if decimal:
+                if (
+                    out.episodes
+                    and tokens[i - 1][0] in ("nxn", "ep")
+                    and text[tokens[i - 1][3] : start] == "-"
+                    and out.episodes[-1] < int(low) <= out.episodes[-1] + MAX_EPISODES
+                ):  # `1x05-06`, `Ep01-02`: a range
+                    out.episodes = (*out.episodes, *range(out.episodes[-1] + 1, int(low) + 1))
+                    i += 1
+                    continue
+                if (
+                    is_year(low)
+                    and out.year is None
+                    and (anchor >= 0 or (i > 0 and not (i + 1 < n and is_year(tokens[i + 1][1]))))
                 ):
-                    if anchor < 0:
-                        anchor = i
-                        weak_tail.clear()
+                    if anchor < 0:  # `Oppenheimer.IMAX.2023`: editions before the year
+                        anchor = (
+                            _close_title(i, weak_tail, out, editions_only=True) if weak_tail else i
+                        )
                     out.year = int(low)
                     out.paren_year = text[start - 1 : start] == "(" and text[stop : stop + 1] == ")"
                     in_episode_title = False
                     i += 1
                     continue
+                form = number_then_word(tokens, i, n) if i > 0 else None
+                if form is not None and not (out.episodes and form != "season"):
+                    anchor = _close_title(i, weak_tail, out) if anchor < 0 else anchor
+                    if form == "season":
+                        out.season = out.season if out.season is not None else int(low)
+                    else:
+                        out.episodes = (int(low),)
+                        in_episode_title = True
+                    i += 3 if form == "of" else 2
+                    continue
+                if len(low) in (6, 8) and out.date is None and i > 0:
+                    date = compact_date(low)
+                    if date is not None:
+                        anchor = _close_title(i, weak_tail, out) if anchor < 0 else anchor
+                        out.date = date
+                        i += 1
+                        continue
                 if len(low) <= 4 and not out.episodes and i > 0 and _spaced_dash(text, tokens, i):
                     anchor = _close_title(i, weak_tail, out) if anchor < 0 else anchor
-                    out.episodes = (int(low),)
-                    out.absolute = out.season is None
+                    if _range_next(text, tokens, i, n):  # `Naruto - 001-050 [Batch]`
+                        apply_pattern("erange", f"{low}-{tokens[i + 1][1]}", out)
+                        i += 1
+                    if not out.episodes:
+                        out.episodes = (int(low),)
+                        out.absolute = out.season is None
                     in_episode_title = True
                     i += 1
                     continue
+                if anchor < 0 and i > 0 and not out.episodes and len(low) <= 4:
+                    bare = bare_episode(text, tokens, i, n, edges.bracket_group is not None)
+                    if bare is not None:
+                        anchor = _close_title(i, weak_tail, out)
+                        if bare[0] is not None and out.season is None:
+                            out.season = bare[0]
+                        out.episodes = (bare[1],)
+                        out.absolute = out.season is None
+                        in_episode_title = True
+                        i += 1
+                        continue
                 if (
                     i + 1 < n
                     and text[start - 1 : start] == "("
@@ -238,7 +271,7 @@ def parse(name: str) -> ReleaseName:
                     and text[tokens[i + 1][3] : tokens[i + 1][3] + 1] == ")"
                 ):  # `Show (01-28) [Batch]`: a range of episodes
                     anchor = _close_title(i, weak_tail, out) if anchor < 0 else anchor
-                    _apply_pattern("erange", f"{low}-{tokens[i + 1][1]}", out)
+                    apply_pattern("erange", f"{low}-{tokens[i + 1][1]}", out)
                     i += 2
                     continue
                 if anchor >= 0 and len(low) == 1 and _spaced_channels(text, tokens, i, n, low, out):
@@ -258,19 +291,29 @@ def parse(name: str) -> ReleaseName:
                     i += 2
                     continue
             elif (
-                low in _EPISODE_WORDS
-                and out.season is not None
+                low in EPISODE_WORDS
                 and not out.episodes
                 and i + 1 < n
                 and tokens[i + 1][1].isdecimal()
-                and len(tokens[i + 1][1]) <= 4
-            ):  # `Season 2 Episode 5`
-                out.episodes = (int(tokens[i + 1][1]),)
+                and len(tokens[i + 1][1]) <= 5
+                and (out.season is not None or not year_follows(tokens, i + 2, n))
+            ):  # `Season 2 Episode 5`, `Episodio 13`, `BLM 74`, `Ep 09`
+                anchor = _close_title(i, weak_tail, out) if anchor < 0 else anchor
+                if _range_next(text, tokens, i + 1, n):  # `Season 1 Episode 5-6`
+                    apply_pattern("erange", f"{tokens[i + 1][1]}-{tokens[i + 2][1]}", out)
+                    out.absolute = False
+                    i += 1
+                if not out.episodes:
+                    out.episodes = (int(tokens[i + 1][1]),)
                 in_episode_title = True
                 i += 2
                 continue
             elif anchor >= 0 and _spaced_channels(text, tokens, i, n, low, out):
                 i += 2
+                continue
+            elif anchor >= 0 and not low.isascii() and ("字幕" in low or low[0] in "简繁"):
+                out.apply(_CJK_SUBTITLES)  # `简繁日内封字幕`: any CJK subtitle-script tag
+                i += 1
                 continue
             if anchor < 0:
                 weak_tail.clear()
@@ -286,10 +329,15 @@ def parse(name: str) -> ReleaseName:
         # a patterned token: always a marker
         if anchor < 0:
             anchor = _close_title(i, weak_tail, out)
-        _apply_pattern(kind, word, out)
+        apply_pattern(kind, word, out)
         in_episode_title = kind in EPISODE_KINDS and not episode_title
         i += 1
 
+    for _, trailing, _, _ in tokens[group_end:]:  # `-GRP.PL`: a language after the group
+        hit = LOOKUP.get(trailing.lower())
+        if hit is not None and hit[1][0][0] == "languages":
+            out.apply(hit)
+    title_ran_out = anchor < 0  # no marker ended the title: it may hold anything
     if anchor < 0:
         anchor = _close_title(n, weak_tail, out)
     if (
@@ -312,8 +360,20 @@ def parse(name: str) -> ReleaseName:
             paren = text.find("(", tokens[0][2] + 1, title_end)
             if paren > 0:
                 title_end = paren
-        title = _span_text(text, tokens[0][2], title_end)
-    return _build(name, out, title, episode_title, text, group)
+        title = span_text(text, tokens[0][2], title_end)
+    certain = group_sure and title is not None and not title_ran_out and not out.unparsed
+    return build_record(name, out, title, episode_title, text, group, certain)
+
+
+def _range_next(text: str, tokens: list[Token], i: int, n: int) -> bool:
+    """Token i is followed by `-NN` / `~NN` (an episode range: `001-050`, `01~13`, `5-6`)."""
+    stop = tokens[i][3]
+    return (
+        i + 1 < n
+        and text[stop : stop + 1] in ("-", "~")
+        and tokens[i + 1][2] == stop + 1
+        and tokens[i + 1][1].isdecimal()
+    )
 
 
 def _title_word_next(tokens: list[Token], i: int, n: int) -> bool:
@@ -324,9 +384,7 @@ def _title_word_next(tokens: list[Token], i: int, n: int) -> bool:
     return low not in LOOKUP and low not in COMPOUND_HEADS and not low.isdigit()
 
 
-def _spaced_channels(
-    text: str, tokens: list[Token], i: int, n: int, low: str, out: _Fields
-) -> bool:
+def _spaced_channels(text: str, tokens: list[Token], i: int, n: int, low: str, out: Fields) -> bool:
     """`DDP5 1` / `AAC2 0` / `DTS-HD MA 5 1`: channels written with a space for the dot."""
     if len(low) > 8 or not low[-1].isdigit() or i + 1 >= n:
         return False
@@ -362,156 +420,24 @@ def _spaced_dash(text: str, tokens: list[Token], i: int) -> bool:
     ] not in (".", ",")
 
 
-def _close_title(i: int, weak_tail: list[tuple[int, Hit, int]], out: _Fields) -> int:
-    """End the title at token i, giving back the weak hits that trail it (keep one title word)."""
+def _close_title(
+    i: int, weak_tail: list[tuple[int, Hit, int]], out: Fields, editions_only: bool = False
+) -> int:
+    """End the title at token i, giving back the weak hits that trail it (keep one title word;
+    before a year only editions, `Oppenheimer.IMAX.2023`, and never all but an article,
+    `The.Final.Cut.2004`)."""
     end = i
     while weak_tail:
         index, hit, consumed = weak_tail[-1]
         if index + consumed != end or index == 0:
+            break
+        if editions_only and (hit[1][0][0] != "edition" or index <= out.title_floor):
             break
         weak_tail.pop()
         out.apply(hit)
         end = index
     weak_tail.clear()
     return end
-
-
-def _apply_pattern(kind: str, word: str, out: _Fields) -> None:
-    if kind == "sxe":
-        season, episodes, last_season = season_episodes(word)
-        if out.season is None:
-            out.season = season
-            out.episodes = episodes
-            if last_season is not None:
-                out.season_pack = True
-    elif kind == "nxn":
-        season, episode = cross_episode(word)
-        if out.season is None:
-            out.season, out.episodes = season, (episode,)
-        elif out.season == season and out.episodes:  # `1x01-1x02`: a range of episodes
-            previous = out.episodes[-1]
-            if previous < episode <= previous + MAX_EPISODES:
-                out.episodes = out.episodes + tuple(range(previous + 1, episode + 1))
-    elif kind == "ep":
-        if not out.episodes:
-            out.episodes = (int(word.lstrip("EePp")),)
-    elif kind == "erange":
-        first, _, last = word.partition("-")
-        low_number, high_number = int(first), int(last)
-        if not out.episodes and low_number < high_number <= low_number + MAX_EPISODES:
-            out.episodes = tuple(range(low_number, high_number + 1))
-            out.absolute = out.season is None
-    elif kind == "anv":
-        if not out.episodes:
-            out.episodes = (int(word[:-2]),)
-            out.absolute = out.season is None
-    elif kind == "date" or kind == "dmy":
-        digits = [int(part) for part in _split_date(word)]
-        year, month, day = digits if kind == "date" else digits[::-1]
-        try:
-            out.date = out.date or dt.date(year, month, day)
-        except ValueError:
-            out.unparsed.append(word)
-    elif kind == "wxh":
-        if out.resolution is None:
-            out.resolution = resolution_of(word)
-    elif kind == "ach":
-        prefix = word[:-3].lower()
-        hit = LOOKUP.get(prefix)
-        if hit is not None:
-            out.apply(hit)
-        if out.audio_channels is None:
-            out.audio_channels = word[-3:]
-    elif kind == "ch":
-        if out.audio_channels is None:
-            out.audio_channels = word
-    elif kind == "hdot" and out.video_codec is None:
-        out.video_codec = "h264" if word.endswith("4") else "h265"
-
-
-def _music_layout(text: str, year: int | None) -> bool:
-    """Scene music and music-video names: fields joined by dashes, words by underscores, no
-    dots or spaces (`Artist-Title-DDC-1080p-x264-2024-GRP`, `Artist-Show-SAT-02-01-2024-GRP`)."""
-    return (
-        year is not None
-        and "." not in text
-        and " " not in text
-        and text.count("-") >= 4
-        and f"-{year}-" in text
-    )
-
-
-def _split_date(word: str) -> list[str]:
-    return [word[:4], word[5:7], word[8:10]] if word[4] in "._ -" else [
-        word[:2], word[3:5], word[6:10]]
-
-
-def _build(
-    name: str, out: _Fields, title: str | None, episode_title: list[int], text: str,
-    group: str | None,
-) -> ReleaseName:
-    multi = out.multi
-    empty: tuple[str, ...] = ()
-    other = tuple(multi["other"]) if "other" in multi else empty
-    source = out.source
-    if source == "bluray" and out.saw_uhd:
-        source = "uhd-bluray"
-    if source is None and out.streaming_service is not None:
-        source = "web"
-    resolution = out.resolution or out.resolution_alias
-    episodes = out.episodes
-    season_pack = out.season_pack or (out.season is not None and not episodes)
-    if (other and not _NON_VIDEO.isdisjoint(other)) or _music_layout(
-        text, out.year or (out.date.year if out.date else None)
-    ):
-        kind = "other"
-    elif out.season is not None or episodes or out.date is not None or season_pack:
-        kind = "episode"
-    elif (
-        resolution is not None
-        or out.video_codec is not None
-        or out.streaming_service is not None
-        or "hdr" in multi
-        or (source is not None and source != "web")  # a bare WEB tag is also music's
-        or "remux" in other
-    ):
-        kind = "movie"
-    elif out.paren_year and out.audio_codec is None and not other:
-        kind = "movie"  # `Dune (2021)`: a P2P film name with nothing else in it
-    else:
-        kind = "other"
-    # one value per ReleaseName field, in declaration order (record.FIELD_NAMES)
-    return record_from_values(
-        (
-            name,
-            title,
-            out.year,
-            kind,
-            out.season,
-            episodes,
-            out.absolute and bool(episodes),
-            season_pack,
-            out.date,
-            _span_text(text, episode_title[0], episode_title[1]) if episode_title else None,
-            resolution,
-            source,
-            out.streaming_service,
-            out.video_codec,
-            out.audio_codec,
-            out.audio_channels,
-            tuple(multi["hdr"]) if "hdr" in multi else empty,
-            out.bit_depth,
-            tuple(multi["languages"]) if "languages" in multi else empty,
-            tuple(multi["subtitles"]) if "subtitles" in multi else empty,
-            tuple(multi["edition"]) if "edition" in multi else empty,
-            tuple(multi["flags"]) if "flags" in multi else empty,
-            other,
-            group,
-            out.container,
-            out.website,
-            tuple(out.unparsed) if out.unparsed else empty,
-        )
-    )
 
 
 def parse_many(names: Iterable[str]) -> list[ReleaseName]:

@@ -9,13 +9,34 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from scenescope.names.vocabulary import COMPOUNDS, EXTENSIONS, LOOKUP, SITE_TAGS
+from scenescope.names.layouts import rewrite_layout
+from scenescope.names.vocabulary import COMPOUNDS, EXTENSIONS, LOOKUP, P2P_SUFFIXES, SITE_TAGS
 
 # Names are hostile input: only this many characters are read (no real name comes close).
 MAX_CHARS = 1024
 # Video containers reported in `container` when they are the name's extension.
-VIDEO_EXTENSIONS = frozenset({"mkv", "mp4", "avi", "m4v", "wmv", "mov", "flv", "webm", "mpg",
-                              "mpeg", "m2ts", "ts", "vob", "iso", "img", "ogm", "rmvb", "3gp"})
+VIDEO_EXTENSIONS = frozenset(
+    {
+        "mkv",
+        "mp4",
+        "avi",
+        "m4v",
+        "wmv",
+        "mov",
+        "flv",
+        "webm",
+        "mpg",
+        "mpeg",
+        "m2ts",
+        "ts",
+        "vob",
+        "iso",
+        "img",
+        "ogm",
+        "rmvb",
+        "3gp",
+    }
+)
 
 # One token per match; `m.lastgroup` names the kind ("w" and "v" are plain words). Plain
 # words that start with a letter are tried first (the common case, atomic so they never
@@ -28,14 +49,15 @@ TOKEN_RE = re.compile(
     |(?=\d)(?:
       (?P<date>(?:19|20)\d\d([._ -])(?:0[1-9]|1[0-2])\3(?:0[1-9]|[12]\d|3[01]))(?!\d)
      |(?P<dmy>(?:0[1-9]|[12]\d|3[01])([._ -])(?:0[1-9]|1[0-2])\5(?:19|20)\d\d)(?!\d)
+     |(?P<ydm>(?:19|20)\d\d([._ -])(?:1[3-9]|2\d|3[01])\7(?:0[1-9]|1[0-2]))(?!\d)
      |(?P<wxh>\d{3,4}[xX×]\d{3,4})(?![^\W_])
-     |(?P<nxn>\d{1,2}[xX]\d{2,3})(?![^\W_])
+     |(?P<nxn>\d{1,2}[xX]\d{1,3}(?:[xX]\d{1,3}){0,3})(?![^\W_])
      |(?P<anv>\d{1,4}[vV]\d)(?![^\W_])
      |(?P<ch>[1-9]\.[0-2])(?!\.?\d|[xX]\d))
     |(?=[SsEeHhXx])(?:
-      (?P<sxe>[Ss]\d{1,4}(?:[Ee]\d{1,4}(?:-?[Ee]\d{1,4}|-\d{1,4}(?![^\W_]))*|-[Ss]\d{1,3})?)
+      (?P<sxe>[Ss]\d{1,4}(?:[Ee][Pp]?\d{1,4}(?:-?[Ee]\d{1,4}|-\d{1,4}(?![^\W_]))*|-[Ss]\d{1,3})?(?:[vV]\d)?)
         (?![^\W_])
-     |(?P<ep>[Ee][Pp]?\d{1,4})(?![^\W_])
+     |(?P<ep>[Ee][Pp]?\d{1,5})(?![^\W_])
      |(?P<hdot>[HhXx]\.26[45])(?!\d))
     |(?P<ach>[A-Za-z]{2,6}\+?[1-9]\.[0-2])(?!\.?\d)
     |(?P<v>[^\W_]+\+?)
@@ -44,7 +66,7 @@ TOKEN_RE = re.compile(
 )
 WORD_KINDS = frozenset({"w", "v"})
 # token kinds that number an episode (or date one)
-EPISODE_KINDS = frozenset({"sxe", "nxn", "ep", "anv", "date", "dmy", "erange"})
+EPISODE_KINDS = frozenset({"sxe", "nxn", "ep", "anv", "date", "dmy", "ydm", "erange"})
 YEAR_MIN = 1890
 YEAR_MAX = dt.date.today().year + 1
 
@@ -52,6 +74,7 @@ YEAR_MAX = dt.date.today().year + 1
 def is_year(text: str) -> bool:
     """A four-digit word that can be a release year."""
     return len(text) == 4 and text.isdecimal() and YEAR_MIN <= int(text) <= YEAR_MAX
+
 
 _LEADING_SITE = re.compile(
     r"""^[\s\-]*(?:
@@ -73,6 +96,7 @@ _SUBTITLE_EXTENSIONS = frozenset({"srt", "sub", "idx", "ass", "ssa", "vtt", "sup
 _SUBTITLE_TAIL = re.compile(r"(-[^\W_][\w]{0,40})(?:\.(?:[A-Za-z]{2,3}|forced|sdh)){1,3}$")
 # `-GRP.CD1.avi`, `-GRP.Sample`: the part of a release a file is, after its group
 _PART_TAIL = re.compile(r"(-[^\W_][\w]{0,40})\.(?:cd\d|disc\d|sample|hq|proof)$", re.I)
+_INNER_VIDEO_EXTENSIONS = frozenset({"mkv", "mp4", "avi", "m4v"})
 _PART_WORDS = frozenset(
     {"sample", "hq", "proof", *(f"{kind}{n}" for kind in ("cd", "disc") for n in range(10))}
 )
@@ -81,6 +105,9 @@ _FOLDER_YEAR = re.compile(r"[(\[]((?:19|20)\d\d)[)\]]\s*$")
 _GENERIC_FOLDER = re.compile(r"(?:cd|disc|disk)\s?\d{1,2}|sample|samples|proof|subs|extras", re.I)
 # `-GRP (1).mkv`: a download client's copy number, never part of the name
 _COPY_NUMBER = re.compile(r"\s*\(\d{1,2}\)$")
+# `-GRP.1`, `-GRP.mkv-xpost`: a copy number, or a repost tag after the file's own extension
+_DOT_COPY = re.compile(r"(-[^\W_][\w]{1,40})\.\d{1,2}$")
+_EXTENSION_THEN_TAG = re.compile(r"\.(mkv|mp4|avi|m4v)-([A-Za-z]{2,24})$", re.I)
 # the `-GRP` right before a trailing bracket: that bracket is an uploader tag (`-GRP [MovCr]`)
 _GROUP_WORD = re.compile(r"[^\W_][\w.]{0,40}")
 
@@ -95,6 +122,7 @@ class Edges:
     container: str | None = None
     website: str | None = None
     bracket_group: str | None = None
+    bracket_group_guess: bool = False  # `(... Encoder) [TAG]`: TAG read as the group
     uploader_tags: list[str] | None = None
     folder_year: int | None = None  # `Movies/Title (2019)/title.mkv`: the library folder's year
 
@@ -130,7 +158,7 @@ def _release_component(path: str) -> tuple[str, str | None, int | None]:
     for folder in reversed(parts[-4:-1]):
         if _GENERIC_FOLDER.fullmatch(folder):
             continue
-        if "-" in folder and " " not in folder and _strong_markers(folder) >= 2:
+        if " " not in folder and _strong_markers(folder) >= 2:
             return folder, container, folder_year
         break
     return last, None, folder_year
@@ -158,6 +186,8 @@ def strip_edges(name: str) -> Edges:
     """Remove path, extension, site tags, CRCs and a leading [Group] from `name`."""
     text = name[:MAX_CHARS] if len(name) > MAX_CHARS else name
     text = text.strip()
+    if text[:1] in "[【" or '"' in text or "/" in text or "{" in text or "第" in text:
+        text = rewrite_layout(text)
     container = None
     folder_year = None
     if "/" in text or "\\" in text:
@@ -174,8 +204,20 @@ def strip_edges(name: str) -> Edges:
             text = text[:dot]
             if ext in _SUBTITLE_EXTENSIONS:
                 text = _SUBTITLE_TAIL.sub(r"\1", text)
+            elif ext not in VIDEO_EXTENSIONS:  # `-GRP.mkv.nfo`: the video file's own name
+                inner = text.rfind(".")
+                if inner > 0 and text[inner + 1 :].lower() in _INNER_VIDEO_EXTENSIONS:
+                    text = text[:inner]
     if container is not None and edges.container is None:
         edges.container = container
+    last_dash = text.rfind("-")
+    if last_dash > 4 and text[last_dash - 4] == ".":
+        m = _EXTENSION_THEN_TAG.search(text, last_dash - 4)
+        if m is not None and m.group(2).lower() in P2P_SUFFIXES:
+            edges.container = edges.container or m.group(1).lower()
+            text = text[: m.start()]
+    elif last_dash > 0 and text[-1:].isdigit() and "." in text[-3:-1]:
+        text = _DOT_COPY.sub(r"\1", text)
     last_dot = text.rfind(".")
     if len(text) - last_dot <= 7 and text[last_dot + 1 :].lower() in _PART_WORDS:
         text = _PART_TAIL.sub(r"\1", text)
@@ -196,6 +238,10 @@ def strip_edges(name: str) -> Edges:
                 edges.website = edges.website or site_value(bracket)
             elif edges.bracket_group is None and not _looks_like_tag(bracket):
                 edges.bracket_group = bracket
+            elif m.group(0).startswith("[") and _all_vocabulary(bracket):
+                # `[国语中字]Title.2023...`: a leading tag list, read with the other markers
+                text = f"{text[m.end() :]} [{bracket}]"
+                continue
             else:
                 break
             text = text[m.end() :]
@@ -215,6 +261,14 @@ def strip_edges(name: str) -> Edges:
                 and not _looks_like_tag(inside)
             ):
                 edges.bracket_group = inside  # `x264-[OFT]`: the group, bracketed
+            elif (
+                edges.bracket_group is None
+                and _WORD_OR_DASHED.fullmatch(inside) is not None
+                and not _looks_like_tag(inside)
+                and _after_tag_list(text, m.start())
+            ):
+                edges.bracket_group = inside  # `(1080p BluRay x265 ... Tigole) [QxR]`
+                edges.bracket_group_guess = True
             elif (
                 " " not in inside
                 and _ends_with_group(text, m.start())
@@ -241,12 +295,26 @@ def _drop_crc(m: re.Match[str]) -> str:
     return m.group(0) if m.group(1).isdigit() else " "
 
 
+def _all_vocabulary(bracket: str) -> bool:
+    words = _WORD.findall(bracket.lower())
+    return bool(words) and all(word in LOOKUP for word in words)
+
+
+def _after_tag_list(text: str, end: int) -> bool:
+    """text[:end] ends with a parenthesised P2P tag list (two or more strong markers)."""
+    before = text[:end].rstrip(" .")
+    if not before.endswith(")"):
+        return False
+    opening = before.rfind("(")
+    return opening >= 0 and _strong_markers(before[opening + 1 : -1]) >= 2
+
+
 def _ends_with_group(text: str, end: int) -> bool:
     """text[:end] ends in `-GRP` (a word of up to 41 characters after the last dash)."""
     dash = text.rfind("-", max(0, end - 42), end)
     if dash < 0 or dash + 1 >= end:
         return False
-    word = text[dash + 1 : end]
+    word = text[dash + 1 : end].strip()  # `x264 - FLUX [Uploader]`
     return _GROUP_WORD.fullmatch(word) is not None
 
 
