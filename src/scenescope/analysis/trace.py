@@ -9,6 +9,7 @@ inputs, names the results, and scores them (`TraceMetric`) against a world's fro
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -330,7 +331,7 @@ def reliability_table(
 ) -> list[dict[str, Any]]:
     """Posterior bins against the share of true fronts in each (calibration)."""
     table = []
-    for low, high in zip(bins, bins[1:], strict=False):
+    for low, high in itertools.pairwise(bins):
         inside = [
             a
             for a in result.accounts
