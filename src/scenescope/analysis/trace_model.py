@@ -98,25 +98,24 @@ def fit_model(inputs: ModelInputs, params: ModelParams | None = None) -> ModelFi
     base_odds = float(inputs.leak_count / max(exposure.sum(), 1.0))
     outside = params.unknown_weight * base_odds / (1 - min(base_odds, 0.5))
     resp = np.zeros(len(leak))
-    unknown = np.ones(inputs.leak_count)
+    unknown: FloatArray = np.ones(inputs.leak_count)
     it = 0
     for it in range(1, params.iterations + 1):
         odds = rate / (1 - rate)
         weight = odds[account] * ratio
         totals = np.bincount(leak, weights=weight, minlength=inputs.leak_count) + outside
         new_resp = weight / totals[leak]
-        unknown = outside / totals
-        explained = np.bincount(account, weights=new_resp, minlength=accounts)
-        rate = np.clip((explained + a0) / (exposure + a0 + b0), 1e-9, 0.999)  # posterior mean
-        # the delay profile of sources: receipt-to-pre delays of the accounts that explain
-        # leaks at a source's rate, against the delays of every candidate
-        # (second stage, once the rates alone have settled: a profile learned from nothing
-        # would follow whoever receives most)
+        unknown = np.asarray(outside / totals, dtype=np.float64)
+        explained = np.bincount(account, weights=new_resp, minlength=accounts).astype(float)
+        rate = np.asarray(np.clip((explained + a0) / (exposure + a0 + b0), 1e-9, 0.999), float)
         change = float(np.abs(new_resp - resp).max()) if len(resp) else 0.0
         resp = new_resp
         if staged or it >= params.iterations // 2 or change < params.tolerance:
             if staged and change < params.tolerance:
                 break
+            # the delay profile of sources: receipt-to-pre delays of the accounts likely to be
+            # sources, against those of every candidate. Second stage only, once the rates
+            # alone have settled: a profile learned from nothing follows whoever receives most
             staged = True
             likely = _source_probability(explained, exposure, params)
             mu, sigma = _lognormal(log_delay, new_resp * likely[account])
@@ -124,7 +123,7 @@ def fit_model(inputs: ModelInputs, params: ModelParams | None = None) -> ModelFi
                 _log_density(log_delay, mu, min(sigma, params.max_delay_sigma))
                 - _log_density(log_delay, all_mu, all_sigma)
             )
-    explained = np.bincount(account, weights=resp, minlength=accounts)
+    explained = np.bincount(account, weights=resp, minlength=accounts).astype(float)
     posterior = _source_probability(explained, exposure, params)
     lower, upper = _bootstrap(inputs, resp, exposure, params)
     return ModelFit(

@@ -116,13 +116,14 @@ def build_supply(
     for acc in accounts:
         if acc.kind != "wholesale" and acc.front_of is None and acc.account_id not in chains:
             by_country.setdefault(acc.country, []).append(acc)
-    shops = sorted(a.account_id for a in accounts if a.kind in ("retailer", "rental")
+    shop_ids = sorted(a.account_id for a in accounts if a.kind in ("retailer", "rental")
                    and a.front_of is None and a.account_id not in chains)
     decoys = Decoys(cfg, DecoyPlan(
         chains=chains,
         press=tuple(a.account_id for a in accounts if a.kind == "press"),
-        sloppy=tuple(decoy_rng.sample(shops, min(len(shops), cfg.sloppy_shops)))), seed)
+        sloppy=tuple(decoy_rng.sample(shop_ids, min(len(shop_ids), cfg.sloppy_shops)))), seed)
     countries = {a.account_id: a.country for a in accounts}
+    counter = 0
 
     def next_id() -> str:
         nonlocal counter
@@ -131,7 +132,6 @@ def build_supply(
 
     family_sources: dict[int, list[DiscSource]] = {}
     shop_leaks: dict[int, DiscSource] = {}
-    counter = 0
     first, last = start - dt.timedelta(days=40), end + dt.timedelta(days=40)
     for movie in movies:
         physical = movie.dates.get("physical", {})
