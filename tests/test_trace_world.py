@@ -94,3 +94,42 @@ def test_cli_rows_and_evidence_sheet(plain: tuple[Path, WorldTrace], tmp_path: P
     assert "outside the records" in page and "True" in page  # leaked titles are in the table
     missing = run("trace", "--db", db, "--account", "NOPE")
     assert missing.code == 2 and "NOPE" in missing.err and "Traceback" not in missing.err
+
+
+def test_a_retail_leak_alert_carries_its_top_candidate_accounts(
+    plain: tuple[Path, WorldTrace],
+) -> None:
+    import datetime as dt
+
+    from scenescope.alerts.message import Alert
+    from scenescope.alerts.trace_candidates import with_candidates
+    from scenescope.analysis.leaks import find_leaks
+    from scenescope.engine import Engine
+
+    db, traced = plain
+    with Store.open(db) as store:
+        leaks = [
+            leak
+            for leak in find_leaks(store)
+            if leak.source_class == "retail-disc" and leak.window == "physical"
+        ]
+        # the full fit's confident attributions (the live shortcut has no delay profile)
+        expected = {
+            leak.release: leak.candidates[0][0]
+            for leak in traced.result.leaks
+            if leak.candidates[0][1] >= 0.5 and leak.candidates[0][0] is not None
+        }
+        engine = Engine.of(store)
+        agree = compared = 0
+        for leak in leaks[:80]:
+            alert = Alert(0, "retail", "first", leak, dt.datetime.now(dt.UTC))
+            carried = with_candidates(alert, engine, traced.result)
+            assert carried.candidates, leak.release_name
+            assert carried.to_dict()["candidates"][0]["account_id"] == carried.candidates[0][0]
+            if leak.release_name in expected:
+                compared += 1
+                agree += carried.candidates[0][0] == expected[leak.release_name]
+        web = next(leak for leak in find_leaks(store) if leak.source_class == "web")
+        alert = Alert(0, "web", "first", web, dt.datetime.now(dt.UTC))
+        assert with_candidates(alert, engine, traced.result).candidates == ()
+    assert compared >= 10 and agree >= 0.8 * compared, (agree, compared)

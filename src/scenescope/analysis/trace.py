@@ -53,10 +53,18 @@ class AccountTrace:
     median_delay_days: float | None  # receipt to pre, weighted by attribution
     first_implicated: dt.datetime | None
     last_implicated: dt.datetime | None
+    leak_rate: float = 0.0  # fitted share of what it receives that it leaks
 
     def to_dict(self) -> dict[str, Any]:
         row = asdict(self)
-        for key in ("posterior", "lower", "upper", "leaks_explained", "median_delay_days"):
+        for key in (
+            "posterior",
+            "lower",
+            "upper",
+            "leaks_explained",
+            "median_delay_days",
+            "leak_rate",
+        ):
             if row[key] is not None:
                 row[key] = round(float(row[key]), 4)
         for key in ("opened_at", "first_implicated", "last_implicated"):
@@ -270,6 +278,7 @@ def _result(
                 country=account["country"],
                 opened_at=account["opened_at"],
                 posterior=float(fit.posterior[i]),
+                leak_rate=float(fit.rate[i]),
                 lower=float(fit.lower[i]),
                 upper=float(fit.upper[i]),
                 leaks_explained=float(fit.leaks_explained[i]),
@@ -307,6 +316,39 @@ def _result(
         unknown_share=float(fit.unknown.mean()) if len(fit.unknown) else 0.0,
         fit={"iterations": fit.iterations, "source_rate": params.model.source_rate},
     )
+
+
+def candidates_for_leak(
+    engine: Engine,
+    result: TraceResult,
+    title_id: str,
+    pre_at: dt.datetime,
+    source: str | None = None,
+    top: int = 3,
+) -> tuple[tuple[str, float], ...]:
+    """A new leak's likeliest source accounts, from the shipments known now and the rates of
+    a fitted `result` (the live path: no refit per alert). Probabilities include the outside
+    source in the denominator, so they need not sum to one."""
+    formats = list(DISC_FORMATS_OF_SOURCE.get((source or "").lower(), ()))
+    rows = engine.rows(
+        "SELECT account_id, bool_or(len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], format)) "
+        "FROM supply_shipments WHERE title_id = ? AND CAST(shipped_at AS TIMESTAMPTZ) < ? "
+        "GROUP BY account_id ORDER BY account_id",
+        [formats, formats, title_id, pre_at],
+    )
+    if any(match for _, match in rows):
+        rows = [row for row in rows if row[1]]
+    rates = {a.account_id: a.leak_rate for a in result.accounts}
+    baseline = result.leaked_titles / max(sum(a.titles_received_early for a in result.accounts), 1)
+    odds = {a: _odds(rates.get(a, baseline)) for a, _ in rows}
+    total = sum(odds.values()) + ModelParams().unknown_weight * _odds(baseline)
+    ranked = sorted(odds.items(), key=lambda item: (-item[1], item[0]))[:top]
+    return tuple((account, value / total) for account, value in ranked if total > 0)
+
+
+def _odds(rate: float) -> float:
+    rate = min(max(rate, 1e-9), 0.999)
+    return rate / (1 - rate)
 
 
 def trace_accounts(source: Any, params: TraceParams | None = None) -> TraceResult:
