@@ -8,8 +8,10 @@ inputs, names the results, and scores them (`TraceMetric`) against a world's fro
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -54,9 +56,17 @@ class AccountTrace:
     first_implicated: dt.datetime | None
     last_implicated: dt.datetime | None
     leak_rate: float = 0.0  # fitted share of what it receives that it leaks
+    groups: tuple[str, ...] = ()  # groups of the releases it is the likely source of
 
     def to_dict(self) -> dict[str, Any]:
         row = asdict(self)
+        row["groups"] = list(self.groups)
+        # a front is often opened shortly before it starts leaking
+        row["days_open_before_first_implicated"] = (
+            (self.first_implicated.date() - self.opened_at).days
+            if self.first_implicated is not None and self.opened_at is not None
+            else None
+        )
         for key in (
             "posterior",
             "lower",
@@ -309,6 +319,17 @@ def _result(
         for row in leak_releases(engine, params)
         if row["leak_key"] in per_title
     )
+    groups: dict[str, Counter[str]] = {}
+    for leak in leaks:
+        for candidate, probability in leak.candidates:
+            if candidate is not None and probability >= 0.5 and leak.group:
+                groups.setdefault(candidate, Counter())[leak.group] += 1
+    rows = [
+        dataclasses.replace(a, groups=tuple(g for g, _ in groups[a.account_id].most_common()))
+        if a.account_id in groups
+        else a
+        for a in rows
+    ]
     return TraceResult(
         accounts=tuple(rows),
         leaks=leaks,

@@ -116,18 +116,46 @@ def write_sheet(
             writer.writerow(["" if row[c] is None else row[c] for c in columns])
     files.append(csv_path)
     html_path = folder / f"trace-{account_id}.html"
-    html_path.write_text(_html(account, rows, columns, f"trace-{account_id}.svg"), "utf-8")
+    families = _families(engine, account.groups)
+    html_path.write_text(
+        _html(account, rows, columns, f"trace-{account_id}.svg", families), "utf-8"
+    )
     files.append(html_path)
     return EvidenceSheet(account, tuple(rows), tuple(files))
 
 
-def _html(account: AccountTrace, rows: list[dict[str, Any]], columns: list[str], svg: str) -> str:
+def _families(engine: Engine, groups: tuple[str, ...]) -> list[str]:
+    """The inferred families (analysis.affiliation) the implicated groups belong to."""
+    if not groups:
+        return []
+    from scenescope.analysis.affiliation import infer_families
+
+    try:
+        result = infer_families(engine.connection)
+    except Exception:  # too few groups for the inference: the sheet goes without families
+        return []
+    found = []
+    for group in groups:
+        family = result.family_of(group)
+        if family is not None:
+            label = "+".join(family.members)
+            if label not in found:
+                found.append(label)
+    return found
+
+
+def _html(
+    account: AccountTrace,
+    rows: list[dict[str, Any]],
+    columns: list[str],
+    svg: str,
+    families: list[str],
+) -> str:
     def cell(value: Any) -> str:
         return html.escape("" if value is None else str(value))
 
-    facts = "".join(
-        f"<tr><th>{cell(k)}</th><td>{cell(v)}</td></tr>" for k, v in account.to_dict().items()
-    )
+    details = {**account.to_dict(), "families": ", ".join(families)}
+    facts = "".join(f"<tr><th>{cell(k)}</th><td>{cell(v)}</td></tr>" for k, v in details.items())
     head = "".join(f"<th>{cell(c)}</th>" for c in columns)
     body = "".join(
         "<tr>" + "".join(f"<td>{cell(r[c])}</td>" for c in columns) + "</tr>" for r in rows
