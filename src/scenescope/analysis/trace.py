@@ -335,7 +335,7 @@ def _result(
         leaks=leaks,
         leaked_titles=len(title_of),
         unknown_share=float(fit.unknown.mean()) if len(fit.unknown) else 0.0,
-        fit={"iterations": fit.iterations, "source_rate": params.model.source_rate},
+        fit={"iterations": fit.iterations, "source_rate": round(fit.threshold, 4)},
     )
 
 

@@ -24,8 +24,13 @@ class ModelParams:
     """Priors and bounds; the defaults were set on seeds the benchmark does not use."""
 
     unknown_weight: float = 3.0  # the outside source counts as this many typical receivers
-    source_rate: float = 0.12  # a source leaks at least this share of what it receives
+    # a source leaks at least `source_lift` times the typical account's share of what it
+    # receives, bounded to [min_source_rate, source_rate]
+    source_rate: float = 0.12
+    min_source_rate: float = 0.04
+    source_lift: float = 10.0
     prior: tuple[float, float] = (0.5, 20.0)  # Beta prior on an account's leak rate
+    prior_delay: tuple[float, float] = (0.7, 1.0)  # log-days: median 2 days; sigma 0 = none
     max_delay_sigma: float = 1.0  # a source's receipt-to-pre delays are consistent (log-days)
     iterations: int = 300
     tolerance: float = 1e-6
@@ -48,7 +53,7 @@ class ModelInputs:
 
 @dataclass(frozen=True, slots=True)
 class ModelFit:
-    posterior: FloatArray  # per account: P(its leak rate >= params.source_rate)
+    posterior: FloatArray  # per account: P(its leak rate >= threshold)
     lower: FloatArray
     upper: FloatArray
     rate: FloatArray  # per account: MAP leak rate
@@ -56,6 +61,7 @@ class ModelFit:
     responsibility: FloatArray  # per pair: P(this account is the leak's source)
     unknown: FloatArray  # per leak: P(the source is outside the records)
     iterations: int
+    threshold: float = 0.0  # the leak rate that makes an account a source
 
 
 def _lognormal(log_days: FloatArray, weights: FloatArray) -> tuple[float, float]:
@@ -71,13 +77,19 @@ def _log_density(log_days: FloatArray, mu: float, sigma: float) -> FloatArray:
     return np.asarray(-np.log(sigma) - (log_days - mu) ** 2 / (2 * sigma**2), dtype=float)
 
 
+def _threshold(rate: FloatArray, exposure: FloatArray, params: ModelParams) -> float:
+    """The source rate: `source_lift` times the typical (median) account's, bounded."""
+    typical = float(np.median(rate[exposure > 0])) if (exposure > 0).any() else 0.0
+    return float(np.clip(params.source_lift * typical, params.min_source_rate, params.source_rate))
+
+
 def _source_probability(
-    explained: FloatArray, exposure: FloatArray, params: ModelParams
+    explained: FloatArray, exposure: FloatArray, params: ModelParams, threshold: float
 ) -> FloatArray:
-    """P(rate >= source_rate) under the Beta posterior of each account's leak rate."""
+    """P(rate >= threshold) under the Beta posterior of each account's leak rate."""
     a0, b0 = params.prior
     not_leaked = np.maximum(exposure - explained, 0.0)
-    return np.asarray(beta.sf(params.source_rate, a0 + explained, b0 + not_leaked), dtype=float)
+    return np.asarray(beta.sf(threshold, a0 + explained, b0 + not_leaked), dtype=float)
 
 
 def fit_model(inputs: ModelInputs, params: ModelParams | None = None) -> ModelFit:
@@ -93,7 +105,15 @@ def fit_model(inputs: ModelInputs, params: ModelParams | None = None) -> ModelFi
     rate = np.full(accounts, a0 / (a0 + b0))
     log_delay = np.log(np.maximum(inputs.pair_delay_days, 1e-3))
     all_mu, all_sigma = _lognormal(log_delay, np.ones_like(log_delay))
+    # until sources are found, a weak prior profile: a disc is ripped and pred within days of
+    # arrival (a shop breaking street date sells it at street minus days, whenever it arrived)
+    prior_mu, prior_sigma = params.prior_delay
     ratio = np.ones(len(leak))
+    if prior_sigma > 0:
+        ratio = np.exp(
+            _log_density(log_delay, prior_mu, prior_sigma)
+            - _log_density(log_delay, all_mu, all_sigma)
+        )
     staged = False
     base_odds = float(inputs.leak_count / max(exposure.sum(), 1.0))
     outside = params.unknown_weight * base_odds / (1 - min(base_odds, 0.5))
@@ -117,15 +137,18 @@ def fit_model(inputs: ModelInputs, params: ModelParams | None = None) -> ModelFi
             # sources, against those of every candidate. Second stage only, once the rates
             # alone have settled: a profile learned from nothing follows whoever receives most
             staged = True
-            likely = _source_probability(explained, exposure, params)
+            likely = _source_probability(
+                explained, exposure, params, _threshold(rate, exposure, params)
+            )
             mu, sigma = _lognormal(log_delay, new_resp * likely[account])
             ratio = np.exp(
                 _log_density(log_delay, mu, min(sigma, params.max_delay_sigma))
                 - _log_density(log_delay, all_mu, all_sigma)
             )
     explained = np.bincount(account, weights=resp, minlength=accounts).astype(float)
-    posterior = _source_probability(explained, exposure, params)
-    lower, upper = _bootstrap(inputs, resp, exposure, params)
+    threshold = _threshold(rate, exposure, params)
+    posterior = _source_probability(explained, exposure, params, threshold)
+    lower, upper = _bootstrap(inputs, resp, exposure, params, threshold)
     return ModelFit(
         posterior=posterior,
         lower=np.minimum(lower, posterior),
@@ -135,11 +158,16 @@ def fit_model(inputs: ModelInputs, params: ModelParams | None = None) -> ModelFi
         responsibility=resp,
         unknown=unknown,
         iterations=it,
+        threshold=threshold,
     )
 
 
 def _bootstrap(
-    inputs: ModelInputs, resp: FloatArray, exposure: FloatArray, params: ModelParams
+    inputs: ModelInputs,
+    resp: FloatArray,
+    exposure: FloatArray,
+    params: ModelParams,
+    threshold: float,
 ) -> tuple[FloatArray, FloatArray]:
     """Draw each leak's source from its attribution, score the accounts again, and take the
     quantiles: how much the posterior depends on which of the candidates really was it."""
@@ -158,6 +186,6 @@ def _bootstrap(
         picked = np.searchsorted(cumulative, base + rng.random(inputs.leak_count), side="right")
         chosen = picked[picked < ends]  # past the leak's block = the outside source
         counts = np.bincount(inputs.pair_account[chosen], minlength=accounts).astype(float)
-        draws[index] = _source_probability(counts, exposure, params)
+        draws[index] = _source_probability(counts, exposure, params, threshold)
     tail = (1 - params.interval) / 2
     return np.quantile(draws, tail, axis=0), np.quantile(draws, 1 - tail, axis=0)
