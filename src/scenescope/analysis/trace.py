@@ -204,6 +204,12 @@ def _exposure_sql(params: TraceParams) -> tuple[str, list[Any]]:
     if params.since is not None:
         where.append("(d.street IS NULL OR d.street >= ?)")
         args.append(params.since)
+    if params.studio:  # exposure over the same titles the leaks are drawn from
+        where.append(
+            "s.title_id IN (SELECT title_id FROM catalog_titles "
+            "WHERE contains(lower(coalesce(studio, '')), lower(?)))"
+        )
+        args.append(params.studio)
     sql = f"""
 WITH street AS (
   SELECT title_id, min(date) AS street FROM catalog_release_dates
