@@ -27,6 +27,9 @@ class Alert:
     reason: str  # one of ALERT_REASONS
     leak: Leak
     created_at: dt.datetime  # UTC
+    # retail leaks: the likeliest supply accounts (account_id, probability) from the shipments
+    # known when the alert was made (alerts.trace_candidates); empty when not traced
+    candidates: tuple[tuple[str, float], ...] = ()
 
     @property
     def dedupe_key(self) -> str:
@@ -52,7 +55,13 @@ class Alert:
             "created_at": self.created_at.isoformat(),
             "summary": self.summary(),
             "leak": self.leak.to_dict(),
-        }
+            **(
+                {"candidates": [{"account_id": a, "probability": round(p, 4)}
+                                for a, p in self.candidates]}
+                if self.candidates
+                else {}
+            ),
+        }  # fmt: skip
 
 
 def dedupe_key(leak: Leak) -> str:

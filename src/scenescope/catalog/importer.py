@@ -12,6 +12,7 @@ from pathlib import Path
 
 from scenescope.catalog.csv_import import read_catalog_csv
 from scenescope.catalog.records import CatalogBatch, ImportProblem, ImportReport
+from scenescope.catalog.supply_import import import_supply, supply_kind
 from scenescope.catalog.tables import (
     connection_of,
     known_title_ids,
@@ -22,7 +23,7 @@ from scenescope.catalog.tables import (
 from scenescope.catalog.tmdb_import import read_tmdb_json
 from scenescope.engine.core import Source
 
-CATALOG_CSV_STEMS = ("titles", "release_dates", "episodes")
+CATALOG_CSV_STEMS = ("titles", "release_dates", "episodes", "accounts", "shipments")
 
 
 def expand_paths(paths: Iterable[Path | str]) -> tuple[list[Path], list[ImportProblem]]:
@@ -63,8 +64,11 @@ def import_catalog(store: Source, paths: Iterable[Path | str]) -> ImportReport:
     """Read every path and upsert titles, release dates and episodes into the store."""
     files, problems = expand_paths(paths)
     batch = CatalogBatch(problems=problems)
+    # accounts and shipments go to the supply importer, after the titles they name
+    supply_files = [p for p in files if supply_kind(p) is not None]
     for path in files:
-        batch.extend(read_catalog_file(path))
+        if path not in supply_files:
+            batch.extend(read_catalog_file(path))
     conn = connection_of(store)
     conn.execute("BEGIN TRANSACTION")
     try:
@@ -73,6 +77,8 @@ def import_catalog(store: Source, paths: Iterable[Path | str]) -> ImportReport:
         batch.problems.extend(_orphans(batch, known))
         date_count = upsert_release_dates(conn, batch.release_dates)
         episode_count = upsert_episodes(conn, batch.episodes)
+        supply = import_supply(conn, supply_files)
+        batch.problems.extend(supply.problems)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
@@ -82,6 +88,8 @@ def import_catalog(store: Source, paths: Iterable[Path | str]) -> ImportReport:
         titles=title_count,
         release_dates=date_count,
         episodes=episode_count,
+        accounts=supply.accounts,
+        shipments=supply.shipments,
         problems=tuple(batch.problems),
     )
 

@@ -89,6 +89,8 @@ class ImportReport:
     release_dates: int
     episodes: int
     problems: tuple[ImportProblem, ...] = ()
+    accounts: int = 0  # supply accounts and shipments (catalog.supply_import)
+    shipments: int = 0
 
     @property
     def ok(self) -> bool:
@@ -100,5 +102,7 @@ class ImportReport:
             "titles": self.titles,
             "release_dates": self.release_dates,
             "episodes": self.episodes,
+            "accounts": self.accounts,
+            "shipments": self.shipments,
             "problems": [str(p) for p in self.problems],
         }

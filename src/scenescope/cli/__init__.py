@@ -30,6 +30,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "leaks",
     "alerts",
     "groups",
+    "trace",
     "demo",
 )
 

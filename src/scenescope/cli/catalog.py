@@ -54,12 +54,18 @@ def import_command(
         typer.echo(
             f"imported {report.titles:,} titles, {report.release_dates:,} release dates, "
             f"{report.episodes:,} episodes from {len(report.files)} file(s)"
+            + (
+                f"; {report.accounts:,} accounts, {report.shipments:,} new shipments"
+                if report.accounts or report.shipments
+                else ""
+            )
         )
     for problem in report.problems[:show_problems]:
         typer.echo(plain(f"problem: {problem}"), err=True)
     if len(report.problems) > show_problems:
         typer.echo(f"... and {len(report.problems) - show_problems} more problems", err=True)
-    if report.problems and not (report.titles or report.release_dates or report.episodes):
+    imported = report.titles or report.release_dates or report.episodes
+    if report.problems and not (imported or report.accounts or report.shipments):
         fail("nothing imported: the files are not catalog files, or every row is bad (above)")
 
 

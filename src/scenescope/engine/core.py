@@ -126,8 +126,9 @@ class Engine:
         return [dict(zip(columns, values, strict=True)) for values in cursor.fetchall()]
 
     def scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> Any:
-        row = self.connection.execute(sql, params or []).fetchone()
-        return row[0] if row else None
+        # fetchall, not fetchone: a half-read result blocks the next query on the connection
+        rows = self.connection.execute(sql, params or []).fetchall()
+        return rows[0][0] if rows else None
 
     def has_table(self, name: str) -> bool:
         return bool(

@@ -107,6 +107,16 @@ class SupplySection:
     ship_before_street_days_max: int
     other_leak_prob: float
     other_leak_lead_days_max: float
+    # decoys and record faults (world/supply_decoys.py)
+    national_chains: int
+    press_title_share: float
+    front_cover_share: float
+    sloppy_shops: int
+    sloppy_break_prob: float
+    with_fronts: bool
+    missing_share: float
+    misdated_share: float
+    misdated_days_max: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ import numpy
 from scenescope.world.catalog import Movie
 from scenescope.world.config import FamilySection, WorldConfig
 from scenescope.world.draw import UniformBlocks
+from scenescope.world.supply_decoys import DecoyPlan, Decoys, RecordFaults
 
 _SHOP_WORDS = ("Video", "Disc", "Media", "Movies", "Entertainment", "Home Cinema", "DVD")
 _TOWNS = ("Ashford", "Belmont", "Calder", "Dunmore", "Eastwick", "Fairhaven", "Glenrock",
@@ -74,6 +75,8 @@ def build_supply(
     `write_shipment(shipment_id, account_id, title_id, format, shipped_at, quantity,
     distributor)` as they are drawn (never held in memory)."""
     rng = random.Random(f"{seed}:supply")
+    write_shipment = RecordFaults(config.supply, seed, write_shipment)
+    decoy_rng = random.Random(f"{seed}:decoy-accounts")
     # per-shipment details (days before street, format, quantity): the hot loop at scale
     draws = UniformBlocks(numpy.random.default_rng(_stream_seed(seed, "shipments")))
     cfg = config.supply
@@ -91,8 +94,15 @@ def build_supply(
             country = rng.choices(("US", "GB", "DE", "FR"), weights=(0.6, 0.12, 0.16, 0.12))[0]
             accounts.append(Account(_aid(accounts), _shop_name(rng, kind), kind, country,
                                     start - dt.timedelta(days=rng.randrange(60, 6000))))
+    for index in range(cfg.national_chains):
+        country = ("US", "DE", "US", "GB", "FR")[index % 5]
+        accounts.append(Account(_aid(accounts), f"{decoy_rng.choice(_TOWNS)} Megastores",
+                                "retailer", country,
+                                start - dt.timedelta(days=decoy_rng.randrange(3000, 9000))))
+    chains = tuple(a.account_id for a in accounts
+                   if a.kind == "wholesale" or a.name.endswith("Megastores"))
     fronts: dict[str, list[Account]] = {}
-    for fam in config.families:
+    for fam in config.families if cfg.with_fronts else ():
         country = "DE" if fam.specialty == "foreign-de" else "US"
         closed = enf.date if enf.enabled and enf.family == fam.family_id else None
         for _ in range(fam.fronts):
@@ -104,12 +114,24 @@ def build_supply(
 
     by_country: dict[str, list[Account]] = {}
     for acc in accounts:
-        if acc.kind != "wholesale" and acc.front_of is None:
+        if acc.kind != "wholesale" and acc.front_of is None and acc.account_id not in chains:
             by_country.setdefault(acc.country, []).append(acc)
+    shop_ids = sorted(a.account_id for a in accounts if a.kind in ("retailer", "rental")
+                   and a.front_of is None and a.account_id not in chains)
+    decoys = Decoys(cfg, DecoyPlan(
+        chains=chains,
+        press=tuple(a.account_id for a in accounts if a.kind == "press"),
+        sloppy=tuple(decoy_rng.sample(shop_ids, min(len(shop_ids), cfg.sloppy_shops)))), seed)
+    countries = {a.account_id: a.country for a in accounts}
+    counter = 0
+
+    def next_id() -> str:
+        nonlocal counter
+        counter += 1
+        return f"SH{counter:08d}"
 
     family_sources: dict[int, list[DiscSource]] = {}
     shop_leaks: dict[int, DiscSource] = {}
-    counter = 0
     first, last = start - dt.timedelta(days=40), end + dt.timedelta(days=40)
     for movie in movies:
         physical = movie.dates.get("physical", {})
@@ -140,18 +162,54 @@ def build_supply(
                 if pre_ts > _ts(shipped) + 3600 * 6 and movie.index not in shop_leaks:
                     shop_leaks[movie.index] = DiscSource(movie.index, None, shop.account_id,
                                                          shipped, pre_ts, territory)
+            decoys.title_shipments(movie.title_id, territory, street, formats, countries,
+                                   next_id, write_shipment, distributor)
+            broken = decoys.sloppy_break([(d, a.account_id) for d, a in early])
+            if broken is not None and movie.index not in shop_leaks:
+                pre_ts = _ts(street) - int(decoys.break_lead_days() * 86400)
+                if pre_ts > _ts(broken[0]) + 3600 * 6:
+                    shop_leaks[movie.index] = DiscSource(movie.index, None, broken[1],
+                                                         broken[0], pre_ts, territory)
             for fam in config.families:
                 source = _family_source(fam, fronts.get(fam.family_id, []), movie, territory,
                                         street, rng)
+                _cover_orders(fronts.get(fam.family_id, []), source, movie.title_id,
+                              territory, street, decoys, next_id, write_shipment, distributor)
                 if source is None:
                     continue
                 quantity = rng.choice((1, 2, 3))
                 if not source.counterfactual_only:
-                    counter += 1
-                    write_shipment(f"SH{counter:08d}", source.account_id, movie.title_id,
-                                   "bluray", source.shipped_at, quantity, distributor)
+                    # a front orders every disc format its family releases (DVDR from the DVD)
+                    for disc_format in ("bluray", "dvd"):
+                        write_shipment(next_id(), source.account_id, movie.title_id,
+                                       disc_format, source.shipped_at, quantity, distributor)
                 family_sources.setdefault(movie.index, []).append(source)
     return Supply(tuple(accounts), {k: tuple(v) for k, v in family_sources.items()}, shop_leaks)
+
+
+def _cover_orders(
+    fronts: list[Account],
+    source: DiscSource | None,
+    title_id: str,
+    territory: str,
+    street: dt.date,
+    decoys: Decoys,
+    next_id: Callable[[], str],
+    sink: ShipmentSink,
+    distributor: str,
+) -> None:
+    """A front orders titles its family does not leak too, as the shop it poses as would."""
+    for front in fronts:
+        if front.country != territory or (source is not None
+                                          and source.account_id == front.account_id):
+            continue
+        if not decoys.cover_shipment():
+            continue
+        shipped = street - dt.timedelta(days=decoys.cover_days())
+        if shipped < front.opened_at or (front.closed_at is not None
+                                         and shipped >= front.closed_at):
+            continue
+        sink(next_id(), front.account_id, title_id, "bluray", shipped, 1, distributor)
 
 
 def _family_source(
