@@ -21,26 +21,33 @@ def find_group(text: str, tokens: list[Token]) -> tuple[int, int]:
     # P2P re-posts append -Obfuscated, -xpost ... after the real group.
     while (
         end >= 3
+        and (
+            tokens[end - 1][1].lower() in P2P_SUFFIXES
+            or (6 <= len(tokens[end - 1][1]) <= 8 and _random_tail(tokens[end - 1][1]))
+        )
         and "-" in text[tokens[end - 3][3] : tokens[end - 2][2]]
         and "-" in text[tokens[end - 2][3] : tokens[end - 1][2]]
-        and (tokens[end - 1][1].lower() in P2P_SUFFIXES or _random_tail(tokens[end - 1][1]))
     ):
         end -= 1
-    if (
-        end >= 3
-        and text[tokens[end - 2][3] : tokens[end - 1][2]] == "_"
-        and tokens[end - 1][1].lower() in _UNDERSCORE_SUFFIXES
-    ):
-        end -= 1  # `-GRP_English`, `-GRP_Repost`: an indexer's tag joined to the group
-    if (
-        end >= 3
-        and text[tokens[end - 2][3] : tokens[end - 1][2]] == "."
-        and tokens[end - 1][1].isupper()
-        and "-" in text[tokens[end - 3][3] : tokens[end - 2][2]]
-        and _is_language(tokens[end - 1][1])
-        and not is_marker(tokens[end - 2])
-    ):
-        end -= 1  # `x264-GRP.PL`: the language tag a re-poster put after the group
+    if end >= 3:
+        last = tokens[end - 1]
+        separator = text[last[2] - 1]
+        if (
+            separator == "_"
+            and tokens[end - 2][3] == last[2] - 1
+            and last[1].lower() in _UNDERSCORE_SUFFIXES
+        ):
+            end -= 1  # `-GRP_English`, `-GRP_Repost`: an indexer's tag joined to the group
+        elif (
+            separator == "."
+            and len(last[1]) <= 3
+            and last[1].isupper()
+            and tokens[end - 2][3] == last[2] - 1
+            and "-" in text[tokens[end - 3][3] : tokens[end - 2][2]]
+            and _is_language(last[1])
+            and not is_marker(tokens[end - 2])
+        ):
+            end -= 1  # `x264-GRP.PL`: the language tag a re-poster put after the group
     if end < 2:
         return -1, -1
     kind, word, start, stop = tokens[end - 1]
@@ -55,7 +62,7 @@ def find_group(text: str, tokens: list[Token]) -> tuple[int, int]:
         and tokens[end - 2][0] not in EPISODE_KINDS
     ):  # `x264-E1` is a group, not an episode
         return -1, -1
-    if text[tokens[end - 2][3] : start] == ".":
+    if text[start - 1] == "." and tokens[end - 2][3] == start - 1:
         dotted = _dotted_group(text, tokens, end)
         if dotted >= 0:
             return dotted, end
@@ -134,13 +141,14 @@ def _is_language(word: str) -> bool:
 def _random_tail(word: str) -> bool:
     """An obfuscation tail after the group (`-ETHEL-8d2Kx9`): 6-8 characters mixing digits
     with upper- and lower-case letters, which no group tag does."""
-    return (
+    return (  # alphanumeric, not all letters, not all digits, neither all upper nor all lower
         6 <= len(word) <= 8
         and word.isalnum()
+        and not word.isalpha()
+        and not word.isdigit()
+        and not word.isupper()
+        and not word.islower()
         and word.isascii()
-        and any(c.isdigit() for c in word)
-        and any(c.isupper() for c in word)
-        and any(c.islower() for c in word)
     )
 
 

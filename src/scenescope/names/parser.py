@@ -54,7 +54,7 @@ _SUBTITLE_MARKERS = frozenset(
     {"sub", "subs", "subtitle", "subtitles", "legendas", "napisy", "sottotitoli"}
 )
 _END_MARKERS = frozenset({"end", "完", "fin"})
-_WORD_NUMBER_STARTS = frozenset("pt0123456789")  # `Part01`, `5of9`, `31st`, `T2 E145`
+_WORD_NUMBER_STARTS = frozenset("p0123456789")  # `Part01`, `5of9`, `31st`
 _CJK_SUBTITLES: Hit = (False, (("subtitles", "zh"),))
 _ARTICLES = frozenset({"the", "a", "an", "le", "la", "les", "der", "die", "das", "el"})
 
@@ -93,9 +93,9 @@ def parse(name: str) -> ReleaseName:
             group = text[tokens[group_index][2] : tokens[found_end - 1][3]]
             n = group_index
             # `...x264-GRP` is the convention; a word after a space or a title is a reading
-            group_sure = text[tokens[group_index - 1][3] : tokens[group_index][2]].endswith(
-                "-"
-            ) and is_marker(tokens[group_index - 1])
+            group_sure = text[tokens[group_index][2] - 1] == "-" and is_marker(
+                tokens[group_index - 1]
+            )
     if edges.uploader_tags:
         out.unparsed.extend(edges.uploader_tags)
     out.container = edges.container
@@ -160,8 +160,11 @@ def parse(name: str) -> ReleaseName:
                 continue
             decimal = low.isdecimal()
             if not decimal and (
-                low[0] in _WORD_NUMBER_STARTS or in_episode_title or "of" in low
-            ):  # `Part.2`, `5of9`, `31st Jan 2025`, `- 28 END`
+                low[0] in _WORD_NUMBER_STARTS
+                or in_episode_title
+                or (low[0] == "t" and low[1:2].isdigit())
+                or "of" in low
+            ):  # `Part.2`, `5of9`, `31st Jan 2025`, `T2 E145`, `- 28 END`
                 if not out.episodes and (anchor >= 0 or i > 0):
                     part = (
                         part_number(tokens, i, n)
@@ -333,10 +336,11 @@ def parse(name: str) -> ReleaseName:
         in_episode_title = kind in EPISODE_KINDS and not episode_title
         i += 1
 
-    for _, trailing, _, _ in tokens[group_end:]:  # `-GRP.PL`: a language after the group
-        hit = LOOKUP.get(trailing.lower())
-        if hit is not None and hit[1][0][0] == "languages":
-            out.apply(hit)
+    if group_end < len(tokens):
+        for _, trailing, _, _ in tokens[group_end:]:  # `-GRP.PL`: a language after the group
+            hit = LOOKUP.get(trailing.lower())
+            if hit is not None and hit[1][0][0] == "languages":
+                out.apply(hit)
     title_ran_out = anchor < 0  # no marker ended the title: it may hold anything
     if anchor < 0:
         anchor = _close_title(n, weak_tail, out)
