@@ -131,7 +131,11 @@ class TraceResult:
 def _leak_filter(params: TraceParams, alias: str = "") -> tuple[str, list[Any]]:
     """The retail-disc leaks (as `analysis.leaks` defines them) over `release_leads`."""
     p = f"{alias}." if alias else ""
-    where = [f"{p}source_class = 'retail-disc'", f"{p}official_window = 'physical'", f"{p}lead_days > 0"]
+    where = [
+        f"{p}source_class = 'retail-disc'",
+        f"{p}official_window = 'physical'",
+        f"{p}lead_days > 0",
+    ]
     args: list[Any] = []
     if params.since is not None:
         where.append(f"{p}pre_at >= ?")

@@ -45,7 +45,6 @@ def trace_command(
         except ValueError:
             fail(f"--since {since!r} is not a date (YYYY-MM-DD)")
     params = TraceParams(since=since_day, studio=studio, distributor=distributor)
-    # read-write: the engine attaches an in-memory catalog for its derived relations
     with open_store(db, read_only=True) as store:
         engine = Engine.of(store)
         if not engine.has_table("supply_shipments") or not engine.scalar(
