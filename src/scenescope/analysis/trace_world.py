@@ -28,15 +28,13 @@ class WorldTrace:
 
 
 def load_world(store: Any, world_dir: Path) -> None:
-    """Ingest a world's pres and nukes, import its catalog and supply files, match."""
-    from scenescope.catalog import import_catalog, match_releases
-    from scenescope.feeds.files import FileFeed
+    """Ingest a world's pres and nukes, import its catalog and supply files, match (the demo
+    pipeline's steps)."""
+    from scenescope.demo.pipeline import import_and_match, world_feeds
 
-    for name in ("pres.csv", "nukes.csv"):
-        if (world_dir / name).exists():
-            store.apply(FileFeed(world_dir / name))
-    import_catalog(store, [world_dir])
-    match_releases(store)
+    for feed in world_feeds(world_dir):
+        store.apply(feed)
+    import_and_match(store, world_dir)
 
 
 def trace_world(store: Any, world_dir: Path, params: TraceParams | None = None) -> WorldTrace:

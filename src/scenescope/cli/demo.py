@@ -91,6 +91,7 @@ def demo_command(
     with store:
         findings = _run_story(store, world_dir, console, timings, quiet=json_out)
     leaks, score, families = list(findings.leaks), findings.score, findings.families.families
+    traced = findings.trace
     if json_out:
         live = None if no_live else _live_leg(store_path, world_dir, leaks, console, timings)
         print_json_lines(
@@ -101,6 +102,7 @@ def demo_command(
                     "leaks": len(leaks),
                     "score": score.to_dict(),
                     "families": [f.to_dict() for f in families],
+                    "trace": findings.to_dict()["trace"],
                     "timings": timings.to_dict(),
                     "top_leaks": [leak.to_dict() for leak in top_leaks(leaks, top)],
                     "live": live,
@@ -120,6 +122,8 @@ def demo_command(
                 markup=False,
                 highlight=False,
             )
+    if traced is not None:
+        _print_trace(console, traced)
     if not no_live:
         _live_leg(store_path, world_dir, leaks, console, timings)
     console.print(
@@ -223,6 +227,40 @@ def _live_leg(
     for line in live.summary_lines():
         console.print(line, markup=False, highlight=False)
     return live.to_dict()
+
+
+def _print_trace(console: Any, traced: Any) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    figures = traced.score.figures
+    table = Table(
+        title="Retail leaks traced to the supply accounts they came from (top 5)",
+        title_justify="left",
+    )
+    for header in ("account", "kind", "posterior", "90% interval", "leaks explained", "groups"):
+        table.add_column(header, overflow="fold")
+    for account in traced.result.accounts[:5]:
+        cells = (
+            f"{account.account_id} {account.name or ''}".strip(),
+            account.kind or "",
+            f"{account.posterior:.2f}",
+            f"{account.lower:.2f}–{account.upper:.2f}",
+            f"{account.leaks_explained:.1f}",
+            ", ".join(account.groups[:4]),
+        )
+        table.add_row(*(Text(str(c)) for c in cells))
+    console.print(table)
+    recall = figures.get("recall_at_k")
+    naive = traced.naive_recall
+    console.print(
+        f"trace vs truth: {len(traced.fronts)} true fronts, recall in the top k "
+        f"{'n/a' if recall is None else f'{recall:.2f}'} (naive count of early-received leaked "
+        f"titles: {'n/a' if naive is None else f'{naive:.2f}'}); "
+        f"`scenescope trace --account ID --out DIR` writes an account's evidence sheet",
+        markup=False,
+        highlight=False,
+    )
 
 
 def _print_leaks(console: Any, leaks: list[Any], count: int) -> None:

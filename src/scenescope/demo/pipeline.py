@@ -1,5 +1,6 @@
 """The demo's story as library steps, each the production path: ingest a world's feed files,
-import its catalog and match, then run the analyses and score them against the world's truth.
+import its catalog (titles, dates, episodes, accounts, shipments) and match, then run the
+analyses (leaks, families, tracing leaks to accounts) and score them against the world's truth.
 
 The CLI (`scenescope demo`), the tests and the benchmarks call these; they print nothing and
 report progress through optional callbacks.
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from scenescope.analysis.affiliation import AffiliationResult
 from scenescope.analysis.leak_metrics import LeakScore
 from scenescope.analysis.records import Leak
+from scenescope.analysis.trace_world import WorldTrace
 from scenescope.catalog.importer import ImportReport
 from scenescope.catalog.match_run import MatchSummary
 
@@ -69,12 +71,20 @@ class StoryFindings:
     leaks: tuple[Leak, ...]
     score: LeakScore
     families: AffiliationResult
+    trace: WorldTrace | None = None  # None when the world has no shipment records
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "leaks": len(self.leaks),
             "score": self.score.to_dict(),
             "families": [f.to_dict() for f in self.families.families],
+            "trace": None
+            if self.trace is None
+            else {
+                "score": self.trace.score.to_dict(),
+                "naive_recall_at_k": self.trace.naive_recall,
+                "top_accounts": [a.to_dict() for a in self.trace.result.accounts[:10]],
+            },
         }
 
 
@@ -83,6 +93,7 @@ def analyse(store: Store, world_dir: Path, timings: Timings | None = None) -> St
     from scenescope.analysis.affiliation import infer_families
     from scenescope.analysis.leak_metrics import score_leaks
     from scenescope.analysis.leaks import find_leaks
+    from scenescope.analysis.trace_world import trace_world
     from scenescope.world.truth_records import WorldTruth
 
     timings = timings or Timings()
@@ -91,7 +102,11 @@ def analyse(store: Store, world_dir: Path, timings: Timings | None = None) -> St
     with timings.step("score_families_s"):
         score = score_leaks(leaks, WorldTruth.load(world_dir), store=store)
         families = infer_families(store.connection)
-    return StoryFindings(leaks, score, families)
+    traced = None
+    if (world_dir / "shipments.csv").exists():
+        with timings.step("trace_s"):
+            traced = trace_world(store, world_dir)
+    return StoryFindings(leaks, score, families, traced)
 
 
 def evaluate_world(store: Store, world_dir: Path | str) -> LeakScore:
