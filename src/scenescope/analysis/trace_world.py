@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from scenescope.analysis.base import Score
 from scenescope.analysis.trace import (
@@ -18,6 +18,9 @@ from scenescope.analysis.trace import (
 from scenescope.engine import Engine
 from scenescope.world.truth_records import WorldTruth
 
+if TYPE_CHECKING:
+    from scenescope.store import Store
+
 
 @dataclass(frozen=True, slots=True)
 class WorldTrace:
@@ -27,7 +30,7 @@ class WorldTrace:
     fronts: frozenset[str]
 
 
-def load_world(store: Any, world_dir: Path) -> None:
+def load_world(store: Store, world_dir: Path) -> None:
     """Ingest a world's pres and nukes, import its catalog and supply files, match (the demo
     pipeline's steps)."""
     from scenescope.demo.pipeline import import_and_match, world_feeds
@@ -37,7 +40,7 @@ def load_world(store: Any, world_dir: Path) -> None:
     import_and_match(store, world_dir)
 
 
-def trace_world(store: Any, world_dir: Path, params: TraceParams | None = None) -> WorldTrace:
+def trace_world(store: Store, world_dir: Path, params: TraceParams | None = None) -> WorldTrace:
     """Trace the loaded world and score the ranking and the naive baseline against its truth."""
     truth = WorldTruth.load(world_dir)
     engine = Engine.of(store)
