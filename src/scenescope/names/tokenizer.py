@@ -10,34 +10,18 @@ import re
 from dataclasses import dataclass
 
 from scenescope.names.layouts import rewrite_layout
-from scenescope.names.vocabulary import COMPOUNDS, EXTENSIONS, LOOKUP, P2P_SUFFIXES, SITE_TAGS
+from scenescope.names.vocabulary import (
+    COMPOUNDS,
+    EXTENSIONS,
+    LOOKUP,
+    P2P_SUFFIXES,
+    SITE_TAGS,
+    SUBTITLE_EXTENSIONS,
+    VIDEO_EXTENSIONS,
+)
 
 # Names are hostile input: only this many characters are read (no real name comes close).
 MAX_CHARS = 1024
-# Video containers reported in `container` when they are the name's extension.
-VIDEO_EXTENSIONS = frozenset(
-    {
-        "mkv",
-        "mp4",
-        "avi",
-        "m4v",
-        "wmv",
-        "mov",
-        "flv",
-        "webm",
-        "mpg",
-        "mpeg",
-        "m2ts",
-        "ts",
-        "vob",
-        "iso",
-        "img",
-        "ogm",
-        "rmvb",
-        "3gp",
-    }
-)
-
 # One token per match; `m.lastgroup` names the kind ("w" and "v" are plain words). Plain
 # words that start with a letter are tried first (the common case, atomic so they never
 # backtrack); other alternatives are only tried where their first character fits. Every
@@ -92,7 +76,6 @@ _WORD = re.compile(r"[^\W_]+")
 _WORD_OR_DASHED = re.compile(r"[^\W_][\w-]{0,40}")
 _CRC = re.compile(r"[\[(]([0-9A-Fa-f]{8})[\])]")
 # `-GRP.en.srt`, `-GRP.eng.forced.srt`: the language (and kind) of a subtitle file
-_SUBTITLE_EXTENSIONS = frozenset({"srt", "sub", "idx", "ass", "ssa", "vtt", "sup"})
 _SUBTITLE_TAIL = re.compile(r"(-[^\W_][\w]{0,40})(?:\.(?:[A-Za-z]{2,3}|forced|sdh)){1,3}$")
 # `-GRP.CD1.avi`, `-GRP.Sample`: the part of a release a file is, after its group
 _PART_TAIL = re.compile(r"(-[^\W_][\w]{0,40})\.(?:cd\d|disc\d|sample|hq|proof)$", re.I)
@@ -202,7 +185,7 @@ def strip_edges(name: str) -> Edges:
             if ext in VIDEO_EXTENSIONS:
                 edges.container = ext
             text = text[:dot]
-            if ext in _SUBTITLE_EXTENSIONS:
+            if ext in SUBTITLE_EXTENSIONS:
                 text = _SUBTITLE_TAIL.sub(r"\1", text)
             elif ext not in VIDEO_EXTENSIONS:  # `-GRP.mkv.nfo`: the video file's own name
                 inner = text.rfind(".")

@@ -311,47 +311,18 @@ TERMS: tuple[Term, ...] = (
 # read from the name's edges; P2P suffixes only count right after the group.
 EDGE_ONLY_FIELDS = frozenset({"container", "website", IGNORE})
 
-# File extensions stripped from the end of a name (and reported as `container`).
-EXTENSIONS: frozenset[str] = frozenset(
-    {
-        "mkv",
-        "mp4",
-        "avi",
-        "m4v",
-        "wmv",
-        "mov",
-        "flv",
-        "webm",
-        "mpg",
-        "mpeg",
-        "m2ts",
-        "vob",
-        "iso",
-        "img",
-        "nfo",
-        "srt",
-        "sub",
-        "idx",
-        "ass",
-        "ssa",
-        "rar",
-        "zip",
-        "7z",
-        "par2",
-        "nzb",
-        "torrent",
-        "sfv",
-        "vtt",
-        "sup",
-        "jpg",
-        "png",
-        "txt",
-        "ogm",
-        "rmvb",
-        "3gp",
-        "wav",
-        "ts",
-    }
+# Video containers reported in `container` when they are the name's extension.
+VIDEO_EXTENSIONS: frozenset[str] = frozenset(
+    {"mkv", "mp4", "avi", "m4v", "wmv", "mov", "flv", "webm", "mpg", "mpeg", "m2ts", "ts"}
+    | {"vob", "iso", "img", "ogm", "rmvb", "3gp"}
+)
+# Subtitle files: `-GRP.en.srt` carries the subtitle's language after the group.
+SUBTITLE_EXTENSIONS: frozenset[str] = frozenset({"srt", "sub", "idx", "ass", "ssa", "vtt", "sup"})
+# File extensions stripped from the end of a name (and reported as `container` when video).
+EXTENSIONS: frozenset[str] = (
+    VIDEO_EXTENSIONS
+    | SUBTITLE_EXTENSIONS
+    | {"nfo", "rar", "zip", "7z", "par2", "nzb", "torrent", "sfv", "jpg", "png", "txt", "wav"}
 )
 
 Assignment = tuple[str, str]
