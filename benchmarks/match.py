@@ -24,7 +24,7 @@ from scenescope.catalog.match_run import load_index, match_releases
 from scenescope.catalog.normalize import title_key
 from scenescope.catalog.records import CatalogTitle, Episode
 from scenescope.catalog.tables import upsert_episodes, upsert_titles
-from scenescope.store.db import known_migrations
+from scenescope.store.db import ensure_views, known_migrations
 
 SYLLABLES = (
     "ka",
@@ -169,6 +169,7 @@ def main() -> None:
     conn.execute("SET TimeZone = 'UTC'")
     for migration in known_migrations():
         conn.execute(migration.sql)
+    ensure_views(conn)  # the rule-generated views a real store opens with
     upsert_titles(conn, catalog)
     upsert_episodes(conn, episodes)
     conn.register("generated", releases)
