@@ -264,8 +264,9 @@ def _section(cls: type, values: dict[str, Any], source: str, where: str) -> Any:
     for field in dataclasses.fields(cls):
         if field.name not in values:
             raise ConfigError(f"{source}: missing key '{where}.{field.name}'")
-        kwargs[field.name] = _coerce(values[field.name], str(field.type), source,
-                                     f"{where}.{field.name}")
+        kwargs[field.name] = _coerce(
+            values[field.name], str(field.type), source, f"{where}.{field.name}"
+        )
     unknown = sorted(set(values) - set(kwargs))
     if unknown:
         raise ConfigError(f"{source}: unknown key '{where}.{unknown[0]}'")
@@ -314,8 +315,12 @@ def _validate(config: WorldConfig, source: str) -> None:
     if len(config.volume.weekday_factor) != 7:
         raise ConfigError(f"{source}: volume.weekday_factor needs 7 values (Mon..Sun)")
     tiers = config.tiers
-    if not (len(tiers.names) == len(tiers.median_lag_minutes) == len(tiers.lag_sigma)
-            == len(tiers.reach_prob)):
+    if not (
+        len(tiers.names)
+        == len(tiers.median_lag_minutes)
+        == len(tiers.lag_sigma)
+        == len(tiers.reach_prob)
+    ):
         raise ConfigError(f"{source}: tiers lists differ in length")
     family_ids = [f.family_id for f in config.families]
     for fam in config.families:

@@ -38,8 +38,8 @@ class UniformBlocks:
     def take(self, count: int) -> list[float]:
         if self._at + count > len(self._buffer):
             fresh = self._generator.random(max(self._block, count)).tolist()
-            self._buffer = self._buffer[self._at:] + fresh
+            self._buffer = self._buffer[self._at :] + fresh
             self._at = 0
-        run = self._buffer[self._at:self._at + count]
+        run = self._buffer[self._at : self._at + count]
         self._at += count
         return run

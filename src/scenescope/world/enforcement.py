@@ -73,8 +73,9 @@ def build_operation(cfg: EnforcementSection) -> Operation | None:
             days[1:] = [rest] * 6
         day_ratios.extend(days)
     day_ratios.append(_interpolate(anchors, float(last_week)))
-    return Operation(cfg.family, cfg.date, int(event.timestamp()), tuple(day_ratios),
-                     cfg.displacement_share)
+    return Operation(
+        cfg.family, cfg.date, int(event.timestamp()), tuple(day_ratios), cfg.displacement_share
+    )
 
 
 def _interpolate(anchors: list[tuple[float, float]], week: float) -> float:

@@ -14,21 +14,49 @@ from scenescope.world.config import WorldConfig
 
 # specialty → the formats groups of that specialty may release (keys of naming.FORMATS)
 MOVIE_SPECIALTIES: dict[str, tuple[str, ...]] = {
-    "retail-disc": ("1080p.bluray.x264", "720p.bluray.x264", "2160p.uhd.x265",
-                    "1080p.bluray.x265", "bdrip", "dvdrip", "dvdr", "complete.bluray",
-                    "complete.uhd.bluray"),
-    "web": ("1080p.web.h264", "720p.web.h264", "2160p.web.h265", "web.h264.sd",
-            "1080p.webrip.x264", "720p.webrip.x264"),
+    "retail-disc": (
+        "1080p.bluray.x264",
+        "720p.bluray.x264",
+        "2160p.uhd.x265",
+        "1080p.bluray.x265",
+        "bdrip",
+        "dvdrip",
+        "dvdr",
+        "complete.bluray",
+        "complete.uhd.bluray",
+    ),
+    "web": (
+        "1080p.web.h264",
+        "720p.web.h264",
+        "2160p.web.h265",
+        "web.h264.sd",
+        "1080p.webrip.x264",
+        "720p.webrip.x264",
+    ),
     "cam": ("cam.x264", "hdts.x264", "ts.xvid", "hdcam.x264"),
     "screener": ("dvdscr.x264", "dvdscr.xvid"),
-    "foreign-fr": ("french.1080p.bluray.x264", "french.720p.bluray.x264",
-                   "french.1080p.web.h264", "multi.1080p.bluray.x264", "french.dvdr"),
-    "foreign-de": ("german.dl.1080p.bluray.x264", "german.dl.720p.bluray.x264",
-                   "german.dl.1080p.web.h264", "german.720p.web.h264", "german.dvdr"),
+    "foreign-fr": (
+        "french.1080p.bluray.x264",
+        "french.720p.bluray.x264",
+        "french.1080p.web.h264",
+        "multi.1080p.bluray.x264",
+        "french.dvdr",
+    ),
+    "foreign-de": (
+        "german.dl.1080p.bluray.x264",
+        "german.dl.720p.bluray.x264",
+        "german.dl.1080p.web.h264",
+        "german.720p.web.h264",
+        "german.dvdr",
+    ),
 }
 MOVIE_SPECIALTY_MIX: tuple[tuple[str, float], ...] = (
-    ("retail-disc", 0.36), ("web", 0.30), ("cam", 0.06), ("screener", 0.04),
-    ("foreign-fr", 0.11), ("foreign-de", 0.13),
+    ("retail-disc", 0.36),
+    ("web", 0.30),
+    ("cam", 0.06),
+    ("screener", 0.04),
+    ("foreign-fr", 0.11),
+    ("foreign-de", 0.13),
 )
 TV_SPECIALTIES: dict[str, tuple[str, ...]] = {
     "hdtv": ("720p.hdtv.x264", "hdtv.x264", "1080p.hdtv.x264"),
@@ -38,13 +66,54 @@ TV_SPECIALTIES: dict[str, tuple[str, ...]] = {
     "foreign-fr": ("french.720p.hdtv.x264", "french.1080p.web.h264"),
 }
 TV_SPECIALTY_MIX: tuple[tuple[str, float], ...] = (
-    ("hdtv", 0.30), ("web", 0.42), ("anime", 0.10), ("foreign-de", 0.10), ("foreign-fr", 0.08),
+    ("hdtv", 0.30),
+    ("web", 0.42),
+    ("anime", 0.10),
+    ("foreign-de", 0.10),
+    ("foreign-fr", 0.08),
 )
 
 _SYLLABLES = (
-    "BA", "RO", "KI", "NE", "ZU", "TOR", "VEX", "LUM", "DRA", "MO", "SYN", "PHI", "GRI", "FEL",
-    "HAX", "OR", "IN", "QUA", "TRO", "NIX", "SKA", "VO", "LEX", "MIR", "DU", "CO", "PRE", "GO",
-    "TA", "SI", "REL", "VAN", "ZE", "OX", "UM", "ER", "AL", "KO", "FI", "PE",
+    "BA",
+    "RO",
+    "KI",
+    "NE",
+    "ZU",
+    "TOR",
+    "VEX",
+    "LUM",
+    "DRA",
+    "MO",
+    "SYN",
+    "PHI",
+    "GRI",
+    "FEL",
+    "HAX",
+    "OR",
+    "IN",
+    "QUA",
+    "TRO",
+    "NIX",
+    "SKA",
+    "VO",
+    "LEX",
+    "MIR",
+    "DU",
+    "CO",
+    "PRE",
+    "GO",
+    "TA",
+    "SI",
+    "REL",
+    "VAN",
+    "ZE",
+    "OX",
+    "UM",
+    "ER",
+    "AL",
+    "KO",
+    "FI",
+    "PE",
 )
 
 
@@ -121,9 +190,19 @@ def build_roster(config: WorldConfig, seed: int) -> Roster:
         area = "both" if fam.specialty == "web" else "movie"
         until = enf.date if enf.enabled and enf.family == fam.family_id else None
         for member, formats in zip(fam.members, fam.formats, strict=True):
-            family_groups.append(Group(member, area, fam.specialty, tuple(formats), 1.0,
-                                       fam.founded, until, family=fam.family_id,
-                                       lower_codec=fam.specialty != "retail-disc"))
+            family_groups.append(
+                Group(
+                    member,
+                    area,
+                    fam.specialty,
+                    tuple(formats),
+                    1.0,
+                    fam.founded,
+                    until,
+                    family=fam.family_id,
+                    lower_codec=fam.specialty != "retail-disc",
+                )
+            )
 
     movie_groups = [
         _independent(rng, tags, config, "movie", MOVIE_SPECIALTY_MIX, MOVIE_SPECIALTIES, start)
@@ -136,14 +215,21 @@ def build_roster(config: WorldConfig, seed: int) -> Roster:
     noise_groups: dict[str, tuple[Group, ...]] = {}
     for category in config.noise.categories:
         noise_groups[category] = tuple(
-            Group(tags.tag(), "noise", f"noise:{category}", (category,),
-                  _pareto(rng, config.noise.volume_tail_alpha), _founded(rng, config, start),
-                  _ended(rng, config))
+            Group(
+                tags.tag(),
+                "noise",
+                f"noise:{category}",
+                (category,),
+                _pareto(rng, config.noise.volume_tail_alpha),
+                _founded(rng, config, start),
+                _ended(rng, config),
+            )
             for _ in range(config.noise.groups_per_category)
         )
     successor = _successor(config, family_groups)
-    return Roster(tuple(movie_groups), tuple(tv_groups), tuple(family_groups), noise_groups,
-                  successor)
+    return Roster(
+        tuple(movie_groups), tuple(tv_groups), tuple(family_groups), noise_groups, successor
+    )
 
 
 def _independent(
@@ -160,10 +246,17 @@ def _independent(
     size = max(1, min(len(pool), int(rng.triangular(1, len(pool) + 1, 2))))
     formats = tuple(sorted(rng.sample(pool, size)))
     weight = _pareto(rng, config.groups.volume_tail_alpha)
-    return Group(tags.tag(), area, specialty, formats, weight,
-                 _founded(rng, config, start), _ended(rng, config),
-                 service_tag_prob=rng.choice((0.0, 0.0, 0.3, 0.9)) if specialty == "web" else 0.0,
-                 lower_codec=rng.random() < 0.5)
+    return Group(
+        tags.tag(),
+        area,
+        specialty,
+        formats,
+        weight,
+        _founded(rng, config, start),
+        _ended(rng, config),
+        service_tag_prob=rng.choice((0.0, 0.0, 0.3, 0.9)) if specialty == "web" else 0.0,
+        lower_codec=rng.random() < 0.5,
+    )
 
 
 def _pareto(rng: random.Random, alpha: float) -> float:
@@ -192,6 +285,14 @@ def _successor(config: WorldConfig, family_groups: list[Group]) -> Group | None:
     if old is None:
         return None
     start = enf.date + dt.timedelta(weeks=enf.successor_delay_weeks)
-    return Group(enf.successor_name, old.area, old.specialty, old.formats,
-                 enf.successor_volume_share, start, None, successor_of=old.name,
-                 lower_codec=old.lower_codec)
+    return Group(
+        enf.successor_name,
+        old.area,
+        old.specialty,
+        old.formats,
+        enf.successor_volume_share,
+        start,
+        None,
+        successor_of=old.name,
+        lower_codec=old.lower_codec,
+    )

@@ -35,69 +35,173 @@ def _f(key: str, cls: str, tokens: str, movie: str, tv: str, size: float, lang: 
     return Format(key, cls, tokens, movie, tv, size, lang)
 
 
-FORMATS: dict[str, Format] = {f.key: f for f in (
-    _f("1080p.bluray.x264", "retail-disc", "1080p.BluRay.x264", "X264-HD", "TV-HD", 9000),
-    _f("720p.bluray.x264", "retail-disc", "720p.BluRay.x264", "X264-HD", "TV-HD", 5000),
-    _f("2160p.uhd.x265", "retail-disc", "2160p.UHD.BluRay.x265", "X265", "TV-UHD", 22000),
-    _f("1080p.bluray.x265", "retail-disc", "1080p.BluRay.x265", "X265", "TV-HD", 6000),
-    _f("bdrip", "retail-disc", "BDRip.x264", "X264-SD", "TV-SD", 1100),
-    _f("dvdrip", "retail-disc", "DVDRip.x264", "X264-SD", "TV-SD", 900),
-    _f("dvdr", "retail-disc", "NTSC.DVDR", "DVDR", "DVDR", 7600),
-    _f("complete.bluray", "retail-disc", "COMPLETE.BLURAY", "BLURAY", "BLURAY", 42000),
-    _f("complete.uhd.bluray", "retail-disc", "2160p.COMPLETE.UHD.BLURAY", "BLURAY", "BLURAY",
-       60000),
-    _f("1080p.web.h264", "web", "1080p.WEB.H264", "X264-HD", "TV-HD", 5500),
-    _f("720p.web.h264", "web", "720p.WEB.H264", "X264-HD", "TV-HD", 3000),
-    _f("2160p.web.h265", "web", "2160p.WEB.H265", "X265", "TV-UHD", 15000),
-    _f("web.h264.sd", "web", "WEB.H264", "X264-SD", "TV-SD", 800),
-    _f("1080p.webrip.x264", "web", "1080p.WEBRip.x264", "X264-HD", "TV-HD", 4000),
-    _f("720p.webrip.x264", "web", "720p.WEBRip.x264", "X264-HD", "TV-HD", 2200),
-    _f("cam.x264", "cam", "CAM.x264", "X264-SD", "TV-SD", 1400),
-    _f("hdcam.x264", "cam", "HDCAM.x264", "X264-SD", "TV-SD", 1800),
-    _f("hdts.x264", "cam", "HDTS.x264", "X264-SD", "TV-SD", 1600),
-    _f("ts.xvid", "cam", "TS.XviD", "XVID", "XVID", 1400),
-    _f("dvdscr.x264", "screener", "DVDSCR.x264", "X264-SD", "TV-SD", 1100),
-    _f("dvdscr.xvid", "screener", "DVDSCR.XviD", "XVID", "XVID", 1400),
-    _f("720p.hdtv.x264", "hdtv", "720p.HDTV.x264", "X264-HD", "TV-HD", 6000),
-    _f("1080p.hdtv.x264", "hdtv", "1080p.HDTV.x264", "X264-HD", "TV-HD", 9000),
-    _f("hdtv.x264", "hdtv", "HDTV.x264", "X264-SD", "TV-SD", 1500),
-    _f("anime.1080p.web.h264", "web", "1080p.WEB.H264", "ANIME", "ANIME", 5500),
-    _f("anime.720p.web.h264", "web", "SUBBED.720p.WEB.H264", "ANIME", "ANIME", 3000),
-    _f("french.1080p.bluray.x264", "retail-disc", "FRENCH.1080p.BluRay.x264", "FOREIGN",
-       "FOREIGN", 9000, "fr"),
-    _f("french.720p.bluray.x264", "retail-disc", "FRENCH.720p.BluRay.x264", "FOREIGN",
-       "FOREIGN", 5000, "fr"),
-    _f("french.1080p.web.h264", "web", "FRENCH.1080p.WEB.H264", "FOREIGN", "FOREIGN", 5500,
-       "fr"),
-    _f("multi.1080p.bluray.x264", "retail-disc", "MULTi.1080p.BluRay.x264", "FOREIGN",
-       "FOREIGN", 11000, "fr"),
-    _f("french.dvdr", "retail-disc", "FRENCH.PAL.DVDR", "DVDR", "DVDR", 7600, "fr"),
-    _f("french.720p.hdtv.x264", "hdtv", "FRENCH.720p.HDTV.x264", "FOREIGN", "FOREIGN", 6000,
-       "fr"),
-    _f("german.dl.1080p.bluray.x264", "retail-disc", "German.DL.1080p.BluRay.x264", "FOREIGN",
-       "FOREIGN", 9500, "de"),
-    _f("german.dl.720p.bluray.x264", "retail-disc", "German.DL.720p.BluRay.x264", "FOREIGN",
-       "FOREIGN", 5500, "de"),
-    _f("german.dl.1080p.web.h264", "web", "German.DL.1080p.WEB.h264", "FOREIGN", "FOREIGN",
-       6000, "de"),
-    _f("german.dl.720p.web.h264", "web", "German.DL.720p.WEB.h264", "FOREIGN", "FOREIGN",
-       3500, "de"),
-    _f("german.720p.web.h264", "web", "GERMAN.720p.WEB.h264", "FOREIGN", "FOREIGN", 3000, "de"),
-    _f("german.720p.hdtv.x264", "hdtv", "GERMAN.720p.HDTV.x264", "FOREIGN", "FOREIGN", 5000,
-       "de"),
-    _f("german.dvdr", "retail-disc", "GERMAN.PAL.DVDR", "DVDR", "DVDR", 7600, "de"),
-)}
+FORMATS: dict[str, Format] = {
+    f.key: f
+    for f in (
+        _f("1080p.bluray.x264", "retail-disc", "1080p.BluRay.x264", "X264-HD", "TV-HD", 9000),
+        _f("720p.bluray.x264", "retail-disc", "720p.BluRay.x264", "X264-HD", "TV-HD", 5000),
+        _f("2160p.uhd.x265", "retail-disc", "2160p.UHD.BluRay.x265", "X265", "TV-UHD", 22000),
+        _f("1080p.bluray.x265", "retail-disc", "1080p.BluRay.x265", "X265", "TV-HD", 6000),
+        _f("bdrip", "retail-disc", "BDRip.x264", "X264-SD", "TV-SD", 1100),
+        _f("dvdrip", "retail-disc", "DVDRip.x264", "X264-SD", "TV-SD", 900),
+        _f("dvdr", "retail-disc", "NTSC.DVDR", "DVDR", "DVDR", 7600),
+        _f("complete.bluray", "retail-disc", "COMPLETE.BLURAY", "BLURAY", "BLURAY", 42000),
+        _f(
+            "complete.uhd.bluray",
+            "retail-disc",
+            "2160p.COMPLETE.UHD.BLURAY",
+            "BLURAY",
+            "BLURAY",
+            60000,
+        ),
+        _f("1080p.web.h264", "web", "1080p.WEB.H264", "X264-HD", "TV-HD", 5500),
+        _f("720p.web.h264", "web", "720p.WEB.H264", "X264-HD", "TV-HD", 3000),
+        _f("2160p.web.h265", "web", "2160p.WEB.H265", "X265", "TV-UHD", 15000),
+        _f("web.h264.sd", "web", "WEB.H264", "X264-SD", "TV-SD", 800),
+        _f("1080p.webrip.x264", "web", "1080p.WEBRip.x264", "X264-HD", "TV-HD", 4000),
+        _f("720p.webrip.x264", "web", "720p.WEBRip.x264", "X264-HD", "TV-HD", 2200),
+        _f("cam.x264", "cam", "CAM.x264", "X264-SD", "TV-SD", 1400),
+        _f("hdcam.x264", "cam", "HDCAM.x264", "X264-SD", "TV-SD", 1800),
+        _f("hdts.x264", "cam", "HDTS.x264", "X264-SD", "TV-SD", 1600),
+        _f("ts.xvid", "cam", "TS.XviD", "XVID", "XVID", 1400),
+        _f("dvdscr.x264", "screener", "DVDSCR.x264", "X264-SD", "TV-SD", 1100),
+        _f("dvdscr.xvid", "screener", "DVDSCR.XviD", "XVID", "XVID", 1400),
+        _f("720p.hdtv.x264", "hdtv", "720p.HDTV.x264", "X264-HD", "TV-HD", 6000),
+        _f("1080p.hdtv.x264", "hdtv", "1080p.HDTV.x264", "X264-HD", "TV-HD", 9000),
+        _f("hdtv.x264", "hdtv", "HDTV.x264", "X264-SD", "TV-SD", 1500),
+        _f("anime.1080p.web.h264", "web", "1080p.WEB.H264", "ANIME", "ANIME", 5500),
+        _f("anime.720p.web.h264", "web", "SUBBED.720p.WEB.H264", "ANIME", "ANIME", 3000),
+        _f(
+            "french.1080p.bluray.x264",
+            "retail-disc",
+            "FRENCH.1080p.BluRay.x264",
+            "FOREIGN",
+            "FOREIGN",
+            9000,
+            "fr",
+        ),
+        _f(
+            "french.720p.bluray.x264",
+            "retail-disc",
+            "FRENCH.720p.BluRay.x264",
+            "FOREIGN",
+            "FOREIGN",
+            5000,
+            "fr",
+        ),
+        _f(
+            "french.1080p.web.h264",
+            "web",
+            "FRENCH.1080p.WEB.H264",
+            "FOREIGN",
+            "FOREIGN",
+            5500,
+            "fr",
+        ),
+        _f(
+            "multi.1080p.bluray.x264",
+            "retail-disc",
+            "MULTi.1080p.BluRay.x264",
+            "FOREIGN",
+            "FOREIGN",
+            11000,
+            "fr",
+        ),
+        _f("french.dvdr", "retail-disc", "FRENCH.PAL.DVDR", "DVDR", "DVDR", 7600, "fr"),
+        _f(
+            "french.720p.hdtv.x264",
+            "hdtv",
+            "FRENCH.720p.HDTV.x264",
+            "FOREIGN",
+            "FOREIGN",
+            6000,
+            "fr",
+        ),
+        _f(
+            "german.dl.1080p.bluray.x264",
+            "retail-disc",
+            "German.DL.1080p.BluRay.x264",
+            "FOREIGN",
+            "FOREIGN",
+            9500,
+            "de",
+        ),
+        _f(
+            "german.dl.720p.bluray.x264",
+            "retail-disc",
+            "German.DL.720p.BluRay.x264",
+            "FOREIGN",
+            "FOREIGN",
+            5500,
+            "de",
+        ),
+        _f(
+            "german.dl.1080p.web.h264",
+            "web",
+            "German.DL.1080p.WEB.h264",
+            "FOREIGN",
+            "FOREIGN",
+            6000,
+            "de",
+        ),
+        _f(
+            "german.dl.720p.web.h264",
+            "web",
+            "German.DL.720p.WEB.h264",
+            "FOREIGN",
+            "FOREIGN",
+            3500,
+            "de",
+        ),
+        _f("german.720p.web.h264", "web", "GERMAN.720p.WEB.h264", "FOREIGN", "FOREIGN", 3000, "de"),
+        _f(
+            "german.720p.hdtv.x264",
+            "hdtv",
+            "GERMAN.720p.HDTV.x264",
+            "FOREIGN",
+            "FOREIGN",
+            5000,
+            "de",
+        ),
+        _f("german.dvdr", "retail-disc", "GERMAN.PAL.DVDR", "DVDR", "DVDR", 7600, "de"),
+    )
+}
 
 SERVICES: tuple[str, ...] = ("AMZN", "NF", "DSNP", "HMAX", "ATVP", "HULU", "PCOK", "iT")
-EDITIONS: tuple[str, ...] = ("EXTENDED", "UNRATED", "Directors.Cut", "REMASTERED",
-                             "THEATRICAL", "iNTERNAL.EXTENDED")
-_GUESTS: tuple[str, ...] = ("Jane.Marlow", "Tom.Avery", "Priya.Nand", "Luis.Ortega",
-                            "Kim.Sato", "Ada.Brennan", "Olu.Bakare", "Eva.Lind")
-_EPISODE_WORDS: tuple[str, ...] = ("Pilot", "The.Long.Night", "Homecoming", "Aftermath",
-                                   "Crossroads", "The.Reckoning", "Fallout", "Reunion")
+EDITIONS: tuple[str, ...] = (
+    "EXTENDED",
+    "UNRATED",
+    "Directors.Cut",
+    "REMASTERED",
+    "THEATRICAL",
+    "iNTERNAL.EXTENDED",
+)
+_GUESTS: tuple[str, ...] = (
+    "Jane.Marlow",
+    "Tom.Avery",
+    "Priya.Nand",
+    "Luis.Ortega",
+    "Kim.Sato",
+    "Ada.Brennan",
+    "Olu.Bakare",
+    "Eva.Lind",
+)
+_EPISODE_WORDS: tuple[str, ...] = (
+    "Pilot",
+    "The.Long.Night",
+    "Homecoming",
+    "Aftermath",
+    "Crossroads",
+    "The.Reckoning",
+    "Fallout",
+    "Reunion",
+)
 _P2P_SITES: tuple[str, ...] = ("[eztvx]", "[TGxx]", "[mirrorbay]", "[TorrentHaven]")
-_P2P_PREFIXES: tuple[str, ...] = ("www.TorrentHaven.example - ", "www.MovieDock.example - ",
-                                  "[ www.FileRiver.example ] ")
+_P2P_PREFIXES: tuple[str, ...] = (
+    "www.TorrentHaven.example - ",
+    "www.MovieDock.example - ",
+    "[ www.FileRiver.example ] ",
+)
 
 _NON_WORD = re.compile(r"[^A-Za-z0-9]+")
 
@@ -120,8 +224,11 @@ def _tokens(fmt: Format, group_lower: bool, service: str | None) -> str:
     if group_lower:
         tokens = tokens.replace("H264", "h264").replace("H265", "h265")
     if service and fmt.source_class == "web" and ".WEB" in tokens:
-        tokens = tokens.replace(".WEB", f".{service}.WEB", 1) if "." in tokens.split("WEB")[0] \
+        tokens = (
+            tokens.replace(".WEB", f".{service}.WEB", 1)
+            if "." in tokens.split("WEB")[0]
             else f"{service}.{tokens}"
+        )
     return tokens
 
 
@@ -211,26 +318,63 @@ def p2p_name(scene_name: str, rng: random.Random) -> str:
         return scene_name + ".mkv"
     base = scene_name.rpartition("-")[0]
     words = base.split(".")
-    year_at = next((i for i, w in enumerate(words) if len(w) == 4 and w.isdigit()
-                    and 1900 < int(w) < 2100 and i > 0), None)
+    year_at = next(
+        (
+            i
+            for i, w in enumerate(words)
+            if len(w) == 4 and w.isdigit() and 1900 < int(w) < 2100 and i > 0
+        ),
+        None,
+    )
     if year_at is None:
         return " ".join(words)
     title = " ".join(words[:year_at])
-    rest = [w for w in words[year_at + 1:] if w]
+    rest = [w for w in words[year_at + 1 :] if w]
     quality = next((w for w in rest if w.endswith("p") and w[:-1].isdigit()), "")
     return f"{title} ({words[year_at]}) [{quality or 'SD'}] [{rest[-1] if rest else ''}]"
 
 
 # ---- non-film noise names -------------------------------------------------------------
 
-_ARTISTS = ("Nightfall_Echo", "The_Paper_Kites_Club", "DJ_Marlow", "Velvet_Sunrise",
-            "Kestrel_and_the_Tide", "MC_Orchard", "Lumen_Quartet", "Frostline", "Ashford_Crew")
-_ALBUMS = ("Silent_Harbor", "Electric_Meadow", "Northern_Lights_EP", "Broken_Signals",
-           "Live_at_Calder", "Remixes_Vol_2", "Tender_Frontier", "Hollow_Tide")
-_GAMES = ("Iron.Citadel", "Harbor.Tycoon", "Frozen.Frontier", "Signal.Lost", "Ember.Quest",
-          "Canyon.Racer.2", "Outpost.Defender", "Labyrinth.Legends")
-_BOOKS = ("The.Quiet.Orchard", "Cooking.with.Clara", "Learning.Python.Fast",
-          "Travel.Guide.Varenna", "History.of.the.Harbor", "Gardening.Basics")
+_ARTISTS = (
+    "Nightfall_Echo",
+    "The_Paper_Kites_Club",
+    "DJ_Marlow",
+    "Velvet_Sunrise",
+    "Kestrel_and_the_Tide",
+    "MC_Orchard",
+    "Lumen_Quartet",
+    "Frostline",
+    "Ashford_Crew",
+)
+_ALBUMS = (
+    "Silent_Harbor",
+    "Electric_Meadow",
+    "Northern_Lights_EP",
+    "Broken_Signals",
+    "Live_at_Calder",
+    "Remixes_Vol_2",
+    "Tender_Frontier",
+    "Hollow_Tide",
+)
+_GAMES = (
+    "Iron.Citadel",
+    "Harbor.Tycoon",
+    "Frozen.Frontier",
+    "Signal.Lost",
+    "Ember.Quest",
+    "Canyon.Racer.2",
+    "Outpost.Defender",
+    "Labyrinth.Legends",
+)
+_BOOKS = (
+    "The.Quiet.Orchard",
+    "Cooking.with.Clara",
+    "Learning.Python.Fast",
+    "Travel.Guide.Varenna",
+    "History.of.the.Harbor",
+    "Gardening.Basics",
+)
 _APPS = ("PhotoForge", "TaskLantern", "CodeHarbor", "AudioMeadow", "VPNish", "NoteSummit")
 
 

@@ -39,8 +39,9 @@ def day_ts(day: dt.date) -> int:
 class OpportunityBook:
     """Hands out the opportunities of each day, activating titles as the clock nears them."""
 
-    def __init__(self, catalog: Catalog, supply: Supply, cfg: PresSection, seed: int,
-                 start: dt.date) -> None:
+    def __init__(
+        self, catalog: Catalog, supply: Supply, cfg: PresSection, seed: int, start: dt.date
+    ) -> None:
         self.catalog = catalog
         self.supply = supply
         self.cfg = cfg
@@ -55,8 +56,15 @@ class OpportunityBook:
             items.append((day_ts(first) - 70 * DAY, len(items), "movie", movie.index, 0))
         for series in catalog.series:
             for season in series.seasons:
-                items.append((day_ts(season.first_air) - 8 * DAY, len(items), "season",
-                              series.index, season.number))
+                items.append(
+                    (
+                        day_ts(season.first_air) - 8 * DAY,
+                        len(items),
+                        "season",
+                        series.index,
+                        season.number,
+                    )
+                )
         items.sort()
         self.items = items
         self.cursor = 0
@@ -92,16 +100,23 @@ class OpportunityBook:
         if theatrical is not None:
             if rng.random() < cfg.cam_title_share:
                 lag = rng.uniform(0.5, 9.0)
-                yield Opportunity(day_ts(theatrical[0]) + int(lag * DAY), "cam", movie.index,
-                                  theatrical[1])
+                yield Opportunity(
+                    day_ts(theatrical[0]) + int(lag * DAY), "cam", movie.index, theatrical[1]
+                )
             home = [w for w in (movie.earliest("digital"), movie.earliest("physical")) if w]
             if home and rng.random() < cfg.screener_title_share:
                 first_home = min(home)
                 before = rng.uniform(5.0, 45.0)
-                yield Opportunity(day_ts(first_home[0]) - int(before * DAY), "screener",
-                                  movie.index, first_home[1])
-        for window, kind, coverage in (("digital", "web", cfg.web_title_coverage),
-                                       ("physical", "retail", cfg.retail_title_coverage)):
+                yield Opportunity(
+                    day_ts(first_home[0]) - int(before * DAY),
+                    "screener",
+                    movie.index,
+                    first_home[1],
+                )
+        for window, kind, coverage in (
+            ("digital", "web", cfg.web_title_coverage),
+            ("physical", "retail", cfg.retail_title_coverage),
+        ):
             per = movie.dates.get(window)
             if not per or rng.random() >= coverage:
                 continue
@@ -115,11 +130,20 @@ class OpportunityBook:
             for foreign in ("DE", "FR"):
                 if foreign in per and (foreign != territory) and rng.random() < cfg.foreign_share:
                     hours = rng.uniform(0.5, 30.0)
-                    yield Opportunity(day_ts(per[foreign]) + int(hours * 3600),
-                                      f"{kind}-{foreign}", movie.index, foreign)
+                    yield Opportunity(
+                        day_ts(per[foreign]) + int(hours * 3600),
+                        f"{kind}-{foreign}",
+                        movie.index,
+                        foreign,
+                    )
         for source in self.supply.family_sources.get(movie.index, ()):
-            yield Opportunity(source.pre_ts, "family", movie.index, source.territory,
-                              family_id=source.family_id or "")
+            yield Opportunity(
+                source.pre_ts,
+                "family",
+                movie.index,
+                source.territory,
+                family_id=source.family_id or "",
+            )
         shop = self.supply.shop_leaks.get(movie.index)
         if shop is not None:
             yield Opportunity(shop.pre_ts, "shop", movie.index, shop.territory)

@@ -26,34 +26,81 @@ from scenescope.world.opportunities import DAY, Opportunity
 MOVIE_FORMATS: dict[str, tuple[tuple[str, float], ...]] = {
     "cam": (("hdcam.x264", 0.5), ("hdts.x264", 0.35), ("ts.xvid", 0.3), ("cam.x264", 0.3)),
     "screener": (("dvdscr.x264", 0.85), ("dvdscr.xvid", 0.35)),
-    "web": (("1080p.web.h264", 0.92), ("720p.web.h264", 0.7), ("2160p.web.h265", 0.3),
-            ("web.h264.sd", 0.45), ("1080p.webrip.x264", 0.25), ("720p.webrip.x264", 0.15)),
+    "web": (
+        ("1080p.web.h264", 0.92),
+        ("720p.web.h264", 0.7),
+        ("2160p.web.h265", 0.3),
+        ("web.h264.sd", 0.45),
+        ("1080p.webrip.x264", 0.25),
+        ("720p.webrip.x264", 0.15),
+    ),
     "web-DE": (("german.dl.1080p.web.h264", 0.8), ("german.720p.web.h264", 0.3)),
     "web-FR": (("french.1080p.web.h264", 0.8),),
-    "retail": (("1080p.bluray.x264", 0.95), ("720p.bluray.x264", 0.8), ("2160p.uhd.x265", 0.35),
-               ("1080p.bluray.x265", 0.35), ("bdrip", 0.5), ("dvdrip", 0.2), ("dvdr", 0.25),
-               ("complete.bluray", 0.25), ("complete.uhd.bluray", 0.08)),
-    "retail-DE": (("german.dl.1080p.bluray.x264", 0.85), ("german.dl.720p.bluray.x264", 0.6),
-                  ("german.dvdr", 0.15)),
-    "retail-FR": (("french.1080p.bluray.x264", 0.8), ("french.720p.bluray.x264", 0.4),
-                  ("multi.1080p.bluray.x264", 0.3), ("french.dvdr", 0.1)),
+    "retail": (
+        ("1080p.bluray.x264", 0.95),
+        ("720p.bluray.x264", 0.8),
+        ("2160p.uhd.x265", 0.35),
+        ("1080p.bluray.x265", 0.35),
+        ("bdrip", 0.5),
+        ("dvdrip", 0.2),
+        ("dvdr", 0.25),
+        ("complete.bluray", 0.25),
+        ("complete.uhd.bluray", 0.08),
+    ),
+    "retail-DE": (
+        ("german.dl.1080p.bluray.x264", 0.85),
+        ("german.dl.720p.bluray.x264", 0.6),
+        ("german.dvdr", 0.15),
+    ),
+    "retail-FR": (
+        ("french.1080p.bluray.x264", 0.8),
+        ("french.720p.bluray.x264", 0.4),
+        ("multi.1080p.bluray.x264", 0.3),
+        ("french.dvdr", 0.1),
+    ),
     "shop": (("1080p.bluray.x264", 0.8), ("720p.bluray.x264", 0.5)),
 }
 EPISODE_FORMATS: dict[str, tuple[tuple[str, float], ...]] = {
-    "weekly": (("720p.hdtv.x264", 0.5), ("hdtv.x264", 0.45), ("1080p.hdtv.x264", 0.12),
-               ("1080p.web.h264", 0.75), ("720p.web.h264", 0.55), ("web.h264.sd", 0.35),
-               ("2160p.web.h265", 0.06), ("german.dl.720p.web.h264", 0.08),
-               ("french.720p.hdtv.x264", 0.05)),
-    "daily": (("720p.hdtv.x264", 0.6), ("hdtv.x264", 0.55), ("1080p.web.h264", 0.5),
-              ("720p.web.h264", 0.35), ("web.h264.sd", 0.2)),
-    "drop": (("1080p.web.h264", 0.85), ("720p.web.h264", 0.6), ("web.h264.sd", 0.35),
-             ("2160p.web.h265", 0.2), ("german.dl.720p.web.h264", 0.15),
-             ("french.1080p.web.h264", 0.1)),
-    "anime": (("anime.1080p.web.h264", 0.85), ("anime.720p.web.h264", 0.6),
-              ("720p.web.h264", 0.2)),
+    "weekly": (
+        ("720p.hdtv.x264", 0.5),
+        ("hdtv.x264", 0.45),
+        ("1080p.hdtv.x264", 0.12),
+        ("1080p.web.h264", 0.75),
+        ("720p.web.h264", 0.55),
+        ("web.h264.sd", 0.35),
+        ("2160p.web.h265", 0.06),
+        ("german.dl.720p.web.h264", 0.08),
+        ("french.720p.hdtv.x264", 0.05),
+    ),
+    "daily": (
+        ("720p.hdtv.x264", 0.6),
+        ("hdtv.x264", 0.55),
+        ("1080p.web.h264", 0.5),
+        ("720p.web.h264", 0.35),
+        ("web.h264.sd", 0.2),
+    ),
+    "drop": (
+        ("1080p.web.h264", 0.85),
+        ("720p.web.h264", 0.6),
+        ("web.h264.sd", 0.35),
+        ("2160p.web.h265", 0.2),
+        ("german.dl.720p.web.h264", 0.15),
+        ("french.1080p.web.h264", 0.1),
+    ),
+    "anime": (("anime.1080p.web.h264", 0.85), ("anime.720p.web.h264", 0.6), ("720p.web.h264", 0.2)),
 }
-TECH_REASONS = ("bad.ivtc", "out.of.sync", "bad.audio", "no.sample", "mislabeled",
-                "bad.aspect.ratio", "stolen", "missing.files", "upscaled", "bad.crop")
+TECH_REASONS = (
+    "bad.ivtc",
+    "out.of.sync",
+    "bad.audio",
+    "no.sample",
+    "mislabeled",
+    "bad.aspect.ratio",
+    "stolen",
+    "missing.files",
+    "upscaled",
+    "bad.crop",
+)
 UNNUKE_REASONS = ("fixed", "not.dupe", "nuked.in.error", "dirfix.ok")
 DELPRE_REASONS = ("delpre", "request", "grp.request")
 FAR_FUTURE_TS = int(dt.datetime(2031, 6, 1, tzinfo=dt.UTC).timestamp())
@@ -97,8 +144,9 @@ def family_format_prob(table_prob: float) -> float:
     return min(1.0, 1.5 * table_prob)
 
 
-def _family_bonus(config: WorldConfig, specialty: str, table: tuple[tuple[str, float], ...]
-                  ) -> float:
+def _family_bonus(
+    config: WorldConfig, specialty: str, table: tuple[tuple[str, float], ...]
+) -> float:
     """Extra expected pres per opportunity from families taking formats at a higher rate."""
     probs = dict(table)
     bonus = 0.0
@@ -106,8 +154,9 @@ def _family_bonus(config: WorldConfig, specialty: str, table: tuple[tuple[str, f
         if fam.specialty != specialty:
             continue
         formats = {f for member in fam.formats for f in member}
-        bonus += fam.title_coverage * sum(family_format_prob(probs.get(f, 0.5))
-                                          - probs.get(f, 0.0) for f in formats)
+        bonus += fam.title_coverage * sum(
+            family_format_prob(probs.get(f, 0.5)) - probs.get(f, 0.0) for f in formats
+        )
     return bonus
 
 
@@ -121,26 +170,36 @@ def expected_movie_releases(config: WorldConfig) -> float:
 
     theatrical_share = 1.0 - config.catalog.streaming_original_share
     physical_share = theatrical_share + config.catalog.streaming_original_share * 0.4
-    expected = theatrical_share * (cfg.cam_title_share * total("cam")
-                                   + cfg.screener_title_share * total("screener"))
-    expected += cfg.web_title_coverage * (total("web") + cfg.foreign_share * (
-        total("web-DE") + total("web-FR")) * 0.8)
-    expected += physical_share * cfg.retail_title_coverage * (total("retail") + cfg.foreign_share
-                                                              * (total("retail-DE")
-                                                                 + total("retail-FR")) * 0.8)
+    expected = theatrical_share * (
+        cfg.cam_title_share * total("cam") + cfg.screener_title_share * total("screener")
+    )
+    expected += cfg.web_title_coverage * (
+        total("web") + cfg.foreign_share * (total("web-DE") + total("web-FR")) * 0.8
+    )
+    expected += (
+        physical_share
+        * cfg.retail_title_coverage
+        * (total("retail") + cfg.foreign_share * (total("retail-DE") + total("retail-FR")) * 0.8)
+    )
     expected += physical_share * config.supply.other_leak_prob * total("shop")
     expected += cfg.web_title_coverage * _family_bonus(config, "web", MOVIE_FORMATS["web"])
-    expected += physical_share * cfg.retail_title_coverage * (
-        _family_bonus(config, "retail-disc", MOVIE_FORMATS["retail"])
-        + cfg.foreign_share * _family_bonus(config, "foreign-de", MOVIE_FORMATS["retail-DE"]))
+    expected += (
+        physical_share
+        * cfg.retail_title_coverage
+        * (
+            _family_bonus(config, "retail-disc", MOVIE_FORMATS["retail"])
+            + cfg.foreign_share * _family_bonus(config, "foreign-de", MOVIE_FORMATS["retail-DE"])
+        )
+    )
     return expected * race
 
 
 def expected_episode_releases(config: WorldConfig, style: str) -> float:
     cfg = config.pres
     race = 1.0 + config.groups.race_second_group_prob + cfg.proper_prob + cfg.repack_prob
-    bonus = _family_bonus(config, "web", EPISODE_FORMATS[style]) if style in (
-        "weekly", "drop") else 0.0
+    bonus = (
+        _family_bonus(config, "web", EPISODE_FORMATS[style]) if style in ("weekly", "drop") else 0.0
+    )
     return (sum(p for _, p in EPISODE_FORMATS[style]) + bonus) * race
 
 
@@ -159,16 +218,19 @@ class PreMaker:
             self.family_members.setdefault(group.family or "", []).append(group)
         self._candidates: dict[tuple[str, str, int], tuple[list[Group], list[float]]] = {}
         probs = self.cfg.extra_feed_prob
-        self._extra_feeds = [(feed, probs[index] if index < len(probs) else 0.0)
-                             for index, feed in enumerate(self.cfg.feeds[1:])]
+        self._extra_feeds = [
+            (feed, probs[index] if index < len(probs) else 0.0)
+            for index, feed in enumerate(self.cfg.feeds[1:])
+        ]
         self._feed_delay_mean = self.cfg.feed_delay_seconds_max / 4
         self._feed_delay_max = int(self.cfg.feed_delay_seconds_max)
         self.movie_names_lower: dict[int, bool] = {}
 
     # ---- group choice --------------------------------------------------------------
 
-    def candidates(self, area: str, format_key: str, day: dt.date) -> tuple[list[Group],
-                                                                              list[float]]:
+    def candidates(
+        self, area: str, format_key: str, day: dt.date
+    ) -> tuple[list[Group], list[float]]:
         """Independent groups of `area` releasing `format_key` and active on `day`."""
         key = (area, format_key, day.toordinal())
         found = self._candidates.get(key)
@@ -186,8 +248,9 @@ class PreMaker:
             self._candidates[key] = found
         return found
 
-    def pick(self, area: str, format_key: str, day: dt.date,
-             exclude: Collection[str] = ()) -> Group | None:
+    def pick(
+        self, area: str, format_key: str, day: dt.date, exclude: Collection[str] = ()
+    ) -> Group | None:
         """A group by volume weight; none of `exclude` (groups whose release of this title
         and format already exists: a second one would be a dupe name)."""
         groups, cumulative = self.candidates(area, format_key, day)
@@ -202,22 +265,58 @@ class PreMaker:
 
     # ---- releases ------------------------------------------------------------------
 
-    def release(self, *, name: str, ts: int, fmt: naming.Format, group: Group, title_id: str,
-                kind: str, season: int = 0, episode: int = 0, family: str = "",
-                account_id: str = "", counterfactual: bool = True, actual_only: bool = False,
-                size_factor: float = 1.0) -> SimRelease:
+    def release(
+        self,
+        *,
+        name: str,
+        ts: int,
+        fmt: naming.Format,
+        group: Group,
+        title_id: str,
+        kind: str,
+        season: int = 0,
+        episode: int = 0,
+        family: str = "",
+        account_id: str = "",
+        counterfactual: bool = True,
+        actual_only: bool = False,
+        size_factor: float = 1.0,
+    ) -> SimRelease:
         rng = self.rng
         size_mb = fmt.size_mb * size_factor * math.exp(rng.gauss(0.0, 0.18))
         volume = 250.0 if size_mb > 12000 else 100.0
         files = int(size_mb / volume) + 3
         category = fmt.movie_category if kind == "movie" else fmt.tv_category
-        release = SimRelease(0, name, ts, category, int(size_mb * 1024), files,
-                             group.name, title_id, fmt.source_class, kind, season, episode,
-                             fmt.key, family, account_id, counterfactual, actual_only)
+        release = SimRelease(
+            0,
+            name,
+            ts,
+            category,
+            int(size_mb * 1024),
+            files,
+            group.name,
+            title_id,
+            fmt.source_class,
+            kind,
+            season,
+            episode,
+            fmt.key,
+            family,
+            account_id,
+            counterfactual,
+            actual_only,
+        )
         return release
 
-    def movie_release(self, movie: Movie, fmt: naming.Format, group: Group, ts: int,
-                      flags: tuple[str, ...] = (), **extra: object) -> SimRelease:
+    def movie_release(
+        self,
+        movie: Movie,
+        fmt: naming.Format,
+        group: Group,
+        ts: int,
+        flags: tuple[str, ...] = (),
+        **extra: object,
+    ) -> SimRelease:
         rng = self.rng
         title = movie.title
         if fmt.language and movie.aliases and rng.random() < 0.5:
@@ -230,42 +329,85 @@ class PreMaker:
         elif rng.random() < 0.02:
             flags = (*flags, "LIMITED")
         service = None
-        if fmt.source_class == "web" and group.service_tag_prob and \
-                rng.random() < group.service_tag_prob:
+        if (
+            fmt.source_class == "web"
+            and group.service_tag_prob
+            and rng.random() < group.service_tag_prob
+        ):
             service = pick_one(rng.random, naming.SERVICES)
-        name = naming.movie_name(title, movie.year, fmt, group.name, flags, edition, service,
-                                 group.lower_codec)
-        return self.release(name=name, ts=ts, fmt=fmt, group=group, title_id=movie.title_id,
-                            kind="movie", **extra)  # type: ignore[arg-type]
+        name = naming.movie_name(
+            title, movie.year, fmt, group.name, flags, edition, service, group.lower_codec
+        )
+        return self.release(
+            name=name,
+            ts=ts,
+            fmt=fmt,
+            group=group,
+            title_id=movie.title_id,
+            kind="movie",
+            **extra,  # type: ignore[arg-type]
+        )
 
-    def episode_release(self, series: Series, opp: Opportunity, fmt: naming.Format,
-                        group: Group, ts: int, flags: tuple[str, ...] = (),
-                        **extra: object) -> SimRelease:
+    def episode_release(
+        self,
+        series: Series,
+        opp: Opportunity,
+        fmt: naming.Format,
+        group: Group,
+        ts: int,
+        flags: tuple[str, ...] = (),
+        **extra: object,
+    ) -> SimRelease:
         rng = self.rng
         show = series.title
         if series.style == "anime" and series.aliases and group.name[0] < "M":
             show = series.aliases[0]  # half the anime groups use the romanized title
         if series.style == "daily" and opp.air is not None:
-            name = naming.daily_name(show, opp.air, fmt, group.name, naming.pick_guest(rng),
-                                     flags, group.lower_codec)
+            name = naming.daily_name(
+                show, opp.air, fmt, group.name, naming.pick_guest(rng), flags, group.lower_codec
+            )
         else:
             service = None
-            if fmt.source_class == "web" and group.service_tag_prob and \
-                    rng.random() < group.service_tag_prob:
+            if (
+                fmt.source_class == "web"
+                and group.service_tag_prob
+                and rng.random() < group.service_tag_prob
+            ):
                 service = pick_one(rng.random, naming.SERVICES)
-            year = series.year if series.country_tag == "" and series.title in \
-                self._film_titles() else None
-            name = naming.episode_name(show, opp.season, opp.episode, fmt, group.name, flags,
-                                       year, series.country_tag,
-                                       naming.pick_episode_title(rng) if opp.episode else None,
-                                       service, group.lower_codec)
+            year = (
+                series.year
+                if series.country_tag == "" and series.title in self._film_titles()
+                else None
+            )
+            name = naming.episode_name(
+                show,
+                opp.season,
+                opp.episode,
+                fmt,
+                group.name,
+                flags,
+                year,
+                series.country_tag,
+                naming.pick_episode_title(rng) if opp.episode else None,
+                service,
+                group.lower_codec,
+            )
         kind = "pack" if opp.episode == 0 else "episode"
         factor = 0.2 if series.style != "daily" else 0.12
         if opp.episode == 0:
             factor *= 8
-        return self.release(name=name, ts=ts, fmt=fmt, group=group, title_id=series.title_id,
-                            kind=kind, season=opp.season, episode=opp.episode,
-                            size_factor=factor, **extra)  # type: ignore[arg-type]
+        return self.release(
+            name=name,
+            ts=ts,
+            fmt=fmt,
+            group=group,
+            title_id=series.title_id,
+            kind=kind,
+            season=opp.season,
+            episode=opp.episode,
+            size_factor=factor,
+            **extra,  # type: ignore[arg-type]
+        )
 
     def _film_titles(self) -> set[str]:
         cached = getattr(self, "_film_title_set", None)
@@ -276,34 +418,57 @@ class PreMaker:
 
     # ---- follow-ups ----------------------------------------------------------------
 
-    def nuke_history(self, release: SimRelease, *, dupe_of: SimRelease | None = None,
-                     technical: bool = False) -> list[NukeAction]:
+    def nuke_history(
+        self, release: SimRelease, *, dupe_of: SimRelease | None = None, technical: bool = False
+    ) -> list[NukeAction]:
         """The nukes (and unnukes, modnukes, delpres) a release collects."""
         rng, cfg = self.rng, self.cfg
         actions: list[NukeAction] = []
         net = pick_one(rng.random, cfg.nuke_networks)
         if dupe_of is not None:
-            reason = f"dupe.{dupe_of.group}" if rng.random() < 0.5 else \
-                f"dupe.{dt.datetime.fromtimestamp(dupe_of.ts, dt.UTC):%Y-%m-%d}"
-            actions.append(NukeAction(release, release.ts + int(rng.uniform(60, 7200)), "nuke",
-                                      reason, net))
+            reason = (
+                f"dupe.{dupe_of.group}"
+                if rng.random() < 0.5
+                else f"dupe.{dt.datetime.fromtimestamp(dupe_of.ts, dt.UTC):%Y-%m-%d}"
+            )
+            actions.append(
+                NukeAction(release, release.ts + int(rng.uniform(60, 7200)), "nuke", reason, net)
+            )
         elif technical or rng.random() < cfg.nuke_prob:
             at = release.ts + int(rng.lognormvariate(8.5, 1.0))
             actions.append(NukeAction(release, at, "nuke", pick_one(rng.random, TECH_REASONS), net))
             roll = rng.random()
             if roll < cfg.mislabeled_nuke_prob:  # nuked in error
-                actions.append(NukeAction(release, at + int(rng.uniform(600, 86400)), "unnuke",
-                                          pick_one(rng.random, UNNUKE_REASONS), net))
+                actions.append(
+                    NukeAction(
+                        release,
+                        at + int(rng.uniform(600, 86400)),
+                        "unnuke",
+                        pick_one(rng.random, UNNUKE_REASONS),
+                        net,
+                    )
+                )
             elif roll < cfg.mislabeled_nuke_prob + cfg.modnuke_prob:
-                actions.append(NukeAction(release, at + int(rng.uniform(300, 20000)), "modnuke",
-                                          pick_one(rng.random, TECH_REASONS), net))
+                actions.append(
+                    NukeAction(
+                        release,
+                        at + int(rng.uniform(300, 20000)),
+                        "modnuke",
+                        pick_one(rng.random, TECH_REASONS),
+                        net,
+                    )
+                )
         if rng.random() < cfg.delpre_prob:
             at = release.ts + int(rng.uniform(120, 86400))
-            actions.append(NukeAction(release, at, "delpre", pick_one(rng.random, DELPRE_REASONS),
-                                      net))
+            actions.append(
+                NukeAction(release, at, "delpre", pick_one(rng.random, DELPRE_REASONS), net)
+            )
             if rng.random() < cfg.undelpre_prob:
-                actions.append(NukeAction(release, at + int(rng.uniform(600, 40000)),
-                                          "undelpre", "restored", net))
+                actions.append(
+                    NukeAction(
+                        release, at + int(rng.uniform(600, 40000)), "undelpre", "restored", net
+                    )
+                )
         return actions
 
     def feed_reports(self, release: SimRelease) -> list[tuple[str, int]]:
@@ -323,8 +488,11 @@ class PreMaker:
             reports[0] = (feeds[0], ts + int(1 + 19 * draw()))
             reports[1] = (reports[1][0], ts)  # another feed was first this time
         if draw() < cfg.bogus_date_prob:
-            bogus = int(rng.uniform(0, 86400 * 30)) if draw() < 0.5 else \
-                FAR_FUTURE_TS + int(rng.uniform(0, 86400 * 300))
+            bogus = (
+                int(rng.uniform(0, 86400 * 30))
+                if draw() < 0.5
+                else FAR_FUTURE_TS + int(rng.uniform(0, 86400 * 300))
+            )
             reports.append((feeds[-1], bogus))
         return reports
 

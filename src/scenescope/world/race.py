@@ -40,8 +40,9 @@ DISC_RACE_MEMORY_SECONDS = 120 * DAY
 
 
 class Race:
-    def __init__(self, maker: PreMaker, catalog: Catalog, supply: Supply,
-                 operation: Operation | None) -> None:
+    def __init__(
+        self, maker: PreMaker, catalog: Catalog, supply: Supply, operation: Operation | None
+    ) -> None:
         self.maker = maker
         self.catalog = catalog
         self.supply = supply
@@ -71,10 +72,12 @@ class Race:
             for source in self.supply.family_sources.get(movie.index, ()):
                 if (source.territory == "DE") != (opp.kind == "retail-DE"):
                     continue
-                formats = {f for g in maker.family_members[source.family_id or ""]
-                           for f in g.formats}
-                removed = source.counterfactual_only or self._removed(source.family_id,
-                                                                      source.pre_ts)
+                formats = {
+                    f for g in maker.family_members[source.family_id or ""] for f in g.formats
+                }
+                removed = source.counterfactual_only or self._removed(
+                    source.family_id, source.pre_ts
+                )
                 taken |= formats
                 if removed and rng.random() < (self.op.displacement_share if self.op else 0):
                     displaced |= formats
@@ -85,8 +88,12 @@ class Race:
         shared = opp.kind in ("shop", "retail") and movie.index in self.supply.shop_leaks
         already = self.disc_groups.get(movie.index, (0, {}))[1] if shared else {}
         successor_formats: set[str] = set()
-        if self.successor and opp.kind == "retail" and self.successor.active_on(day) and \
-                rng.random() < self.successor.weight * 0.5:
+        if (
+            self.successor
+            and opp.kind == "retail"
+            and self.successor.active_on(day)
+            and rng.random() < self.successor.weight * 0.5
+        ):
             successor_formats = set(self.successor.formats)
         for offset, (format_key, prob) in enumerate(table):
             in_table = rng.random() < prob
@@ -97,8 +104,11 @@ class Race:
             fmt = FORMATS[format_key]
             ts = opp.ts + (0 if offset == 0 else int(rng.uniform(0, 3 * 3600)))
             actual_only = format_key in displaced
-            if format_key in successor_formats and self.successor is not None and \
-                    self.successor.name not in already.get(format_key, ()):
+            if (
+                format_key in successor_formats
+                and self.successor is not None
+                and self.successor.name not in already.get(format_key, ())
+            ):
                 group = self.successor
                 actual_only = True
             else:
@@ -110,18 +120,36 @@ class Race:
             if opp.kind == "shop":
                 shop = self.supply.shop_leaks.get(movie.index)
                 account = shop.account_id if shop else ""
-            first = maker.movie_release(movie, fmt, group, ts, account_id=account,
-                                        counterfactual=not actual_only, actual_only=actual_only)
-            cluster = self._follow_ups(first, partial(
-                maker.movie_release, movie, fmt, counterfactual=not actual_only,
-                actual_only=actual_only), "movie", day, already.get(format_key))
+            first = maker.movie_release(
+                movie,
+                fmt,
+                group,
+                ts,
+                account_id=account,
+                counterfactual=not actual_only,
+                actual_only=actual_only,
+            )
+            cluster = self._follow_ups(
+                first,
+                partial(
+                    maker.movie_release,
+                    movie,
+                    fmt,
+                    counterfactual=not actual_only,
+                    actual_only=actual_only,
+                ),
+                "movie",
+                day,
+                already.get(format_key),
+            )
             if shared:
                 self._remember_disc_race(movie.index, opp.ts, format_key, cluster)
             out.append(cluster)
         return out
 
-    def _remember_disc_race(self, title_index: int, ts: int, format_key: str,
-                            cluster: Cluster) -> None:
+    def _remember_disc_race(
+        self, title_index: int, ts: int, format_key: str, cluster: Cluster
+    ) -> None:
         """Note who pred a disc format of a shop-leaked title; forget races long past
         (memory stays bounded by a few months of shop leaks at any scale)."""
         entry = self.disc_groups.setdefault(title_index, (ts, {}))
@@ -135,10 +163,14 @@ class Race:
     def _family_disc(self, opp: Opportunity) -> Cluster:
         maker, rng = self.maker, self.maker.rng
         movie = self.catalog.movies[opp.title_index]
-        source = next(s for s in self.supply.family_sources[movie.index]
-                      if s.family_id == opp.family_id and s.pre_ts == opp.ts)
-        cluster = Cluster(removed=source.counterfactual_only or self._removed(opp.family_id,
-                                                                              opp.ts))
+        source = next(
+            s
+            for s in self.supply.family_sources[movie.index]
+            if s.family_id == opp.family_id and s.pre_ts == opp.ts
+        )
+        cluster = Cluster(
+            removed=source.counterfactual_only or self._removed(opp.family_id, opp.ts)
+        )
         table = dict(MOVIE_FORMATS["retail-DE" if opp.territory == "DE" else "retail"])
         for member in maker.family_members[opp.family_id]:
             member_offset = int(rng.uniform(0, 900))
@@ -146,16 +178,22 @@ class Race:
                 if rng.random() >= family_format_prob(table.get(format_key, 0.5)):
                     continue
                 ts = opp.ts + member_offset + int(rng.uniform(0, 300))
-                release = maker.movie_release(movie, FORMATS[format_key], member, ts,
-                                              family=opp.family_id,
-                                              account_id=source.account_id)
+                release = maker.movie_release(
+                    movie,
+                    FORMATS[format_key],
+                    member,
+                    ts,
+                    family=opp.family_id,
+                    account_id=source.account_id,
+                )
                 cluster.releases.append(release)
                 cluster.nukes.extend(maker.nuke_history(release))
         cluster.releases.sort(key=lambda r: (r.ts, r.id))
         return cluster
 
-    def _web_family(self, opp: Opportunity, day: dt.date, taken: set[str],
-                    area: str) -> list[Cluster]:
+    def _web_family(
+        self, opp: Opportunity, day: dt.date, taken: set[str], area: str
+    ) -> list[Cluster]:
         """A web family (no fronts) taking its formats on a digital or episode opportunity."""
         maker, rng = self.maker, self.maker.rng
         out: list[Cluster] = []
@@ -167,8 +205,11 @@ class Race:
                 continue
             removed = self._removed(fam.family_id, opp.ts)
             cluster = Cluster(removed=removed)
-            table = dict(MOVIE_FORMATS["web"]) if area == "movie" else \
-                dict(EPISODE_FORMATS[self.catalog.series[opp.title_index].style])
+            table = (
+                dict(MOVIE_FORMATS["web"])
+                if area == "movie"
+                else dict(EPISODE_FORMATS[self.catalog.series[opp.title_index].style])
+            )
             for member in members:
                 member_offset = int(rng.uniform(0, 600))
                 for format_key in member.formats:
@@ -177,12 +218,22 @@ class Race:
                     ts = opp.ts + member_offset + int(rng.uniform(0, 240))
                     fmt = FORMATS[format_key]
                     if area == "movie":
-                        release = maker.movie_release(self.catalog.movies[opp.title_index], fmt,
-                                                      member, ts, family=fam.family_id)
+                        release = maker.movie_release(
+                            self.catalog.movies[opp.title_index],
+                            fmt,
+                            member,
+                            ts,
+                            family=fam.family_id,
+                        )
                     else:
-                        release = maker.episode_release(self.catalog.series[opp.title_index],
-                                                        opp, fmt, member, ts,
-                                                        family=fam.family_id)
+                        release = maker.episode_release(
+                            self.catalog.series[opp.title_index],
+                            opp,
+                            fmt,
+                            member,
+                            ts,
+                            family=fam.family_id,
+                        )
                     cluster.releases.append(release)
                     cluster.nukes.extend(maker.nuke_history(release))
                     taken.add(format_key)
@@ -211,14 +262,21 @@ class Race:
                 continue
             ts = opp.ts + (0 if offset == 0 else int(rng.uniform(0, 2 * 3600)))
             first = maker.episode_release(series, opp, fmt, group, ts)
-            out.append(self._follow_ups(first, partial(maker.episode_release, series, opp, fmt),
-                                        "tv", day))
+            out.append(
+                self._follow_ups(first, partial(maker.episode_release, series, opp, fmt), "tv", day)
+            )
         return out
 
     # ---- shared ----------------------------------------------------------------------
 
-    def _follow_ups(self, first: SimRelease, make: Callable[..., SimRelease], area: str,
-                    day: dt.date, already: set[str] | None = None) -> Cluster:
+    def _follow_ups(
+        self,
+        first: SimRelease,
+        make: Callable[..., SimRelease],
+        area: str,
+        day: dt.date,
+        already: set[str] | None = None,
+    ) -> Cluster:
         """The winner, plus maybe a racing dupe, a PROPER by another group or a REPACK.
         `already`: groups whose release of this title and format exists (never a dupe)."""
         maker, rng = self.maker, self.maker.rng
@@ -237,16 +295,27 @@ class Race:
             fixer = maker.pick(area, first.format_key, day, {first.group, *(already or ())})
             if fixer is not None:
                 technical = True
-                cluster.releases.append(make(fixer, first.ts + int(rng.uniform(2, 48) * 3600),
-                                             ("PROPER",)))
+                cluster.releases.append(
+                    make(fixer, first.ts + int(rng.uniform(2, 48) * 3600), ("PROPER",))
+                )
         elif roll < cfg.pres.proper_prob + cfg.pres.repack_prob:
-            group = next((g for g in (*maker.roster.movie_groups, *maker.roster.tv_groups,
-                                      *maker.roster.family_groups) if g.name == first.group),
-                         None)
+            group = next(
+                (
+                    g
+                    for g in (
+                        *maker.roster.movie_groups,
+                        *maker.roster.tv_groups,
+                        *maker.roster.family_groups,
+                    )
+                    if g.name == first.group
+                ),
+                None,
+            )
             if group is not None:
                 technical = rng.random() < 0.5
-                cluster.releases.append(make(group, first.ts + int(rng.uniform(1, 24) * 3600),
-                                             ("REPACK",)))
+                cluster.releases.append(
+                    make(group, first.ts + int(rng.uniform(1, 24) * 3600), ("REPACK",))
+                )
         cluster.nukes.extend(maker.nuke_history(first, technical=technical))
         return cluster
 

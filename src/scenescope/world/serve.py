@@ -63,10 +63,17 @@ def load_frames(out_dir: Path) -> list[tuple[int, str]]:
 class ReplayServer:
     """HTTP + websocket predb.ovh replay (and IRC announcer) over one world's frames."""
 
-    def __init__(self, frames: list[tuple[int, str]], *, speed: float = 3600.0,
-                 host: str = "127.0.0.1", port: int = 0, start_at: dt.datetime | None = None,
-                 irc_url: str | None = None,
-                 echo: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        frames: list[tuple[int, str]],
+        *,
+        speed: float = 3600.0,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        start_at: dt.datetime | None = None,
+        irc_url: str | None = None,
+        echo: Callable[[str], None] | None = None,
+    ) -> None:
         if speed <= 0:
             raise ServeError(f"speed must be positive, got {speed}")
         self.frames = frames
@@ -100,11 +107,11 @@ class ReplayServer:
             self._apply(json.loads(self.frames[self.cursor][1]))
             self.cursor += 1
         try:
-            self._server = await serve(self._ws_handler, self.host, self.requested_port,
-                                       process_request=self._http)
+            self._server = await serve(
+                self._ws_handler, self.host, self.requested_port, process_request=self._http
+            )
         except OSError as exc:
-            raise ServeError(f"cannot listen on {self.host}:{self.requested_port}: {exc}") \
-                from None
+            raise ServeError(f"cannot listen on {self.host}:{self.requested_port}: {exc}") from None
         if self.irc_url:
             self._irc = _IrcAnnouncer(self.irc_url, self.echo)
             await self._irc.connect()
@@ -161,8 +168,7 @@ class ReplayServer:
                 self.order.append(release_id)
             self.rows[release_id] = dict(row)
         elif action in NUKE_ACTIONS or action == "update":
-            self.rows[release_id].update({"nuke": row.get("nuke")} if action != "update"
-                                         else row)
+            self.rows[release_id].update({"nuke": row.get("nuke")} if action != "update" else row)
 
     # ---- HTTP ------------------------------------------------------------------------
 
@@ -178,12 +184,20 @@ class ReplayServer:
         elif path == "/api/v1/live":
             rows, total, offset, count = self._latest(query)
         else:
-            return _json_response(http.HTTPStatus.NOT_FOUND,
-                                  {"status": "error", "message": "not found", "data": None})
-        data = {"rowCount": len(rows), "offset": offset, "reqCount": count, "total": total,
-                "time": round(time.perf_counter() - started, 6), "rows": rows}
-        return _json_response(http.HTTPStatus.OK, {"status": "success", "message": "",
-                                                   "data": data})
+            return _json_response(
+                http.HTTPStatus.NOT_FOUND, {"status": "error", "message": "not found", "data": None}
+            )
+        data = {
+            "rowCount": len(rows),
+            "offset": offset,
+            "reqCount": count,
+            "total": total,
+            "time": round(time.perf_counter() - started, 6),
+            "rows": rows,
+        }
+        return _json_response(
+            http.HTTPStatus.OK, {"status": "success", "message": "", "data": data}
+        )
 
     def _paging(self, query: dict[str, list[str]]) -> tuple[int, int]:
         count = max(1, min(MAX_COUNT, _int(query, "count", 20)))
@@ -195,15 +209,18 @@ class ReplayServer:
     def _search(self, query: dict[str, list[str]]) -> tuple[list[dict[str, Any]], int, int, int]:
         count, offset = self._paging(query)
         words = (query.get("q") or [""])[0].lower().split()
-        matches = [self.rows[i] for i in reversed(self.order)
-                   if all(w in self.rows[i]["name"].lower() for w in words)]
+        matches = [
+            self.rows[i]
+            for i in reversed(self.order)
+            if all(w in self.rows[i]["name"].lower() for w in words)
+        ]
         matches.sort(key=lambda row: -int(row.get("preAt") or 0))
-        return matches[offset:offset + count], len(matches), offset, count
+        return matches[offset : offset + count], len(matches), offset, count
 
     def _latest(self, query: dict[str, list[str]]) -> tuple[list[dict[str, Any]], int, int, int]:
         count, offset = self._paging(query)
-        newest = [self.rows[i] for i in reversed(self.order[-(offset + count):])]
-        return newest[offset:offset + count], len(self.order), offset, count
+        newest = [self.rows[i] for i in reversed(self.order[-(offset + count) :])]
+        return newest[offset : offset + count], len(self.order), offset, count
 
     # ---- websocket -------------------------------------------------------------------
 
@@ -225,8 +242,13 @@ def _int(query: dict[str, list[str]], key: str, default: int) -> int:
 
 def _json_response(status: http.HTTPStatus, body: dict[str, Any]) -> Response:
     payload = json.dumps(body, separators=(",", ":")).encode()
-    headers = Headers([("Content-Type", "application/json"),
-                       ("Content-Length", str(len(payload))), ("Connection", "close")])
+    headers = Headers(
+        [
+            ("Content-Type", "application/json"),
+            ("Content-Length", str(len(payload))),
+            ("Connection", "close"),
+        ]
+    )
     return Response(status.value, status.phrase, headers, payload)
 
 
@@ -251,7 +273,8 @@ class _IrcAnnouncer:
     async def connect(self, timeout: float = 10.0) -> None:
         try:
             self.reader, self.writer = await asyncio.wait_for(
-                asyncio.open_connection(self.host, self.port), timeout)
+                asyncio.open_connection(self.host, self.port), timeout
+            )
         except (OSError, TimeoutError) as exc:
             raise ServeError(f"cannot reach IRC server {self.host}:{self.port}: {exc}") from None
         self._send(f"NICK {self.nick}")
@@ -260,8 +283,9 @@ class _IrcAnnouncer:
         try:
             await asyncio.wait_for(self.joined.wait(), timeout)
         except TimeoutError:
-            raise ServeError(f"IRC {self.host}:{self.port}: could not join {self.channel}") \
-                from None
+            raise ServeError(
+                f"IRC {self.host}:{self.port}: could not join {self.channel}"
+            ) from None
 
     async def _read(self) -> None:
         assert self.reader is not None
@@ -311,22 +335,34 @@ def announce_line(frame: dict[str, Any]) -> str | None:
         return f"[PRE] [{row.get('cat') or 'PRE'}] {row.get('name')}"
     nuke = row.get("nuke") or {}
     if action in NUKE_ACTIONS:
-        return f"[{action.upper()}] {row.get('name')} [{nuke.get('reason', '')}] " \
-               f"[{nuke.get('net', '')}]"
+        return (
+            f"[{action.upper()}] {row.get('name')} [{nuke.get('reason', '')}] "
+            f"[{nuke.get('net', '')}]"
+        )
     return None
 
 
-def run_replay(out_dir: Path, *, speed: float, http_port: int, irc_url: str | None,
-               start_at: dt.datetime | None, echo: Callable[[str], None]) -> None:
+def run_replay(
+    out_dir: Path,
+    *,
+    speed: float,
+    http_port: int,
+    irc_url: str | None,
+    start_at: dt.datetime | None,
+    echo: Callable[[str], None],
+) -> None:
     """Blocking: serve the world until every frame is replayed (or Ctrl-C)."""
     frames = load_frames(out_dir)
 
     async def main() -> None:
-        server = ReplayServer(frames, speed=speed, port=http_port, start_at=start_at,
-                              irc_url=irc_url, echo=echo)
+        server = ReplayServer(
+            frames, speed=speed, port=http_port, start_at=start_at, irc_url=irc_url, echo=echo
+        )
         await server.start()
-        echo(f"replaying {len(frames):,} frames at {speed:g}x on "
-             f"http://127.0.0.1:{server.port}/api/v1/ (ws: /api/v1/ws)")
+        echo(
+            f"replaying {len(frames):,} frames at {speed:g}x on "
+            f"http://127.0.0.1:{server.port}/api/v1/ (ws: /api/v1/ws)"
+        )
         try:
             await server.finished.wait()
         finally:

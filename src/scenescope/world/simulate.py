@@ -39,8 +39,15 @@ from scenescope.world.tiers import TierModel
 from scenescope.world.truth import LeakJudge, LeakLog, Tally, write_truth
 from scenescope.world.writer import WorldWriter, write_static_table
 
-NOISE_SIZE_MB = {"MP3": 110.0, "FLAC": 420.0, "0DAY": 180.0, "GAMES": 6000.0, "EBOOK": 6.0,
-                 "PDA": 60.0, "MVID": 300.0}
+NOISE_SIZE_MB = {
+    "MP3": 110.0,
+    "FLAC": 420.0,
+    "0DAY": 180.0,
+    "GAMES": 6000.0,
+    "EBOOK": 6.0,
+    "PDA": 60.0,
+    "MVID": 300.0,
+}
 NOISE_NUKE_REASONS = ("dupe", "mislabeled", *TECH_REASONS[:3])
 SERIES_STYLE_RATE = {"weekly": None, "daily": 0.55, "anime": None, "drop": 14.0 / 365.0}
 
@@ -63,11 +70,20 @@ class WorldSummary:
     seconds: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {"out_dir": str(self.out_dir), "seed": self.seed, "days": self.days,
-                "releases": self.releases, "pres_rows": self.pres_rows, "nukes": self.nukes,
-                "frames": self.frames, "sightings": self.sightings,
-                "shipments": self.shipments, "leaks": self.leaks, "titles": self.titles,
-                "seconds": round(self.seconds, 2)}
+        return {
+            "out_dir": str(self.out_dir),
+            "seed": self.seed,
+            "days": self.days,
+            "releases": self.releases,
+            "pres_rows": self.pres_rows,
+            "nukes": self.nukes,
+            "frames": self.frames,
+            "sightings": self.sightings,
+            "shipments": self.shipments,
+            "leaks": self.leaks,
+            "titles": self.titles,
+            "seconds": round(self.seconds, 2),
+        }
 
 
 def catalog_sizes(config: WorldConfig) -> tuple[int, dict[str, int]]:
@@ -77,8 +93,11 @@ def catalog_sizes(config: WorldConfig) -> tuple[int, dict[str, int]]:
     movie_rate = film_tv * vol.movie_share_of_film_tv / expected_movie_releases(config)
     span_days = (config.world.end - config.world.start).days + 1 + 320
     movie_count = max(1, round(movie_rate * span_days))
-    shares = {"daily": cat.series_daily_share, "anime": cat.series_anime_share,
-              "drop": cat.series_streaming_drop_share}
+    shares = {
+        "daily": cat.series_daily_share,
+        "anime": cat.series_anime_share,
+        "drop": cat.series_streaming_drop_share,
+    }
     shares["weekly"] = max(0.0, 1.0 - sum(shares.values()))
     per_series = 0.0
     for style, share in shares.items():
@@ -89,8 +108,9 @@ def catalog_sizes(config: WorldConfig) -> tuple[int, dict[str, int]]:
     return movie_count, counts
 
 
-def simulate(config: WorldConfig, out_dir: Path,
-             progress: ProgressCallback | None = None) -> WorldSummary:
+def simulate(
+    config: WorldConfig, out_dir: Path, progress: ProgressCallback | None = None
+) -> WorldSummary:
     """Simulate the configured world into `out_dir` (files overwritten) and return counts."""
     with _rare_young_collections():
         return _simulate(config, out_dir, progress)
@@ -109,14 +129,22 @@ def _rare_young_collections() -> Iterator[None]:
         gc.set_threshold(*saved)
 
 
-def _simulate(config: WorldConfig, out_dir: Path,
-              progress: ProgressCallback | None) -> WorldSummary:
+def _simulate(
+    config: WorldConfig, out_dir: Path, progress: ProgressCallback | None
+) -> WorldSummary:
     started = time.perf_counter()
     seed = config.world.seed
     out_dir.mkdir(parents=True, exist_ok=True)
     movie_count, series_counts = catalog_sizes(config)
-    catalog = build_catalog(config.catalog, config.world.territories, config.world.start,
-                            config.world.end, movie_count, series_counts, seed)
+    catalog = build_catalog(
+        config.catalog,
+        config.world.territories,
+        config.world.start,
+        config.world.end,
+        movie_count,
+        series_counts,
+        seed,
+    )
     roster = build_roster(config, seed)
     operation = build_operation(config.enforcement)
     with WorldWriter(out_dir) as writer:
@@ -134,27 +162,59 @@ def _simulate(config: WorldConfig, out_dir: Path,
         except BaseException:
             run.leaks.discard()  # no spool left behind by an interrupted run
             raise
-        counts = {"releases": run.releases, "pres_rows": writer.pres.rows,
-                  "nukes": writer.nukes.rows, "ws_frames": writer.frame_count,
-                  "sightings": writer.sightings.rows, "shipments": writer.shipments.rows,
-                  "movies": len(catalog.movies), "series": len(catalog.series)}
-        write_truth(out_dir / "truth.json", seed=seed, digest=config_digest(config),
-                    config=config.to_dict(), roster=roster, supply=supply, operation=operation,
-                    tally=run.tally, leaks=run.leaks, counts=counts,
-                    successor_first_pre=run.successor_first_pre)
-        summary = WorldSummary(out_dir, seed, days, run.releases, writer.pres.rows,
-                               writer.nukes.rows, writer.frame_count, writer.sightings.rows,
-                               writer.shipments.rows, run.leaks.count,
-                               len(catalog.movies) + len(catalog.series),
-                               time.perf_counter() - started)
+        counts = {
+            "releases": run.releases,
+            "pres_rows": writer.pres.rows,
+            "nukes": writer.nukes.rows,
+            "ws_frames": writer.frame_count,
+            "sightings": writer.sightings.rows,
+            "shipments": writer.shipments.rows,
+            "movies": len(catalog.movies),
+            "series": len(catalog.series),
+        }
+        write_truth(
+            out_dir / "truth.json",
+            seed=seed,
+            digest=config_digest(config),
+            config=config.to_dict(),
+            roster=roster,
+            supply=supply,
+            operation=operation,
+            tally=run.tally,
+            leaks=run.leaks,
+            counts=counts,
+            successor_first_pre=run.successor_first_pre,
+        )
+        summary = WorldSummary(
+            out_dir,
+            seed,
+            days,
+            run.releases,
+            writer.pres.rows,
+            writer.nukes.rows,
+            writer.frame_count,
+            writer.sightings.rows,
+            writer.shipments.rows,
+            run.leaks.count,
+            len(catalog.movies) + len(catalog.series),
+            time.perf_counter() - started,
+        )
     return summary
 
 
 class _Run:
     """The day loop's state: the event heap (time-ordered output), tallies and leaks."""
 
-    def __init__(self, config: WorldConfig, catalog: Catalog, roster: Roster, supply: Supply,
-                 operation: Operation | None, writer: WorldWriter, seed: int) -> None:
+    def __init__(
+        self,
+        config: WorldConfig,
+        catalog: Catalog,
+        roster: Roster,
+        supply: Supply,
+        operation: Operation | None,
+        writer: WorldWriter,
+        seed: int,
+    ) -> None:
         self.config = config
         self.op = operation
         self.writer = writer
@@ -219,9 +279,18 @@ class _Run:
                 size = size_mb * (0.3 + draw() * 1.4)
                 serial = self.noise_serials.get(category, 0)
                 self.noise_serials[category] = serial + 1
-                release = SimRelease(0, naming.noise_name(category, group.name, day, serial, rng),
-                                     ts, category, int(size * 1024), int(size / 50) + 2,
-                                     group.name, "", "", "noise")
+                release = SimRelease(
+                    0,
+                    naming.noise_name(category, group.name, day, serial, rng),
+                    ts,
+                    category,
+                    int(size * 1024),
+                    int(size / 50) + 2,
+                    group.name,
+                    "",
+                    "",
+                    "noise",
+                )
                 actual = draw() < self.chill(ts)
                 self.tally.add(release, actual)
                 if not actual:
@@ -230,8 +299,9 @@ class _Run:
                 if draw() < nuke_prob:
                     reason = pick_one(draw, NOISE_NUKE_REASONS)
                     at = ts + int(300 + draw() * (86400 - 300))
-                    self.push(at, "N", NukeAction(release, at, "nuke", reason,
-                                                  pick_one(draw, networks)))
+                    self.push(
+                        at, "N", NukeAction(release, at, "nuke", reason, pick_one(draw, networks))
+                    )
 
     def chill(self, ts: int) -> float:
         """The operation's multiplier for surviving groups at ts. The configured figures are
@@ -240,12 +310,15 @@ class _Run:
         if self.op is None or ts < self.op.event_ts:
             return 1.0
         if self.compensation is None:
-            family = {g.name for g in self.roster.family_groups
-                      if g.family == self.op.family_id}
-            removed = sum(cf for (group, week), (cf, _) in self.tally.group_weeks.items()
-                          if group in family and -4 <= week <= -1)
-            total = sum(cf for (_, week), (cf, _) in self.tally.group_weeks.items()
-                        if -4 <= week <= -1)
+            family = {g.name for g in self.roster.family_groups if g.family == self.op.family_id}
+            removed = sum(
+                cf
+                for (group, week), (cf, _) in self.tally.group_weeks.items()
+                if group in family and -4 <= week <= -1
+            )
+            total = sum(
+                cf for (_, week), (cf, _) in self.tally.group_weeks.items() if -4 <= week <= -1
+            )
             share = removed / total if total else 0.0
             self.compensation = 1.0 / (1.0 - share * (1.0 - self.op.displacement_share))
         return min(1.0, self.op.multiplier(ts) * self.compensation)
@@ -293,7 +366,7 @@ def _poisson(rng: random.Random, lam: float) -> int:
     if lam <= 0:
         return 0
     if lam > 50:
-        return max(0, round(rng.gauss(lam, lam ** 0.5)))
+        return max(0, round(rng.gauss(lam, lam**0.5)))
     limit, product, count = pow(2.718281828459045, -lam), rng.random(), 0
     while product > limit:
         product *= rng.random()
@@ -307,11 +380,25 @@ def _write_catalog(out_dir: Path, catalog: Catalog) -> None:
 
     def titles() -> Iterator[tuple[Any, ...]]:
         for movie in catalog.movies:
-            yield (movie.title_id, "movie", movie.title, movie.year, movie.original_title,
-                   "|".join(movie.aliases), movie.studio)
+            yield (
+                movie.title_id,
+                "movie",
+                movie.title,
+                movie.year,
+                movie.original_title,
+                "|".join(movie.aliases),
+                movie.studio,
+            )
         for series in catalog.series:
-            yield (series.title_id, "series", series.title, series.year, series.original_title,
-                   "|".join(series.aliases), series.studio)
+            yield (
+                series.title_id,
+                "series",
+                series.title,
+                series.year,
+                series.original_title,
+                "|".join(series.aliases),
+                series.studio,
+            )
 
     def dates() -> Iterator[tuple[Any, ...]]:
         for movie in catalog.movies:
@@ -323,19 +410,43 @@ def _write_catalog(out_dir: Path, catalog: Catalog) -> None:
         for series in catalog.series:
             for season, number, air in iter_episodes(series):
                 for territory, lag in sorted(season.territory_lag_days.items()):
-                    yield (series.title_id, season.number, number,
-                           (air + dt.timedelta(days=lag)).isoformat(), territory)
+                    yield (
+                        series.title_id,
+                        season.number,
+                        number,
+                        (air + dt.timedelta(days=lag)).isoformat(),
+                        territory,
+                    )
 
-    write_static_table(out_dir / "titles.csv", ("title_id", "kind", "title", "year",
-                                                "original_title", "aliases", "studio"), titles())
-    write_static_table(out_dir / "release_dates.csv", ("title_id", "territory", "window", "date"),
-                       dates())
-    write_static_table(out_dir / "episodes.csv", ("title_id", "season", "episode", "air_date",
-                                                  "territory"), episodes())
+    write_static_table(
+        out_dir / "titles.csv",
+        ("title_id", "kind", "title", "year", "original_title", "aliases", "studio"),
+        titles(),
+    )
+    write_static_table(
+        out_dir / "release_dates.csv", ("title_id", "territory", "window", "date"), dates()
+    )
+    write_static_table(
+        out_dir / "episodes.csv",
+        ("title_id", "season", "episode", "air_date", "territory"),
+        episodes(),
+    )
 
 
 def _write_accounts(out_dir: Path, supply: Supply) -> None:
-    rows = [(a.account_id, a.name, a.kind, a.country, a.opened_at.isoformat(),
-             a.closed_at.isoformat() if a.closed_at else "") for a in supply.accounts]
-    write_static_table(out_dir / "accounts.csv", ("account_id", "name", "kind", "country",
-                                                  "opened_at", "closed_at"), rows)
+    rows = [
+        (
+            a.account_id,
+            a.name,
+            a.kind,
+            a.country,
+            a.opened_at.isoformat(),
+            a.closed_at.isoformat() if a.closed_at else "",
+        )
+        for a in supply.accounts
+    ]
+    write_static_table(
+        out_dir / "accounts.csv",
+        ("account_id", "name", "kind", "country", "opened_at", "closed_at"),
+        rows,
+    )

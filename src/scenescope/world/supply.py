@@ -21,9 +21,29 @@ from scenescope.world.draw import UniformBlocks
 from scenescope.world.supply_decoys import DecoyPlan, Decoys, RecordFaults
 
 _SHOP_WORDS = ("Video", "Disc", "Media", "Movies", "Entertainment", "Home Cinema", "DVD")
-_TOWNS = ("Ashford", "Belmont", "Calder", "Dunmore", "Eastwick", "Fairhaven", "Glenrock",
-          "Holloway", "Kingsbridge", "Larkspur", "Marlowe", "Northgate", "Oakridge", "Queens",
-          "Pinecrest", "Stonebrook", "Thornbury", "Westmere", "Yardley", "Newark", "Hoboken")
+_TOWNS = (
+    "Ashford",
+    "Belmont",
+    "Calder",
+    "Dunmore",
+    "Eastwick",
+    "Fairhaven",
+    "Glenrock",
+    "Holloway",
+    "Kingsbridge",
+    "Larkspur",
+    "Marlowe",
+    "Northgate",
+    "Oakridge",
+    "Queens",
+    "Pinecrest",
+    "Stonebrook",
+    "Thornbury",
+    "Westmere",
+    "Yardley",
+    "Newark",
+    "Hoboken",
+)
 _OWNERS = ("Miller", "Ortega", "Chen", "Novak", "Okafor", "Schmidt", "Dubois", "Rossi")
 _COUNTRY_BY_LANGUAGE = {"en": "US", "de": "DE", "fr": "FR"}
 _QUANTITIES = (1, 2, 5, 10, 25)
@@ -86,29 +106,59 @@ def build_supply(
     enf = config.enforcement
     accounts: list[Account] = []
     for name in cfg.distributors:
-        accounts.append(Account(_aid(accounts), name, "wholesale", "US",
-                                start - dt.timedelta(days=rng.randrange(2000, 8000))))
-    for kind, count in (("retailer", cfg.retail_accounts), ("rental", cfg.rental_accounts),
-                        ("press", cfg.press_accounts)):
+        accounts.append(
+            Account(
+                _aid(accounts),
+                name,
+                "wholesale",
+                "US",
+                start - dt.timedelta(days=rng.randrange(2000, 8000)),
+            )
+        )
+    for kind, count in (
+        ("retailer", cfg.retail_accounts),
+        ("rental", cfg.rental_accounts),
+        ("press", cfg.press_accounts),
+    ):
         for _ in range(count):
             country = rng.choices(("US", "GB", "DE", "FR"), weights=(0.6, 0.12, 0.16, 0.12))[0]
-            accounts.append(Account(_aid(accounts), _shop_name(rng, kind), kind, country,
-                                    start - dt.timedelta(days=rng.randrange(60, 6000))))
+            accounts.append(
+                Account(
+                    _aid(accounts),
+                    _shop_name(rng, kind),
+                    kind,
+                    country,
+                    start - dt.timedelta(days=rng.randrange(60, 6000)),
+                )
+            )
     for index in range(cfg.national_chains):
         country = ("US", "DE", "US", "GB", "FR")[index % 5]
-        accounts.append(Account(_aid(accounts), f"{decoy_rng.choice(_TOWNS)} Megastores",
-                                "retailer", country,
-                                start - dt.timedelta(days=decoy_rng.randrange(3000, 9000))))
-    chains = tuple(a.account_id for a in accounts
-                   if a.kind == "wholesale" or a.name.endswith("Megastores"))
+        accounts.append(
+            Account(
+                _aid(accounts),
+                f"{decoy_rng.choice(_TOWNS)} Megastores",
+                "retailer",
+                country,
+                start - dt.timedelta(days=decoy_rng.randrange(3000, 9000)),
+            )
+        )
+    chains = tuple(
+        a.account_id for a in accounts if a.kind == "wholesale" or a.name.endswith("Megastores")
+    )
     fronts: dict[str, list[Account]] = {}
     for fam in config.families if cfg.with_fronts else ():
         country = "DE" if fam.specialty == "foreign-de" else "US"
         closed = enf.date if enf.enabled and enf.family == fam.family_id else None
         for _ in range(fam.fronts):
-            front = Account(_aid(accounts), _shop_name(rng, "retailer"), "retailer", country,
-                            max(fam.founded, start - dt.timedelta(days=rng.randrange(90, 1500))),
-                            front_of=fam.family_id, closed_at=closed)
+            front = Account(
+                _aid(accounts),
+                _shop_name(rng, "retailer"),
+                "retailer",
+                country,
+                max(fam.founded, start - dt.timedelta(days=rng.randrange(90, 1500))),
+                front_of=fam.family_id,
+                closed_at=closed,
+            )
             accounts.append(front)
             fronts.setdefault(fam.family_id, []).append(front)
 
@@ -116,12 +166,20 @@ def build_supply(
     for acc in accounts:
         if acc.kind != "wholesale" and acc.front_of is None and acc.account_id not in chains:
             by_country.setdefault(acc.country, []).append(acc)
-    shop_ids = sorted(a.account_id for a in accounts if a.kind in ("retailer", "rental")
-                   and a.front_of is None and a.account_id not in chains)
-    decoys = Decoys(cfg, DecoyPlan(
-        chains=chains,
-        press=tuple(a.account_id for a in accounts if a.kind == "press"),
-        sloppy=tuple(decoy_rng.sample(shop_ids, min(len(shop_ids), cfg.sloppy_shops)))), seed)
+    shop_ids = sorted(
+        a.account_id
+        for a in accounts
+        if a.kind in ("retailer", "rental") and a.front_of is None and a.account_id not in chains
+    )
+    decoys = Decoys(
+        cfg,
+        DecoyPlan(
+            chains=chains,
+            press=tuple(a.account_id for a in accounts if a.kind == "press"),
+            sloppy=tuple(decoy_rng.sample(shop_ids, min(len(shop_ids), cfg.sloppy_shops))),
+        ),
+        seed,
+    )
     countries = {a.account_id: a.country for a in accounts}
     counter = 0
 
@@ -140,49 +198,89 @@ def build_supply(
             if not first <= street <= last or territory not in by_country:
                 continue
             formats = ("dvd", "bluray", "uhd") if rng.random() < 0.3 else ("dvd", "bluray")
-            shops = rng.sample(by_country[territory], min(len(by_country[territory]), rng.randint(
-                cfg.accounts_per_title_min, cfg.accounts_per_title_max)))
+            shops = rng.sample(
+                by_country[territory],
+                min(
+                    len(by_country[territory]),
+                    rng.randint(cfg.accounts_per_title_min, cfg.accounts_per_title_max),
+                ),
+            )
             distributor = rng.choice(cfg.distributors)
             uniforms = draws.take(3 * len(shops))
             street_ordinal = street.toordinal()
             early: list[tuple[dt.date, Account]] = []
             for shop, u_days, u_format, u_quantity in zip(
-                    shops, uniforms[0::3], uniforms[1::3], uniforms[2::3], strict=True):
-                shipped = dt.date.fromordinal(street_ordinal - ship_days_min
-                                              - int(u_days * ship_days_span))
+                shops, uniforms[0::3], uniforms[1::3], uniforms[2::3], strict=True
+            ):
+                shipped = dt.date.fromordinal(
+                    street_ordinal - ship_days_min - int(u_days * ship_days_span)
+                )
                 counter += 1
-                write_shipment(f"SH{counter:08d}", shop.account_id, movie.title_id,
-                               formats[int(u_format * len(formats))], shipped,
-                               _QUANTITIES[int(u_quantity * len(_QUANTITIES))], distributor)
+                write_shipment(
+                    f"SH{counter:08d}",
+                    shop.account_id,
+                    movie.title_id,
+                    formats[int(u_format * len(formats))],
+                    shipped,
+                    _QUANTITIES[int(u_quantity * len(_QUANTITIES))],
+                    distributor,
+                )
                 early.append((shipped, shop))
             if rng.random() < cfg.other_leak_prob and early:
                 shipped, shop = min(early, key=lambda pair: (pair[0], pair[1].account_id))
                 lead = rng.uniform(0.3, cfg.other_leak_lead_days_max)
                 pre_ts = _ts(street) - int(lead * 86400)
                 if pre_ts > _ts(shipped) + 3600 * 6 and movie.index not in shop_leaks:
-                    shop_leaks[movie.index] = DiscSource(movie.index, None, shop.account_id,
-                                                         shipped, pre_ts, territory)
-            decoys.title_shipments(movie.title_id, territory, street, formats, countries,
-                                   next_id, write_shipment, distributor)
+                    shop_leaks[movie.index] = DiscSource(
+                        movie.index, None, shop.account_id, shipped, pre_ts, territory
+                    )
+            decoys.title_shipments(
+                movie.title_id,
+                territory,
+                street,
+                formats,
+                countries,
+                next_id,
+                write_shipment,
+                distributor,
+            )
             broken = decoys.sloppy_break([(d, a.account_id) for d, a in early])
             if broken is not None and movie.index not in shop_leaks:
                 pre_ts = _ts(street) - int(decoys.break_lead_days() * 86400)
                 if pre_ts > _ts(broken[0]) + 3600 * 6:
-                    shop_leaks[movie.index] = DiscSource(movie.index, None, broken[1],
-                                                         broken[0], pre_ts, territory)
+                    shop_leaks[movie.index] = DiscSource(
+                        movie.index, None, broken[1], broken[0], pre_ts, territory
+                    )
             for fam in config.families:
-                source = _family_source(fam, fronts.get(fam.family_id, []), movie, territory,
-                                        street, rng)
-                _cover_orders(fronts.get(fam.family_id, []), source, movie.title_id,
-                              territory, street, decoys, next_id, write_shipment, distributor)
+                source = _family_source(
+                    fam, fronts.get(fam.family_id, []), movie, territory, street, rng
+                )
+                _cover_orders(
+                    fronts.get(fam.family_id, []),
+                    source,
+                    movie.title_id,
+                    territory,
+                    street,
+                    decoys,
+                    next_id,
+                    write_shipment,
+                    distributor,
+                )
                 if source is None:
                     continue
                 quantity = rng.choice((1, 2, 3))
                 if not source.counterfactual_only:
                     # a front orders every disc format its family releases (DVDR from the DVD)
                     for disc_format in ("bluray", "dvd"):
-                        write_shipment(next_id(), source.account_id, movie.title_id,
-                                       disc_format, source.shipped_at, quantity, distributor)
+                        write_shipment(
+                            next_id(),
+                            source.account_id,
+                            movie.title_id,
+                            disc_format,
+                            source.shipped_at,
+                            quantity,
+                            distributor,
+                        )
                 family_sources.setdefault(movie.index, []).append(source)
     return Supply(tuple(accounts), {k: tuple(v) for k, v in family_sources.items()}, shop_leaks)
 
@@ -200,14 +298,16 @@ def _cover_orders(
 ) -> None:
     """A front orders titles its family does not leak too, as the shop it poses as would."""
     for front in fronts:
-        if front.country != territory or (source is not None
-                                          and source.account_id == front.account_id):
+        if front.country != territory or (
+            source is not None and source.account_id == front.account_id
+        ):
             continue
         if not decoys.cover_shipment():
             continue
         shipped = street - dt.timedelta(days=decoys.cover_days())
-        if shipped < front.opened_at or (front.closed_at is not None
-                                         and shipped >= front.closed_at):
+        if shipped < front.opened_at or (
+            front.closed_at is not None and shipped >= front.closed_at
+        ):
             continue
         sink(next_id(), front.account_id, title_id, "bluray", shipped, 1, distributor)
 
@@ -228,8 +328,9 @@ def _family_source(
     if rng.random() >= fam.title_coverage:
         return None
     front = rng.choice(fronts)
-    if street <= front.opened_at or (front.closed_at is not None and street - dt.timedelta(
-            days=40) >= front.closed_at):
+    if street <= front.opened_at or (
+        front.closed_at is not None and street - dt.timedelta(days=40) >= front.closed_at
+    ):
         return None
     # lead before street date: the disc arrives, is ripped within hours to days, and is pred
     lead_days = max(0.5, rng.gauss(fam.lead_days_mean, fam.lead_days_mean / 3 + 0.5))
@@ -237,8 +338,15 @@ def _family_source(
     shipped = street - dt.timedelta(days=int(lead_days + rip_days) + 1)
     closed = front.closed_at is not None and shipped >= front.closed_at
     pre_ts = _ts(shipped) + int((rip_days + rng.uniform(0.0, 0.9)) * 86400)
-    return DiscSource(movie.index, fam.family_id, front.account_id, shipped, pre_ts, territory,
-                      counterfactual_only=closed)
+    return DiscSource(
+        movie.index,
+        fam.family_id,
+        front.account_id,
+        shipped,
+        pre_ts,
+        territory,
+        counterfactual_only=closed,
+    )
 
 
 def _aid(accounts: list[Account]) -> str:
@@ -259,5 +367,6 @@ def _ts(day: dt.date) -> int:
 
 def _stream_seed(seed: int, stream: str) -> int:
     """A stable 64-bit seed for a named numpy stream of the world (hash() is salted)."""
-    return int.from_bytes(hashlib.blake2b(f"{seed}:{stream}".encode(), digest_size=8).digest(),
-                          "big")
+    return int.from_bytes(
+        hashlib.blake2b(f"{seed}:{stream}".encode(), digest_size=8).digest(), "big"
+    )

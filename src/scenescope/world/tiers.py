@@ -42,9 +42,16 @@ class TierModel:
         self.log_medians = [math.log(m * 60.0) for m in cfg.median_lag_minutes]
         self.max_lag = int(cfg.max_lag_days * 86400)
         self._hidden: dict[str, bool] = {}
-        self._tiers = tuple((tier, cfg.reach_prob[index], self.log_medians[index],
-                             cfg.lag_sigma[index], SITES.get(tier, ("site.example",)))
-                            for index, tier in enumerate(cfg.names))
+        self._tiers = tuple(
+            (
+                tier,
+                cfg.reach_prob[index],
+                self.log_medians[index],
+                cfg.lag_sigma[index],
+                SITES.get(tier, ("site.example",)),
+            )
+            for index, tier in enumerate(cfg.names)
+        )
 
     def never_reaches(self, title_id: str, tier: str) -> bool:
         """Deterministic per title: some titles never reach streaming / IPTV."""
@@ -52,8 +59,7 @@ class TierModel:
             return False
         hidden = self._hidden.get(title_id)
         if hidden is None:
-            hidden = random.Random(f"{self.seed}:{title_id}").random() < \
-                self.cfg.never_reach_share
+            hidden = random.Random(f"{self.seed}:{title_id}").random() < self.cfg.never_reach_share
             if len(self._hidden) > 100000:  # a cache: recomputing gives the same answer
                 self._hidden.clear()
             self._hidden[title_id] = hidden

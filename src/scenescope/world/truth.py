@@ -26,7 +26,10 @@ SCHEMA = "scenescope-world-truth/1"
 DAY = 86400
 # which official window each source class is measured against (movies)
 WINDOW_OF_SOURCE: dict[str, str] = {
-    "cam": "theatrical", "web": "digital", "retail-disc": "physical", "hdtv": "tv",
+    "cam": "theatrical",
+    "web": "digital",
+    "retail-disc": "physical",
+    "hdtv": "tv",
 }
 TRACKED_WEEKS = range(-8, 27)
 _LEAKS_PLACEHOLDER = "\u0000leaks\u0000"
@@ -86,8 +89,11 @@ class LeakJudge:
 
     def _movie_window(self, movie: Movie, source_class: str) -> tuple[str, dt.date, str] | None:
         if source_class == "screener":
-            options = [(found[0], found[1], window) for window in ("digital", "physical")
-                       if (found := movie.earliest(window)) is not None]
+            options = [
+                (found[0], found[1], window)
+                for window in ("digital", "physical")
+                if (found := movie.earliest(window)) is not None
+            ]
             if not options:
                 return None
             date, territory, window = min(options)
@@ -109,11 +115,17 @@ class LeakJudge:
         if lead_seconds <= 0:
             return None
         return {
-            "release": release.name, "title_id": release.title_id, "group": release.group,
-            "source_class": release.source_class, "window": window,
-            "official_date": date.isoformat(), "territory": territory,
-            "pre_at": iso(release.ts), "lead_days": round(lead_seconds / DAY, 4),
-            "family": release.family or None, "account_id": release.account_id or None,
+            "release": release.name,
+            "title_id": release.title_id,
+            "group": release.group,
+            "source_class": release.source_class,
+            "window": window,
+            "official_date": date.isoformat(),
+            "territory": territory,
+            "pre_at": iso(release.ts),
+            "lead_days": round(lead_seconds / DAY, 4),
+            "family": release.family or None,
+            "account_id": release.account_id or None,
         }
 
 
@@ -129,8 +141,9 @@ class LeakLog:
     def add(self, leak: dict[str, Any]) -> None:
         # the bytes json.dump(indent=1) writes for an item of a top-level list, without its
         # pure-Python indenting encoder (the values are strings, numbers and nulls)
-        fields = ",\n".join(f"   {json_string(key)}: {_json_scalar(value)}"
-                             for key, value in leak.items())
+        fields = ",\n".join(
+            f"   {json_string(key)}: {_json_scalar(value)}" for key, value in leak.items()
+        )
         self.handle.write(("  {\n" if self.count == 0 else ",\n  {\n") + fields + "\n  }")
         self.count += 1
 
@@ -196,21 +209,30 @@ class Tally:
             groups: dict[str, dict[str, Any]] = {}
             for (group, w), (g_cf, g_act) in sorted(self.group_weeks.items()):
                 if w == week:
-                    groups[group] = {"counterfactual": g_cf, "actual": g_act,
-                                     "ratio": round(g_act / g_cf, 4) if g_cf else None}
-            out.append({
-                "week": week,
-                "start": _date_of(first).isoformat(), "end": _date_of(first + 6).isoformat(),
-                "counterfactual": cf, "actual": actual,
-                "ratio": round(actual / cf, 4) if cf else None,
-                "expected_ratio": round(op.expected_week_ratio(week), 4),
-                "groups": groups,
-            })
+                    groups[group] = {
+                        "counterfactual": g_cf,
+                        "actual": g_act,
+                        "ratio": round(g_act / g_cf, 4) if g_cf else None,
+                    }
+            out.append(
+                {
+                    "week": week,
+                    "start": _date_of(first).isoformat(),
+                    "end": _date_of(first + 6).isoformat(),
+                    "counterfactual": cf,
+                    "actual": actual,
+                    "ratio": round(actual / cf, 4) if cf else None,
+                    "expected_ratio": round(op.expected_week_ratio(week), 4),
+                    "groups": groups,
+                }
+            )
         return out
 
     def daily_rows(self) -> list[dict[str, Any]]:
-        return [{"date": _date_of(day).isoformat(), "counterfactual": cf, "actual": act}
-                for day, (cf, act) in sorted(self.daily.items())]
+        return [
+            {"date": _date_of(day).isoformat(), "counterfactual": cf, "actual": act}
+            for day, (cf, act) in sorted(self.daily.items())
+        ]
 
 
 def _date_of(day: int) -> dt.date:
@@ -234,39 +256,69 @@ def write_truth(
     """truth.json: stable keys, sorted lists, fixed float rounding."""
     families: list[dict[str, Any]] = []
     for fam in config["families"]:
-        front_ids = sorted(a.account_id for a in supply.accounts
-                           if a.front_of == fam["family_id"])
-        families.append({"family_id": fam["family_id"], "members": list(fam["members"]),
-                         "specialty": fam["specialty"], "fronts": front_ids})
-    groups = [{
-        "name": g.name, "family": g.family, "specialty": g.specialty, "area": g.area,
-        "formats": list(g.formats), "active_from": g.active_from.isoformat(),
-        "active_until": g.active_until.isoformat() if g.active_until else None,
-        "successor_of": g.successor_of,
-    } for g in roster.all_groups()]
-    fronts: list[dict[str, Any]] = [{
-        "account_id": a.account_id, "family_id": a.front_of, "name": a.name,
-        "country": a.country, "opened_at": a.opened_at.isoformat(),
-        "closed_at": a.closed_at.isoformat() if a.closed_at else None,
-    } for a in supply.accounts if a.front_of]
+        front_ids = sorted(a.account_id for a in supply.accounts if a.front_of == fam["family_id"])
+        families.append(
+            {
+                "family_id": fam["family_id"],
+                "members": list(fam["members"]),
+                "specialty": fam["specialty"],
+                "fronts": front_ids,
+            }
+        )
+    groups = [
+        {
+            "name": g.name,
+            "family": g.family,
+            "specialty": g.specialty,
+            "area": g.area,
+            "formats": list(g.formats),
+            "active_from": g.active_from.isoformat(),
+            "active_until": g.active_until.isoformat() if g.active_until else None,
+            "successor_of": g.successor_of,
+        }
+        for g in roster.all_groups()
+    ]
+    fronts: list[dict[str, Any]] = [
+        {
+            "account_id": a.account_id,
+            "family_id": a.front_of,
+            "name": a.name,
+            "country": a.country,
+            "opened_at": a.opened_at.isoformat(),
+            "closed_at": a.closed_at.isoformat() if a.closed_at else None,
+        }
+        for a in supply.accounts
+        if a.front_of
+    ]
     events: list[dict[str, Any]] = []
     if operation is not None:
         removed = sorted(g.name for g in roster.family_groups if g.family == operation.family_id)
-        events.append({
-            "kind": "operation", "date": operation.date.isoformat(),
-            "at": iso(operation.event_ts), "family": operation.family_id,
-            "removed_groups": removed,
-            "removed_fronts": sorted(a.account_id for a in supply.accounts
-                                     if a.front_of == operation.family_id),
-            "displacement_share": operation.displacement_share,
-            "weeks": tally.weeks(),
-        })
+        events.append(
+            {
+                "kind": "operation",
+                "date": operation.date.isoformat(),
+                "at": iso(operation.event_ts),
+                "family": operation.family_id,
+                "removed_groups": removed,
+                "removed_fronts": sorted(
+                    a.account_id for a in supply.accounts if a.front_of == operation.family_id
+                ),
+                "displacement_share": operation.displacement_share,
+                "weeks": tally.weeks(),
+            }
+        )
     successors = []
     if roster.successor is not None and roster.successor.successor_of:
-        successors.append({"old": roster.successor.successor_of, "new": roster.successor.name,
-                           "active_from": roster.successor.active_from.isoformat(),
-                           "first_pre_at": iso(successor_first_pre)
-                           if successor_first_pre is not None else None})
+        successors.append(
+            {
+                "old": roster.successor.successor_of,
+                "new": roster.successor.name,
+                "active_from": roster.successor.active_from.isoformat(),
+                "first_pre_at": iso(successor_first_pre)
+                if successor_first_pre is not None
+                else None,
+            }
+        )
     document = {
         "schema": SCHEMA,
         "seed": seed,
@@ -278,8 +330,11 @@ def write_truth(
         "groups": groups,
         "families": families,
         "fronts": fronts,
-        "releases": {"file": "truth_releases.csv", "count": counts.get("releases", 0),
-                     "key": "name"},
+        "releases": {
+            "file": "truth_releases.csv",
+            "count": counts.get("releases", 0),
+            "key": "name",
+        },
         "leaks": _LEAKS_PLACEHOLDER,
         "events": events,
         "successors": successors,
@@ -288,7 +343,8 @@ def write_truth(
     }
     # the document as json.dump(indent=1) writes it, the spooled leak list streamed in
     head, _, tail = json.dumps(document, ensure_ascii=False, indent=1).partition(
-        json.dumps(_LEAKS_PLACEHOLDER))
+        json.dumps(_LEAKS_PLACEHOLDER)
+    )
     leaks.close()
     with path.open("w", encoding="utf-8") as handle:
         handle.write(head)

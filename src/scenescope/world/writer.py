@@ -21,10 +21,29 @@ from scenescope.world.pres import NukeAction, SimRelease
 PRES_COLUMNS = ("name", "pre_at", "category", "size_kb", "files", "feed")
 NUKES_COLUMNS = ("name", "kind", "reason", "network", "at")
 SIGHTINGS_COLUMNS = ("name", "tier", "site", "seen_at")
-SHIPMENTS_COLUMNS = ("shipment_id", "account_id", "title_id", "format", "shipped_at", "quantity",
-                     "distributor")
-TRUTH_RELEASE_COLUMNS = ("name", "title_id", "group", "source_class", "is_noise", "kind",
-                         "season", "episode", "format", "category", "pre_at", "family")
+SHIPMENTS_COLUMNS = (
+    "shipment_id",
+    "account_id",
+    "title_id",
+    "format",
+    "shipped_at",
+    "quantity",
+    "distributor",
+)
+TRUTH_RELEASE_COLUMNS = (
+    "name",
+    "title_id",
+    "group",
+    "source_class",
+    "is_noise",
+    "kind",
+    "season",
+    "episode",
+    "format",
+    "category",
+    "pre_at",
+    "family",
+)
 NUKE_TYPE_IDS = {"nuke": 1, "unnuke": 2, "modnuke": 3, "delpre": 4, "undelpre": 5}
 WS_FEED = "predb.ovh"
 
@@ -44,12 +63,13 @@ def iso(ts: int) -> str:
             _DAY_PREFIX.clear()
         _DAY_PREFIX[day] = prefix
         if not _CLOCK:
-            _CLOCK.extend(f"{h:02d}:{m:02d}:{s:02d}Z" for h in range(24) for m in range(60)
-                          for s in range(60))
+            _CLOCK.extend(
+                f"{h:02d}:{m:02d}:{s:02d}Z" for h in range(24) for m in range(60) for s in range(60)
+            )
     return prefix + _CLOCK[seconds]
 
 
-_JSON_PLAIN = re.compile(r'[ -!#-\[\]-~]*\Z')
+_JSON_PLAIN = re.compile(r"[ -!#-\[\]-~]*\Z")
 
 
 def json_string(value: str) -> str:
@@ -120,13 +140,16 @@ class WorldWriter:
     def __enter__(self) -> WorldWriter:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
 
     def close(self) -> None:
-        for table in (self.pres, self.nukes, self.sightings, self.shipments,
-                      self.truth_releases):
+        for table in (self.pres, self.nukes, self.sightings, self.shipments, self.truth_releases):
             table.close()
         self.frames.close()
 
@@ -138,8 +161,9 @@ class WorldWriter:
         pres = self.pres
         frame_head = ""
         for feed, reported in reports:
-            pres.handle.write(f"{name},{pre_at if reported == release.ts else iso(reported)}"
-                              f"{tail}{feed}\n")
+            pres.handle.write(
+                f"{name},{pre_at if reported == release.ts else iso(reported)}{tail}{feed}\n"
+            )
             if feed == WS_FEED:
                 if not frame_head:
                     frame_head = self._insert_frame_head(release)
@@ -150,22 +174,38 @@ class WorldWriter:
         self.truth_releases.write_line(
             f"{name},{release.title_id},{release.group},{release.source_class},"
             f"{0 if release.title_id else 1},{release.kind},{release.season or ''},{episode},"
-            f"{release.format_key},{release.category},{pre_at},{release.family}\n")
+            f"{release.format_key},{release.category},{pre_at},{release.family}\n"
+        )
 
-    def shipment(self, shipment_id: str, account_id: str, title_id: str, disc_format: str,
-                 shipped_at: dt.date, quantity: int, distributor: str) -> None:
-        self.shipments.write_line(f"{shipment_id},{account_id},{title_id},{disc_format},"
-                                  f"{iso_date(shipped_at)},{quantity},"
-                                  f"{csv_field(distributor)}\n")
+    def shipment(
+        self,
+        shipment_id: str,
+        account_id: str,
+        title_id: str,
+        disc_format: str,
+        shipped_at: dt.date,
+        quantity: int,
+        distributor: str,
+    ) -> None:
+        self.shipments.write_line(
+            f"{shipment_id},{account_id},{title_id},{disc_format},"
+            f"{iso_date(shipped_at)},{quantity},"
+            f"{csv_field(distributor)}\n"
+        )
 
     def nuke(self, action: NukeAction) -> None:
         release = action.release
-        self.nukes.write((release.name, action.kind, action.reason, action.network,
-                          iso(action.ts)))
+        self.nukes.write((release.name, action.kind, action.reason, action.network, iso(action.ts)))
         self.nuke_ids += 1
-        nuke = {"id": self.nuke_ids, "typeID": NUKE_TYPE_IDS[action.kind],
-                "type": action.kind.upper(), "preID": release.id, "reason": action.reason,
-                "net": action.network, "nukeAt": action.ts}
+        nuke = {
+            "id": self.nuke_ids,
+            "typeID": NUKE_TYPE_IDS[action.kind],
+            "type": action.kind.upper(),
+            "preID": release.id,
+            "reason": action.reason,
+            "net": action.network,
+            "nukeAt": action.ts,
+        }
         self._frame(action.kind, _ws_row(release, release.ts, nuke))
 
     def sighting(self, name: str, tier: str, site: str, ts: int) -> None:
@@ -175,14 +215,17 @@ class WorldWriter:
         """An insert frame up to `preAt`, formatted directly (the bytes json.dumps of
         _ws_row would give)."""
         team = release.name.rpartition("-")[2]
-        return (f'{{"action":"insert","row":{{"id":{release.id},'
-                f'"name":{json_string(release.name)},'
-                f'"team":{json_string(team)},"cat":"{release.category}",'
-                f'"genre":"","url":"","size":{release.size_kb},"files":{release.files},')
+        return (
+            f'{{"action":"insert","row":{{"id":{release.id},'
+            f'"name":{json_string(release.name)},'
+            f'"team":{json_string(team)},"cat":"{release.category}",'
+            f'"genre":"","url":"","size":{release.size_kb},"files":{release.files},'
+        )
 
     def _frame(self, action: str, row: dict[str, Any]) -> None:
-        self.frames.write(json.dumps({"action": action, "row": row}, separators=(",", ":"),
-                                     ensure_ascii=False))
+        self.frames.write(
+            json.dumps({"action": action, "row": row}, separators=(",", ":"), ensure_ascii=False)
+        )
         self.frames.write("\n")
         self.frame_count += 1
 
@@ -190,13 +233,23 @@ class WorldWriter:
 def _ws_row(release: SimRelease, pre_at: int, nuke: dict[str, Any] | None) -> dict[str, Any]:
     """A release shaped like predb.ovh's: size in kB, preAt in unix seconds."""
     team = release.name.rpartition("-")[2]
-    return {"id": release.id, "name": release.name, "team": team, "cat": release.category,
-            "genre": "", "url": "", "size": release.size_kb, "files": release.files,
-            "preAt": pre_at, "nuke": nuke}
+    return {
+        "id": release.id,
+        "name": release.name,
+        "team": team,
+        "cat": release.category,
+        "genre": "",
+        "url": "",
+        "size": release.size_kb,
+        "files": release.files,
+        "preAt": pre_at,
+        "nuke": nuke,
+    }
 
 
-def write_static_table(path: Path, columns: tuple[str, ...],
-                       rows: Iterable[tuple[Any, ...]]) -> None:
+def write_static_table(
+    path: Path, columns: tuple[str, ...], rows: Iterable[tuple[Any, ...]]
+) -> None:
     """A whole CSV table from rows (consumed lazily, so a generator streams to disk)."""
     table = CsvTable(path, columns)
     table.writer.writerows(rows)
