@@ -31,6 +31,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "alerts",
     "groups",
     "trace",
+    "sightings",
+    "impact",
     "demo",
 )
 

@@ -22,9 +22,9 @@ from scenescope.cli.common import (
 
 
 def ingest(
-    paths: list[Path] = typer.Argument(..., help="Files: pres/nukes CSV, predb.ovh JSON, ws logs."),
+    paths: list[Path] = typer.Argument(..., help="Files: pres/nukes/sightings CSV, predb.ovh JSON, ws logs."),
     kind: str | None = typer.Option(
-        None, "--kind", help="Force the kind: pres, nukes, predb-json, predb-ws."
+        None, "--kind", help="Force the kind: pres, nukes, predb-json, predb-ws, sightings."
     ),
     feed: str | None = typer.Option(
         None, "--feed", help="Provenance name (default: file:NAME, or predb.ovh)."
@@ -45,10 +45,16 @@ def ingest(
     from scenescope.cli.ingest_progress import ingest_files
     from scenescope.feeds.files import FeedFormatError, FileFeed
 
+    from scenescope.feeds.files import detect_kind
+
     feeds: list[FileFeed] = []
+    sighting_files: list[Path] = []
     for path in paths:
         _check_readable(path)
         try:
+            if (kind or detect_kind(path)) == "sightings":
+                sighting_files.append(path)
+                continue
             feeds.append(FileFeed(path, kind=kind, feed=feed))
         except FeedFormatError as exc:
             fail(str(exc))
@@ -59,10 +65,16 @@ def ingest(
             )
         except FeedFormatError as exc:
             fail(str(exc))
+        if sighting_files:  # after the pres in the same command, so they can be linked
+            from scenescope.cli.sightings import ingest_sightings
+
+            results.extend(
+                ingest_sightings(store, sighting_files, show_rejects=show_rejects, quiet=json_out)
+            )
     if json_out:
         print_json_lines(results)
     # Every row refused: almost surely the wrong file or --kind (the rows stay quarantined).
-    refused = [r for r in results if r["events"] and r["rejects"] == r["events"]]
+    refused = [r for r in results if r.get("events") and r["rejects"] == r["events"]]
     if refused:
         names = ", ".join(f"{r['file']} (as {r['kind']})" for r in refused)
         fail(f"every row of {names} was rejected: check the file, or pass the right --kind")

@@ -151,7 +151,7 @@ class FileFeed:
         }
         with open(self.path, "rb") as raw:
             self._raw = raw
-            with _open_text(raw) as text:
+            with open_text(raw) as text:
                 try:
                     yield from readers[self.kind](text)
                 except (EOFError, OSError) as exc:
@@ -324,7 +324,7 @@ def _logged_seen_at(line: str) -> dt.datetime | None:
         return None
 
 
-def _open_text(raw: IO[bytes]) -> io.TextIOWrapper:
+def open_text(raw: IO[bytes]) -> io.TextIOWrapper:
     magic = raw.read(2)
     raw.seek(0)
     binary = cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb")) if magic == _GZIP_MAGIC else raw
@@ -333,8 +333,8 @@ def _open_text(raw: IO[bytes]) -> io.TextIOWrapper:
 
 
 def detect_kind(path: Path) -> str:
-    """pres / nukes (CSV header), predb-ws (JSON lines with `action`) or predb-json."""
-    with open(path, "rb") as raw, _open_text(raw) as text:
+    """pres / nukes / sightings (CSV header), predb-ws (JSON lines with `action`) or predb-json."""
+    with open(path, "rb") as raw, open_text(raw) as text:
         try:
             head = text.read(_SNIFF_BYTES)
         except (OSError, EOFError) as exc:
@@ -355,6 +355,8 @@ def detect_kind(path: Path) -> str:
         return "pres"
     if {"kind", "at"} <= columns:
         return "nukes"
+    if {"tier", "seen_at"} <= columns:
+        return "sightings"  # read by scenescope.sightings, not by FileFeed
     raise FeedFormatError(
         f"{path}: cannot tell the kind of file from its header ({', '.join(sorted(columns))}); "
         "pres need name,pre_at and nukes need name,kind,at — or pass --kind"
