@@ -22,7 +22,9 @@ from scenescope.cli.common import (
 
 
 def ingest(
-    paths: list[Path] = typer.Argument(..., help="Files: pres/nukes/sightings CSV, predb.ovh JSON, ws logs."),
+    paths: list[Path] = typer.Argument(
+        ..., help="Files: pres/nukes/sightings CSV, predb.ovh JSON, ws logs."
+    ),
     kind: str | None = typer.Option(
         None, "--kind", help="Force the kind: pres, nukes, predb-json, predb-ws, sightings."
     ),
@@ -43,9 +45,7 @@ def ingest(
 ) -> None:
     """Import files into the store (idempotent: importing twice changes nothing)."""
     from scenescope.cli.ingest_progress import ingest_files
-    from scenescope.feeds.files import FeedFormatError, FileFeed
-
-    from scenescope.feeds.files import detect_kind
+    from scenescope.feeds.files import FeedFormatError, FileFeed, detect_kind
 
     feeds: list[FileFeed] = []
     sighting_files: list[Path] = []

@@ -159,7 +159,10 @@ def link_report(store: Store, *, examples: int = 10) -> LinkReport:
 
 
 def _pre_sql() -> str:
-    return "SELECT release_id, min(pre_at) AS pre_at FROM pre_reports WHERE trusted GROUP BY release_id"
+    return (
+        "SELECT release_id, min(pre_at) AS pre_at FROM pre_reports "
+        "WHERE trusted GROUP BY release_id"
+    )
 
 
 def _link_normalized(store: Store, names: list[str]) -> None:
@@ -231,7 +234,8 @@ def _link_parsed(store: Store, names: list[str]) -> None:
                      (len(p.groups) > 0 AND list_contains(p.groups, r.group_key)) AS group_hit
               FROM _sighting_parsed p
               JOIN releases r
-                ON regexp_replace(lower(coalesce(r.title, '')), '[^a-z0-9]+', '', 'g') = p.title_norm
+                ON regexp_replace(lower(coalesce(r.title, '')), '[^a-z0-9]+', '', 'g')
+                   = p.title_norm
                AND r.year IS NOT DISTINCT FROM p.year
                AND r.season IS NOT DISTINCT FROM p.season
                AND coalesce(r.episodes, []) = coalesce(p.episodes, [])
