@@ -85,12 +85,12 @@ def sightings_status(db: Path | None = DB_OPTION, json_out: bool = JSON_OPTION) 
     with open_store(db) as store:
         if not store.connection.execute("SELECT count(*) FROM sightings").fetchall()[0][0]:
             fail("no sightings in the store: scenescope ingest sightings.csv")
-        links = link_sightings(store).to_dict()
+        links = link_sightings(store)
     if json_out:
-        print_json_lines([links])
+        print_json_lines([links.to_dict()])
     else:
-        typer.echo(f"{links['sightings']:,} sightings. " + _link_line(links))
-        for example in links["before_pre_examples"]:
+        typer.echo(f"{links.total:,} sightings. " + _link_line(links.to_dict()))
+        for example in links.early_examples:
             typer.echo(plain(example))
 
 
