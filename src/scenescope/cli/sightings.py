@@ -10,7 +10,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
 from scenescope.cli.common import DB_OPTION, JSON_OPTION, fail, open_store, plain, print_json_lines
 from scenescope.store import Store
@@ -38,10 +38,12 @@ def ingest_sightings(
     with progress:
         for path in paths:
             task = progress.add_task(path.name, total=None, rows=0)
+
+            def advance(rows: int, task: TaskID = task) -> None:
+                progress.update(task, rows=rows)
+
             try:
-                report = import_sightings(
-                    store, path, progress=lambda n, t=task: progress.update(t, rows=n)
-                )
+                report = import_sightings(store, path, progress=advance)
             except SightingsFormatError as exc:
                 fail(str(exc))
             for problem in report.problems:
