@@ -57,7 +57,7 @@ def relation(
 
 
 def registered_relations() -> dict[str, Relation]:
-    from scenescope.engine import relations  # noqa: F401  (registers the definitions)
+    from scenescope.engine import relations, series  # noqa: F401  (register the definitions)
 
     return dict(_REGISTRY)
 
@@ -149,6 +149,9 @@ class Engine:
         for table in ("catalog_release_dates", "catalog_episodes"):
             if self.has_table(table):
                 parts.append(f"{table}={self.scalar(f'SELECT count(*) FROM {table}')}")
+        if self.has_table("sightings"):  # links change without the count: count them too
+            linked = self.scalar("SELECT count(*) || '/' || count(release_id) FROM sightings")
+            parts.append(f"sightings={linked}")
         return ";".join(parts)
 
     def relation(self, name: str, *, force: bool = False) -> str:
