@@ -43,6 +43,7 @@ class PropagationParams:
     tier: str | None = None
     source_class: str | None = None
     by_group: bool = False  # one row per group (else all groups together)
+    by_source_class: bool = True  # one row per source class (else 'all')
     events: tuple[dt.date, ...] = ()
     window_weeks: int = 8  # before / after each event
 
@@ -113,6 +114,7 @@ class Propagation(Estimator[PropagationParams, PropagationResult]):
                 )
             )
         group_col = "n.group_name" if params.by_group or params.group else "NULL"
+        class_col = "p.source_class" if params.by_source_class else "'all'"
         rows: list[PropagationRow] = []
         tiers = [params.tier] if params.tier else list(TIERS)
         for label, start, stop in periods:
@@ -126,7 +128,7 @@ class Propagation(Estimator[PropagationParams, PropagationResult]):
                     AND (?::TIMESTAMPTZ IS NULL OR g.pre_at >= ?)
                     AND (?::TIMESTAMPTZ IS NULL OR g.pre_at < ?)
                 ), tiers AS (SELECT unnest(?::VARCHAR[]) AS tier)
-                SELECT t.tier, p.source_class, {group_col} AS grp, count(*) AS releases,
+                SELECT t.tier, {class_col} AS source_class, {group_col} AS grp, count(*) AS releases,
                        count(l.lag_hours) AS seen,
                        quantile_cont(l.lag_hours, 0.5) AS median,
                        quantile_cont(l.lag_hours, 0.9) AS p90

@@ -328,9 +328,10 @@ def _family_source(
     if rng.random() >= fam.title_coverage:
         return None
     front = rng.choice(fronts)
-    if street <= front.opened_at or (
-        front.closed_at is not None and street - dt.timedelta(days=40) >= front.closed_at
-    ):
+    # After the raids the front is shut, but the world without the operation still gets the
+    # disc: the source is kept as counterfactual-only, so the truth's counterfactual keeps the
+    # family releasing for as long as it would have.
+    if street <= front.opened_at:
         return None
     # lead before street date: the disc arrives, is ripped within hours to days, and is pred
     lead_days = max(0.5, rng.gauss(fam.lead_days_mean, fam.lead_days_mean / 3 + 0.5))
