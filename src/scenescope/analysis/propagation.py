@@ -128,7 +128,8 @@ class Propagation(Estimator[PropagationParams, PropagationResult]):
                     AND (?::TIMESTAMPTZ IS NULL OR g.pre_at >= ?)
                     AND (?::TIMESTAMPTZ IS NULL OR g.pre_at < ?)
                 ), tiers AS (SELECT unnest(?::VARCHAR[]) AS tier)
-                SELECT t.tier, {class_col} AS source_class, {group_col} AS grp, count(*) AS releases,
+                SELECT t.tier, {class_col} AS source_class, {group_col} AS grp,
+                       count(*) AS releases,
                        count(l.lag_hours) AS seen,
                        quantile_cont(l.lag_hours, 0.5) AS median,
                        quantile_cont(l.lag_hours, 0.9) AS p90
