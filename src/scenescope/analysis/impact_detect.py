@@ -125,7 +125,8 @@ def deseasonalised(
         if usual.any():
             out[mask] = y[mask] - np.median(y[usual])
     # a holiday takes the level of the days around it, not its own dip
-    for i in np.flatnonzero(holidays):
+    for index in np.flatnonzero(holidays):
+        i = int(index)
         window = [j for j in range(max(0, i - 3), min(len(y), i + 4)) if not holidays[j]]
         out[i] = float(np.median(out[window])) if window else 0.0
     return out

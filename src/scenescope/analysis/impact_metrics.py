@@ -150,7 +150,9 @@ class WhatIfMetric(Metric["WhatIfResult"]):
             {
                 "predicted_direct_share": predicted,
                 "true_direct_share": true_share,
-                "share_error": abs(predicted - true_share) if true_share is not None else None,
+                "share_error": abs(predicted - true_share)
+                if predicted is not None and true_share is not None
+                else None,
             },
         )
 
