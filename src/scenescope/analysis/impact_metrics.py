@@ -7,7 +7,8 @@ and the tier model's lag medians and reach probabilities.
 - `ImpactMetric`: coverage (share of post-event weeks whose true counterfactual lies in the
   reported interval), median interval width relative to the expected count, the error of the
   direct (removal) share of the lost pres in points, whether the top displacement gainer is
-  the true one (the group whose share of pres rose most), recovery-day errors.
+  the true one (the most pres beyond its chilled counterfactual: `true_gainer`), recovery
+  days.
 - `DetectMetric`: the distance in days from the true event to the nearest detected break,
   and whether a world without an event reported none.
 - `WhatIfMetric`: the predicted direct share vs the true share of the targeted groups in the
@@ -50,21 +51,22 @@ def true_split(event: TrueEvent, weeks: int) -> tuple[float, float]:
 
 
 def true_gainer(event: TrueEvent, weeks: int = DISPLACEMENT_WEEKS) -> str | None:
-    """The group (not removed) whose share of actual pres most exceeds its counterfactual
-    share over the first `weeks` weeks after the event."""
+    """The group (not removed) with the most pres beyond its chilled counterfactual over the
+    first `weeks` weeks: actual − r·counterfactual, r the week's actual/counterfactual ratio
+    among the groups not removed (the chill every group shares)."""
     removed = set(event.removed_groups)
-    cf: dict[str, int] = {}
-    act: dict[str, int] = {}
+    excess: dict[str, float] = {}
     for week in event.weeks:
-        if 1 <= week.week <= weeks:
-            for group, (c, a) in week.groups.items():
-                if group not in removed:
-                    cf[group] = cf.get(group, 0) + c
-                    act[group] = act.get(group, 0) + a
-    total_cf, total_act = sum(cf.values()), sum(act.values())
-    if not total_cf or not total_act:
-        return None
-    return max(act, key=lambda g: act[g] / total_act - cf.get(g, 0) / total_cf)
+        if not 1 <= week.week <= weeks:
+            continue
+        rest = [(g, c, a) for g, (c, a) in week.groups.items() if g not in removed]
+        total_cf = sum(c for _, c, _ in rest)
+        if not total_cf:
+            continue
+        ratio = sum(a for _, _, a in rest) / total_cf
+        for group, c, a in rest:
+            excess[group] = excess.get(group, 0.0) + a - ratio * c
+    return max(excess, key=lambda g: (excess[g], g)) if excess else None
 
 
 def true_recovery(truth: WorldTruth, event: TrueEvent, share: float) -> int | None:
@@ -95,7 +97,8 @@ class ImpactMetric(Metric[ImpactResult]):
         share_true = direct / (direct + chill) if direct + chill > 0 else None
         share = result.direct_share
         gainer = true_gainer(event)
-        found = result.displacement.gainers[0].group if result.displacement.gainers else None
+        top = [g.group for g in result.displacement.gainers]
+        found = top[0] if top else None
         figures: dict[str, float | None] = {
             "coverage": sum(covered) / len(covered) if covered else None,
             "median_width": statistics.median(widths) if widths else None,
@@ -105,6 +108,7 @@ class ImpactMetric(Metric[ImpactResult]):
             if share is not None and share_true is not None
             else None,
             "top_gainer_right": None if gainer is None else float(found == gainer),
+            "true_gainer_in_top3": None if gainer is None else float(gainer in top[:3]),
         }
         details: dict[str, Any] = {"weeks": len(covered), "true_gainer": gainer, "gainer": found}
         for level, found_days in ((50, result.recovery_50_days), (90, result.recovery_90_days)):
