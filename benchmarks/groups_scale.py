@@ -34,8 +34,8 @@ FORMATS = [  # resolution, source, codec, category
 ]
 
 
-def generate(store: Store, rows: int, groups: int) -> None:
-    """Bulk rows: ~8 releases per title, titles spread over a year, groups by hash."""
+def generate(store: Store, rows: int, groups: int, *, days: int = 365) -> None:
+    """Bulk rows: ~8 releases per title, titles spread over `days`, groups by hash."""
     con = store.connection
     con.execute(
         "CREATE TEMP TABLE fmt (f INTEGER, resolution VARCHAR, source VARCHAR, "
@@ -52,7 +52,7 @@ def generate(store: Store, rows: int, groups: int) -> None:
                CAST(hash(i, 'g') % {groups} AS INTEGER) AS g,
                CAST(hash(i, 'f') % {len(FORMATS)} AS INTEGER) AS f,
                TIMESTAMPTZ '2020-01-01 00:00:00+00'
-                 + to_seconds(CAST((i // 8) * (31536000.0 / {titles}) AS BIGINT)
+                 + to_seconds(CAST((i // 8) * ({days} * 86400.0 / {titles}) AS BIGINT)
                               + CAST(hash(i, 't') % 7200 AS BIGINT)) AS pre_at
         FROM range({rows}) t(i)
         """
