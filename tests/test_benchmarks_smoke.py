@@ -19,6 +19,7 @@ CASES = {
     "groups_scale.py": (["--rows", "20000", "--groups", "50"], "ratio to peer scan"),
     "search.py": (["--releases", "20000"], "x the scan"),
     "alerts.py": (["--alerts", "20"], "ratio to peer"),
+    "impact.py": (["--rows", "20000"], "peer full scan"),
 }
 
 
