@@ -103,6 +103,7 @@ def demo_command(
                     "score": score.to_dict(),
                     "families": [f.to_dict() for f in families],
                     "trace": findings.to_dict()["trace"],
+                    "impact": findings.to_dict()["impact"],
                     "timings": timings.to_dict(),
                     "top_leaks": [leak.to_dict() for leak in top_leaks(leaks, top)],
                     "live": live,
@@ -124,6 +125,8 @@ def demo_command(
             )
     if traced is not None:
         _print_trace(console, traced)
+    if findings.impact is not None:
+        _print_impact(console, findings.impact, out / "impact")
     if not no_live:
         _live_leg(store_path, world_dir, leaks, console, timings)
     console.print(
@@ -258,6 +261,33 @@ def _print_trace(console: Any, traced: Any) -> None:
         f"{'n/a' if recall is None else f'{recall:.2f}'} (naive count of early-received leaked "
         f"titles: {'n/a' if naive is None else f'{naive:.2f}'}); "
         f"`scenescope trace --account ID --out DIR` writes an account's evidence sheet",
+        markup=False,
+        highlight=False,
+    )
+
+
+def _print_impact(console: Any, impact: Any, folder: Path) -> None:
+    """The operation's effect (the recorded event), the breaks found without being told, and
+    how both compare with the world's truth; the charts go to `folder`."""
+    from scenescope.report.impact_charts import summary_text, write_report
+
+    console.rule("The operation and its aftermath")
+    breaks = [b for b in impact.breaks.breaks if b.size < 0]
+    found = ", ".join(f"{b.date} ({b.size:+.0%})" for b in breaks[:3]) or "none"
+    console.print(f"drops found in the daily pres without being told: {found}", markup=False)
+    if impact.result is None:
+        return
+    for line in summary_text(impact.result).splitlines()[2:-2]:
+        console.print(line, markup=False, highlight=False)
+    write_report(impact.result, folder)
+    score = impact.score.to_dict() if impact.score is not None else {}
+    coverage, error = score.get("coverage"), score.get("direct_share_error")
+    console.print(
+        "impact vs truth: the world's own counterfactual inside the 90% interval in "
+        f"{'n/a' if coverage is None else f'{coverage:.0%}'} of the weeks, removal share off by "
+        f"{'n/a' if error is None else f'{error * 100:.1f} points'}; charts and impact.json in "
+        f"{folder}; `scenescope impact --event DATE --family F --out DIR`, "
+        "`scenescope propagation`",
         markup=False,
         highlight=False,
     )

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scenescope.analysis.affiliation import AffiliationResult
+from scenescope.analysis.impact_world import WorldImpact
 from scenescope.analysis.leak_metrics import LeakScore
 from scenescope.analysis.records import Leak
 from scenescope.analysis.trace_world import WorldTrace
@@ -72,6 +73,7 @@ class StoryFindings:
     score: LeakScore
     families: AffiliationResult
     trace: WorldTrace | None = None  # None when the world has no shipment records
+    impact: WorldImpact | None = None  # None when the world has no pres to study
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -85,12 +87,21 @@ class StoryFindings:
                 "naive_recall_at_k": self.trace.naive_recall,
                 "top_accounts": [a.to_dict() for a in self.trace.result.accounts[:10]],
             },
+            "impact": None
+            if self.impact is None or self.impact.result is None
+            else {
+                "summary": self.impact.result.summary(),
+                "score": None if self.impact.score is None else self.impact.score.to_dict(),
+                "breaks": [b.to_dict() for b in self.impact.breaks.breaks],
+                "detect": self.impact.detect_score.to_dict(),
+            },
         }
 
 
 def analyse(store: Store, world_dir: Path, timings: Timings | None = None) -> StoryFindings:
     """Leaks (scored against the world's truth, title matches included) and families."""
     from scenescope.analysis.affiliation import infer_families
+    from scenescope.analysis.impact_world import impact_world, load_sightings
     from scenescope.analysis.leak_metrics import score_leaks
     from scenescope.analysis.leaks import find_leaks
     from scenescope.analysis.trace_world import trace_world
@@ -106,7 +117,10 @@ def analyse(store: Store, world_dir: Path, timings: Timings | None = None) -> St
     if (world_dir / "shipments.csv").exists():
         with timings.step("trace_s"):
             traced = trace_world(store, world_dir)
-    return StoryFindings(leaks, score, families, traced)
+    with timings.step("impact_s"):
+        load_sightings(store, world_dir)
+        impact = impact_world(store, world_dir)
+    return StoryFindings(leaks, score, families, traced, impact)
 
 
 def evaluate_world(store: Store, world_dir: Path | str) -> LeakScore:
