@@ -7,7 +7,7 @@
   the event. Concentration is the Herfindahl–Hirschman index of group shares in those slots
   (0 … 1) before and after.
 - **Return** ("we will be back"): per targeted group, its last pre before the event, its first
-  after (under its own name), how similar its format profile is afterwards (cosine), and the
+  after the event's day (under its own name), how similar its format profile is afterwards (cosine), and the
   new group (first pre after the event) whose profile is closest to its old one, as a
   candidate successor with that similarity.
 """
@@ -183,7 +183,7 @@ def group_returns(engine: Engine, event: dt.date, groups: Sequence[str]) -> list
         return []
     table = engine.relation("group_releases")
     names = engine.relation("group_names")
-    start = _event_ts(event)
+    start = _event_ts(event) + dt.timedelta(days=1)  # the event's own day is neither side
     rows = engine.rows(
         f"""
         WITH firsts AS (SELECT group_key, min(pre_at) AS first_pre FROM {table} GROUP BY 1)
