@@ -87,7 +87,8 @@ def naive(engine: Engine, truth: WorldTruth) -> dict[str, float | None]:
 
 
 def _biggest_drop(total: np.ndarray) -> int:
-    ratios = [total[i] / max(total[i - 7 : i].mean(), 1.0) for i in range(7, len(total))]
+    # the last day is left out: a partial day is not a drop
+    ratios = [total[i] / max(total[i - 7 : i].mean(), 1.0) for i in range(7, len(total) - 1)]
     return int(np.argmin(ratios)) + 7
 
 
