@@ -7,9 +7,9 @@
   the event. Concentration is the Herfindahl–Hirschman index of group shares in those slots
   (0 … 1) before and after.
 - **Return** ("we will be back"): per targeted group, its last pre before the event, its first
-  after the event's day (under its own name), how similar its format profile is afterwards (cosine), and the
-  new group (first pre after the event) whose profile is closest to its old one, as a
-  candidate successor with that similarity.
+  after the event's day (under its own name), how similar its format profile is afterwards
+  (cosine), and the new group (first pre after the event) whose profile is closest to its
+  old one, as a candidate successor with that similarity.
 """
 
 from __future__ import annotations

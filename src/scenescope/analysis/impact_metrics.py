@@ -172,6 +172,9 @@ class PropagationMetric(Metric[PropagationResult]):
         names = list(tiers_cfg.get("names") or [])
         per_tier: dict[str, dict[str, float | None]] = {}
         errors: list[float] = []
+        factor = float(tiers_cfg.get("post_event_lag_factor", 1.0))
+        first_event = _event(truth)
+        event_date = first_event.date if first_event is not None else None
         for i, tier in enumerate(names):
             rows = [r for r in result.rows if r.tier == tier and r.period == "all"]
             releases = sum(r.releases for r in rows)
@@ -180,6 +183,8 @@ class PropagationMetric(Metric[PropagationResult]):
                 continue
             if len(rows) != 1:
                 raise ValueError("score a propagation fitted with by_source_class=False")
+            if event_date is not None and factor != 1.0:
+                continue  # lags differ before and after: scored per side below
             measured = rows[0].median_lag_hours
             true_median = float(tiers_cfg["median_lag_minutes"][i]) / 60.0
             reach = float(tiers_cfg["reach_prob"][i])
@@ -195,6 +200,18 @@ class PropagationMetric(Metric[PropagationResult]):
                 "seen_share": seen / releases if releases else None,
                 "true_seen_share": reach,
             }
-        return Score(
-            self.name, {"max_lag_error": max(errors) if errors else None}, {"tiers": per_tier}
-        )
+        figures: dict[str, float | None] = {"max_lag_error": max(errors) if errors else None}
+        event = _event(truth)
+        factor = float(tiers_cfg.get("post_event_lag_factor", 1.0))
+        for side, scale in (("before", 1.0), ("after", factor)):
+            if event is None:
+                break
+            label = f"{side}:{event.date.isoformat()}"
+            side_errors = []
+            for i, tier in enumerate(names):
+                rows = [r for r in result.rows if r.tier == tier and r.period == label]
+                if len(rows) == 1 and rows[0].median_lag_hours is not None and rows[0].seen >= 20:
+                    want = float(tiers_cfg["median_lag_minutes"][i]) / 60.0 * scale
+                    side_errors.append(abs(rows[0].median_lag_hours - want) / want)
+            figures[f"{side}_lag_error"] = max(side_errors) if side_errors else None
+        return Score(self.name, figures, {"tiers": per_tier, "post_event_lag_factor": factor})

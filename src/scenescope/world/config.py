@@ -37,6 +37,9 @@ class VolumeSection:
     film_tv_share: float
     movie_share_of_film_tv: float
     weekday_factor: tuple[float, ...]
+    # Holiday-like dips of the whole Scene, in both worlds (with and without the event):
+    # [first day "YYYY-MM-DD", days, ratio of the usual volume]. Not an enforcement effect.
+    dips: tuple[tuple[Any, ...], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +155,7 @@ class TiersSection:
     p2p_rename_share: float
     never_reach_share: float
     max_lag_days: float
+    post_event_lag_factor: float  # lags of releases pred after the event are this many times longer
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,6 +316,17 @@ def _validate(config: WorldConfig, source: str) -> None:
         raise ConfigError(f"{source}: world.scale must be positive, got {world.scale}")
     if len(config.noise.categories) != len(config.noise.weights):
         raise ConfigError(f"{source}: noise.categories and noise.weights differ in length")
+    for dip in config.volume.dips:
+        try:
+            first, days, ratio = dip
+            dt.date.fromisoformat(str(first))
+            if int(days) < 1 or not 0.0 <= float(ratio) <= 1.0:
+                raise ValueError
+        except (TypeError, ValueError):
+            raise ConfigError(
+                f'{source}: volume.dips entry {list(dip)!r}: expected ["YYYY-MM-DD", days ≥ 1, '
+                "ratio 0..1]"
+            ) from None
     if len(config.volume.weekday_factor) != 7:
         raise ConfigError(f"{source}: volume.weekday_factor needs 7 values (Mon..Sun)")
     tiers = config.tiers

@@ -221,10 +221,14 @@ class _Run:
         self.maker = PreMaker(config, catalog, roster, seed)
         self.race = Race(self.maker, catalog, supply, operation)
         self.book = OpportunityBook(catalog, supply, config.pres, seed, config.world.start)
-        self.tiers = TierModel(config.tiers, seed)
+        self.tiers = TierModel(
+            config.tiers, seed, event_ts=operation.event_ts if operation is not None else None
+        )
         self.judge = LeakJudge(catalog)
         self.tally = Tally(operation)
         self.chill_rng = random.Random(f"{seed}:chill")
+        self.dip_rng = random.Random(f"{seed}:dips")
+        self.dips = _dip_days(config.volume.dips)
         self.noise_rng = random.Random(f"{seed}:noise")
         self.roster = roster
         self.heap: list[tuple[int, int, str, Any]] = []
@@ -243,8 +247,13 @@ class _Run:
         self.noise(day)
         self.flush(day_ts(day) + DAY)
 
+    def dipped(self, ts: int) -> bool:
+        """A holiday-like dip drops this release from both worlds."""
+        ratio = self.dips.get(ts // DAY)
+        return ratio is not None and self.dip_rng.random() >= ratio
+
     def cluster(self, cluster: Cluster) -> None:
-        if not cluster.releases:
+        if not cluster.releases or (self.dips and self.dipped(cluster.releases[0].ts)):
             return
         chill = self.chill(cluster.releases[0].ts)
         actual = not cluster.removed and self.chill_rng.random() < chill
@@ -275,6 +284,8 @@ class _Run:
             size_mb = NOISE_SIZE_MB.get(category, 100.0)
             for _ in range(count):
                 ts = start + int(draw() * DAY)
+                if self.dips and self.dipped(ts):
+                    continue
                 group = groups[min(last, bisect.bisect(cumulative, draw() * cumulative[-1]))]
                 size = size_mb * (0.3 + draw() * 1.4)
                 serial = self.noise_serials.get(category, 0)
@@ -450,3 +461,14 @@ def _write_accounts(out_dir: Path, supply: Supply) -> None:
         ("account_id", "name", "kind", "country", "opened_at", "closed_at"),
         rows,
     )
+
+
+def _dip_days(dips: tuple[tuple[Any, ...], ...]) -> dict[int, float]:
+    """Day number (unix days) → volume ratio, from [first day, days, ratio] entries."""
+    out: dict[int, float] = {}
+    for first, days, ratio in dips:
+        start = dt.date.fromisoformat(str(first))
+        for offset in range(int(days)):
+            day = start + dt.timedelta(days=offset)
+            out[(day - dt.date(1970, 1, 1)).days] = float(ratio)
+    return out

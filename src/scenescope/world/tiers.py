@@ -35,8 +35,10 @@ class Sighting(NamedTuple):
 
 
 class TierModel:
-    def __init__(self, cfg: TiersSection, seed: int) -> None:
+    def __init__(self, cfg: TiersSection, seed: int, *, event_ts: int | None = None) -> None:
         self.cfg = cfg
+        self.event_ts = event_ts
+        self.slower = cfg.post_event_lag_factor
         self.rng = random.Random(f"{seed}:tiers")
         self.seed = seed
         self.log_medians = [math.log(m * 60.0) for m in cfg.median_lag_minutes]
@@ -76,7 +78,10 @@ class TierModel:
                 continue
             if tier in _HIDDEN_TIERS and self.never_reaches(release.title_id, tier):
                 continue
-            lag = min(self.max_lag, int(math.exp(rng.gauss(log_median, sigma))))
+            lag_s = math.exp(rng.gauss(log_median, sigma))
+            if self.event_ts is not None and release.ts >= self.event_ts:
+                lag_s *= self.slower
+            lag = min(self.max_lag, int(lag_s))
             name = release.name
             if tier == "p2p" and draw() < self.cfg.p2p_rename_share:
                 name = naming.p2p_name(name, rng)
