@@ -35,8 +35,13 @@ UNSEEN_SEED = 4243
 SCALE = 0.05
 
 
-def _world(folder: Path, enforcement: dict[str, Any] | None = None) -> tuple[Path, WorldTruth]:
-    config = load_config(None, overrides={"enforcement": enforcement} if enforcement else None)
+def _world(
+    folder: Path, enforcement: dict[str, Any] | None = None, **sections: dict[str, Any]
+) -> tuple[Path, WorldTruth]:
+    overrides = dict(sections)
+    if enforcement:
+        overrides["enforcement"] = enforcement
+    config = load_config(None, overrides=overrides or None)
     simulate(config.with_world(seed=UNSEEN_SEED, scale=SCALE), folder / "world")
     db = folder / "store.duckdb"
     with Store.open(db) as store:
@@ -106,6 +111,31 @@ def test_a_world_without_an_event_has_no_drop(tmp_path: Path) -> None:
     with Store.open(db, read_only=True) as store:
         breaks = BreakDetector().fit(Engine.of(store))
     assert [b for b in breaks.breaks if b.size < 0] == [], [b.to_dict() for b in breaks.breaks]
+
+
+def test_a_holiday_dip_is_not_an_enforcement_effect(tmp_path: Path) -> None:
+    # two holiday-like dips of the whole Scene (both worlds), no operation
+    dips = [["2020-04-10", 3, 0.45], ["2020-12-24", 3, 0.4]]
+    db, truth = _world(tmp_path, {"enabled": False}, volume={"dips": dips})
+    assert truth.events == ()
+    with Store.open(db, read_only=True) as store:
+        breaks = BreakDetector().fit(Engine.of(store))
+    assert [b for b in breaks.breaks if b.size < 0] == [], [b.to_dict() for b in breaks.breaks]
+
+
+def test_lags_that_lengthen_after_the_event_are_measured_on_each_side(tmp_path: Path) -> None:
+    db, truth = _world(tmp_path, tiers={"post_event_lag_factor": 1.8})
+    event = truth.events[0]
+    with Store.open(db, read_only=True) as store:
+        lags = Propagation().fit(
+            Engine.of(store),
+            PropagationParams(by_source_class=False, events=(event.date,), window_weeks=16),
+        )
+    score = PropagationMetric().score(lags, truth)
+    assert score["before_lag_error"] is not None and score["before_lag_error"] <= 0.10
+    assert score["after_lag_error"] is not None and score["after_lag_error"] <= 0.10, (
+        score.to_dict()
+    )
 
 
 def test_cli_rows_carry_the_documented_fields(

@@ -210,7 +210,7 @@ class PropagationMetric(Metric[PropagationResult]):
             side_errors = []
             for i, tier in enumerate(names):
                 rows = [r for r in result.rows if r.tier == tier and r.period == label]
-                if len(rows) == 1 and rows[0].median_lag_hours is not None and rows[0].seen >= 20:
+                if len(rows) == 1 and rows[0].median_lag_hours is not None and rows[0].seen >= 100:
                     want = float(tiers_cfg["median_lag_minutes"][i]) / 60.0 * scale
                     side_errors.append(abs(rows[0].median_lag_hours - want) / want)
             figures[f"{side}_lag_error"] = max(side_errors) if side_errors else None
