@@ -3,6 +3,8 @@ holiday calendar they are modelled with.
 
 A `DailySeries` is a contiguous run of UTC days (days with no pre are zeros) with the counts
 of everyone, of a set of targeted groups and of the rest, optionally restricted to categories.
+Partial days at either edge (under a quarter of the median day: the history's first day, today,
+a tail of late reports) are left out: they are incomplete, not a drop.
 Holidays are the public holidays of the main territories (configurable), from the `holidays`
 package; a day that is a holiday in any of them is flagged.
 """
@@ -84,7 +86,28 @@ def load_daily(
     for day, count, hit in rows:
         total[(day - start).days] = count
         targeted[(day - start).days] = hit or 0
-    return DailySeries(start, total, targeted, total - targeted)
+    first, stop = _complete_span(total)
+    return DailySeries(
+        start + dt.timedelta(days=first),
+        total[first:stop],
+        targeted[first:stop],
+        (total - targeted)[first:stop],
+    )
+
+
+EDGE_SHARE = 0.25  # an edge day below this share of the median day is not complete yet
+
+
+def _complete_span(total: np.ndarray) -> tuple[int, int]:
+    """[first, stop) without the partial days at either edge: the day a store's history
+    starts mid-day, today (still filling), the tail of late reports after a feed ends."""
+    usual = float(np.median(total)) if len(total) else 0.0
+    first, stop = 0, len(total)
+    while first < stop - 1 and total[first] < EDGE_SHARE * usual:
+        first += 1
+    while stop - 1 > first and total[stop - 1] < EDGE_SHARE * usual:
+        stop -= 1
+    return first, stop
 
 
 @lru_cache(maxsize=32)
