@@ -26,8 +26,10 @@ import numpy as np
 from scenescope.analysis.base import Estimator
 from scenescope.analysis.counterfactual import Counterfactual, fit_counterfactual
 from scenescope.analysis.impact_effects import (
+    CategoryChange,
     Displacement,
     GroupReturn,
+    category_changes,
     displacement,
     group_returns,
 )
@@ -122,6 +124,7 @@ class ImpactResult:
     displacement: Displacement
     returns: tuple[GroupReturn, ...]
     tiers: tuple[TierReach, ...]
+    categories: tuple[CategoryChange, ...]  # per section: before vs the first week after
     daily_observed: tuple[int, ...]  # from the baseline start to the end of the last week
     daily_expected: tuple[float, ...]  # from the event day (index 0) on
     controls: tuple[str, ...] = ()
@@ -166,6 +169,7 @@ class ImpactResult:
             "hhi_after": round(self.displacement.hhi_after, 4),
             "returns": [r.to_dict() for r in self.returns],
             "tiers": [t.to_dict() for t in self.tiers],
+            "categories_week1": [c.to_dict() for c in self.categories],
             "controls": list(self.controls),
             "method": (
                 "local-level structural time series with a weekly pattern and holidays, fitted "
@@ -250,6 +254,7 @@ class Impact(Estimator[ImpactParams, ImpactResult]):
             displacement=displaced,
             returns=tuple(group_returns(engine, params.event, params.groups)),
             tiers=tuple(tier_reach(engine, params.event)),
+            categories=tuple(category_changes(engine, params.event)),
             daily_observed=tuple(int(v) for v in series.total[first:stop]),
             daily_expected=tuple(round(float(v), 2) for v in expected_daily),
             controls=(),

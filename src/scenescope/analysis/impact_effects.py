@@ -235,3 +235,57 @@ def group_returns(engine: Engine, event: dt.date, groups: Sequence[str]) -> list
             )
         )
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryChange:
+    """A section's pres per day in the four weeks before the event and in the first week
+    after: whether the whole Scene went quiet or only the targeted family's sections."""
+
+    category: str
+    before_per_day: float
+    after_per_day: float
+    zero_days: int  # days of the first week after with no pre at all in the section
+
+    @property
+    def ratio(self) -> float | None:
+        return self.after_per_day / self.before_per_day if self.before_per_day else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "category": self.category,
+            "before_per_day": round(self.before_per_day, 2),
+            "after_per_day": round(self.after_per_day, 2),
+            "ratio": _round(self.ratio),
+            "zero_days": self.zero_days,
+        }
+
+
+def category_changes(engine: Engine, event: dt.date) -> list[CategoryChange]:
+    table = engine.relation("daily_pres")
+    rows = engine.rows(
+        f"""
+        WITH days AS (
+          SELECT category, day, sum(n) AS n FROM {table}
+          WHERE category <> '' AND day >= ? AND day <= ? GROUP BY 1, 2
+        ), cats AS (SELECT DISTINCT category FROM days),
+        week AS (SELECT unnest(range(?::DATE + 1, ?::DATE + 8, INTERVAL 1 DAY))::DATE AS day)
+        SELECT c.category,
+               coalesce((SELECT sum(n) FROM days d WHERE d.category = c.category
+                         AND d.day < ?), 0) / 28.0 AS before,
+               coalesce((SELECT sum(n) FROM days d WHERE d.category = c.category
+                         AND d.day > ?), 0) / 7.0 AS after,
+               (SELECT count(*) FROM week w WHERE NOT EXISTS (
+                  SELECT 1 FROM days d WHERE d.category = c.category AND d.day = w.day)) AS zero
+        FROM cats c ORDER BY before DESC
+        """,
+        [
+            event - dt.timedelta(days=28),
+            event + dt.timedelta(days=7),
+            event,
+            event,
+            event,
+            event,
+        ],
+    )
+    return [CategoryChange(str(c), float(b), float(a), int(z)) for c, b, a, z in rows if b]

@@ -16,10 +16,19 @@ from scenescope.cli.common import JSON_OPTION, cell, fail, output_console, print
 
 # (ReleaseName field or "episode", column header)
 TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("title", "title"), ("year", "year"), ("kind", "kind"), ("episode", "ep"),
-    ("resolution", "res"), ("source", "source"), ("video_codec", "codec"),
-    ("audio_codec", "audio"), ("languages", "lang"), ("flags", "flags"), ("group", "group"),
-    ("certain", "sure"), ("unparsed", "unparsed"),
+    ("title", "title"),
+    ("year", "year"),
+    ("kind", "kind"),
+    ("episode", "ep"),
+    ("resolution", "res"),
+    ("source", "source"),
+    ("video_codec", "codec"),
+    ("audio_codec", "audio"),
+    ("languages", "lang"),
+    ("flags", "flags"),
+    ("group", "group"),
+    ("certain", "sure"),
+    ("unparsed", "unparsed"),
 )
 
 

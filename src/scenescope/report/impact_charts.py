@@ -141,6 +141,14 @@ def summary_text(result: ImpactResult) -> str:
             f"Back to {level}% of the counterfactual: "
             + (f"after {days} days." if days is not None else "not within the study.")
         )
+    quiet = [c for c in s["categories_week1"] if c["ratio"] is not None and c["ratio"] < 0.5]
+    if quiet:
+        shown = ", ".join(
+            f"{c['category']} {c['ratio']:.0%}"
+            + (f" ({c['zero_days']} day(s) at zero)" if c["zero_days"] else "")
+            for c in quiet[:6]
+        )
+        lines.append(f"Sections under half their usual volume in week 1: {shown}.")
     if s["gainers"]:
         top = ", ".join(f"{g['group']} ({g['gain']:+.0%})" for g in s["gainers"][:3])
         lines.append(f"Gained the targeted groups' slots: {top}.")
