@@ -96,20 +96,10 @@ def link_sightings(store: Store) -> LinkReport:
         FROM releases r WHERE s.release_id IS NULL AND r.name = s.name
         """
     )
-    pending = [
-        row[0]
-        for row in conn.execute(
-            "SELECT DISTINCT name FROM sightings WHERE release_id IS NULL"
-        ).fetchall()
-    ]
+    pending = _unlinked_names(store)
     if pending:
         _link_normalized(store, pending)
-        pending = [
-            row[0]
-            for row in conn.execute(
-                "SELECT DISTINCT name FROM sightings WHERE release_id IS NULL"
-            ).fetchall()
-        ]
+        pending = _unlinked_names(store)
     if pending:
         _link_parsed(store, pending)
     conn.execute(
@@ -130,6 +120,13 @@ def link_sightings(store: Store) -> LinkReport:
         """
     )
     return link_report(store)
+
+
+def _unlinked_names(store: Store) -> list[str]:
+    rows = store.connection.execute(
+        "SELECT DISTINCT name FROM sightings WHERE release_id IS NULL"
+    ).fetchall()
+    return [row[0] for row in rows]
 
 
 def link_report(store: Store, *, examples: int = 10) -> LinkReport:
