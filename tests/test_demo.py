@@ -21,6 +21,10 @@ def test_demo_runs_the_story_and_scores_it_against_truth(tmp_path: Path) -> None
     assert "precision" in result.output and "recall" in result.output
     assert (out / "world" / "truth.json").exists()
     assert (out / "scenescope.duckdb").exists()
+    # the operation's aftermath: drops found untold, the counterfactual, its charts
+    assert "The operation and its aftermath" in result.output
+    assert "impact vs truth" in result.output
+    assert (out / "impact" / "counterfactual.png").exists()
 
     # A second run reuses the world, starts its own store afresh, and reports the same figures.
     again = runner.invoke(
@@ -35,6 +39,9 @@ def test_demo_runs_the_story_and_scores_it_against_truth(tmp_path: Path) -> None
     assert len(report["top_leaks"]) == min(20, report["leaks"])
     assert all(leak["lead_days"] > 0 for leak in report["top_leaks"])
     assert report["families"], "the default world's families should be found"
+    impact = report["impact"]
+    assert impact["summary"]["weeks"] > 0 and impact["summary"]["direct_lost"] > 0
+    assert impact["detect"]["days_off"] is not None and impact["detect"]["days_off"] <= 2
     # the live leg ran after the figures above, and its alerts reached the signed webhook
     assert report["live"]["frames_replayed"] > 0
     assert 0 < report["live"]["alerts_delivered"] == report["live"]["alerts_fired"]
