@@ -41,23 +41,29 @@ def chill(days_after: int) -> float:
     return min(0.97, 0.35 + (0.97 - 0.35) * days_after / 98)
 
 
-def expected(day: dt.date, with_event: bool) -> tuple[float, float]:
-    """(targeted, others) mean pres on a day."""
+FIRST_EVENT = dt.date(2021, 4, 20)  # an earlier, smaller operation (two-event worlds)
+
+
+def expected(day: dt.date, with_event: bool, earlier: bool = False) -> tuple[float, float]:
+    """(targeted, others) mean pres on a day; `earlier`: the first operation happened too
+    (in both worlds of the second): a 60% dip that recovers over twelve weeks."""
     i = (day - START).days
     level = 300.0 * (1 + 0.12 * i / 365) * WEEKDAY[day.weekday()] * HOLIDAYS.get(day, 1.0)
+    if earlier and day > FIRST_EVENT:
+        level *= min(1.0, 0.4 + 0.6 * (day - FIRST_EVENT).days / 84)
     targeted, others = level * TARGET_SHARE, level * (1 - TARGET_SHARE)
     if with_event and day > EVENT:
         return 0.0, others * chill((day - EVENT).days)
     return targeted, others
 
 
-def write_pres(path: Path, seed: int, with_event: bool) -> None:
+def write_pres(path: Path, seed: int, with_event: bool, earlier: bool = False) -> None:
     rng = np.random.default_rng(seed)
     lines = ["name,pre_at,category"]
     serial = 0
     for offset in range(DAYS):
         day = START + dt.timedelta(days=offset)
-        for kind, mean in zip(("t", "o"), expected(day, with_event), strict=True):
+        for kind, mean in zip(("t", "o"), expected(day, with_event, earlier), strict=True):
             count = rng.poisson(rng.gamma(20.0, mean / 20.0)) if mean > 0 else 0
             for _ in range(count):
                 serial += 1
@@ -71,10 +77,10 @@ def write_pres(path: Path, seed: int, with_event: bool) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def _store(folder: Path, seed: int, with_event: bool) -> Path:
+def _store(folder: Path, seed: int, with_event: bool, earlier: bool = False) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     pres = folder / "pres.csv"
-    write_pres(pres, seed, with_event)
+    write_pres(pres, seed, with_event, earlier)
     db = folder / "store.duckdb"
     with Store.open(db) as store:
         store.apply(FileFeed(pres))
@@ -110,3 +116,30 @@ def test_holiday_dips_alone_are_not_a_break(tmp_path: Path) -> None:
     with Store.open(db, read_only=True) as store:
         breaks = BreakDetector().fit(Engine.of(store)).breaks
     assert [b for b in breaks if b.size < 0] == [], [b.to_dict() for b in breaks]
+
+
+def test_two_events_the_second_fitted_without_the_first_aftermath(tmp_path: Path) -> None:
+    db = _store(tmp_path, 14, True, earlier=True)
+    with Store.open(db, read_only=True) as store:
+        engine = Engine.of(store)
+        result = Impact().fit(
+            engine,
+            ImpactParams(
+                event=EVENT,
+                groups=TARGETED,
+                horizon_weeks=16,
+                prior_events=(FIRST_EVENT,),
+                settle_weeks=13,
+            ),
+        )
+        drops = [b for b in BreakDetector().fit(engine).breaks if b.size < 0]
+    covered = []
+    for week in result.weeks:
+        days = [week.week_start + dt.timedelta(days=d) for d in range(7)]
+        truth = sum(sum(expected(d, False, earlier=True)) for d in days)
+        covered.append(week.lower <= truth <= week.upper)
+    assert sum(covered) / len(covered) >= 0.85, [w.to_dict() for w in result.weeks]
+    assert any("left out of the fit" in note for note in result.notes)
+    # both operations are found without being told
+    for when in (FIRST_EVENT, EVENT):
+        assert min(abs((b.date - when).days) for b in drops) <= 2, [b.to_dict() for b in drops]

@@ -3,7 +3,8 @@ fitted on the history before it, in the spirit of CausalImpact.
 
 The model (statsmodels `UnobservedComponents`) is a local level with a fixed weekly pattern
 (trigonometric, three harmonics) and a holiday regressor, on log(1 + count). It is fitted on
-the baseline weeks before the event only, then simulated forward: each of `repetitions`
+the baseline weeks before the event only (days marked missing, an earlier event's
+aftermath, are skipped by the Kalman filter), then simulated forward: each of `repetitions`
 paths is a possible counterfactual, so the interval of any sum over days (a week, the whole
 post-event period) comes from the same paths, not from adding daily intervals. No other
 series is used as a control: after a scene-wide chill every other Scene category is hit too.
@@ -62,9 +63,10 @@ def fit_counterfactual(
     """Fit on `history` (daily counts before the event) and simulate len(holidays_after) days."""
     from statsmodels.tsa.statespace.structural import UnobservedComponents
 
-    if len(history) < MIN_BASELINE_DAYS:
+    observed = int(np.count_nonzero(~np.isnan(np.asarray(history, dtype=float))))
+    if observed < MIN_BASELINE_DAYS:
         raise ValueError(
-            f"only {len(history)} days of history before the event: the counterfactual needs "
+            f"only {observed} days of history before the event: the counterfactual needs "
             f"at least {MIN_BASELINE_DAYS} (use an earlier store or a later event)"
         )
     horizon = len(holidays_after)

@@ -52,6 +52,10 @@ class ImpactParams:
     name: str | None = None  # what the event is called in reports
     categories: tuple[str, ...] = ()  # restrict the series (prefixes: TV, X264 ...)
     baseline_weeks: int = 26
+    # earlier events: their aftermath (`settle_weeks` from each) is left out of the fit, and the
+    # baseline reaches further back to keep `baseline_weeks` of undisturbed days
+    prior_events: tuple[dt.date, ...] = ()
+    settle_weeks: int = 26
     horizon_weeks: int = 26
     holiday_countries: tuple[str, ...] = DEFAULT_HOLIDAY_COUNTRIES
     level: float = 0.9
@@ -203,17 +207,31 @@ class Impact(Estimator[ImpactParams, ImpactResult]):
                 f"event {params.event} is outside the store's pres "
                 f"({series.start} … {series.date(series.days - 1)})"
             )
-        first = max(0, event - 7 * params.baseline_weeks)
-        if event - first < 7 * params.baseline_weeks:
-            notes.append(f"only {event - first} days of baseline before the event")
+        disturbed = np.zeros(series.days, dtype=bool)
+        for prior in params.prior_events:
+            if prior >= params.event:
+                raise ValueError(f"prior event {prior} is not before the event {params.event}")
+            at = series.index(prior)
+            disturbed[max(0, at) : max(0, min(event, at + 1 + 7 * params.settle_weeks))] = True
+        clean_days = np.flatnonzero(~disturbed[:event])
+        wanted = 7 * params.baseline_weeks
+        first = int(clean_days[-wanted]) if len(clean_days) >= wanted else 0
+        if len(clean_days) < wanted:
+            notes.append(f"only {len(clean_days)} undisturbed days of baseline before the event")
+        if disturbed[first:event].any():
+            notes.append(
+                f"{int(disturbed[first:event].sum())} baseline days after earlier events "
+                "left out of the fit"
+            )
         weeks_available = (series.days - event - 1) // 7
         n_weeks = max(0, min(params.horizon_weeks, weeks_available))
         stop = event + 1 + 7 * n_weeks  # one past the last day reported
         holidays = holiday_flags(series.start, stop, params.holiday_countries)
 
         def model(values: np.ndarray, seed_offset: int) -> Counterfactual:
+            history = np.where(disturbed[first:event], np.nan, values[first:event])
             return fit_counterfactual(
-                values[first:event],
+                history,
                 holidays[first:event],
                 holidays[event:stop],
                 level=params.level,
@@ -225,7 +243,7 @@ class Impact(Estimator[ImpactParams, ImpactResult]):
         weeks = _weeks(series, total, event, n_weeks)
         post = slice(1, 1 + 7 * n_weeks)  # counterfactual index: 0 = event day
         missing = Estimate(*total.missing(series.total[event:stop], post.start, post.stop))
-        if params.groups and series.targeted[first:event].sum() > 0:
+        if params.groups and np.nansum(series.targeted[first:event]) > 0:
             direct = Estimate(
                 *model(series.targeted, 1).missing(series.targeted[event:stop], 1, post.stop)
             )

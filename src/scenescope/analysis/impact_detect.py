@@ -34,7 +34,7 @@ class DetectParams:
     since: dt.date | None = None
     until: dt.date | None = None
     categories: tuple[str, ...] = ()
-    penalty: float = 25.0
+    penalty: float = 10.0
     min_days: int = 7
     min_size: float = 0.25  # smaller level changes are not reported
     holiday_countries: tuple[str, ...] = DEFAULT_HOLIDAY_COUNTRIES

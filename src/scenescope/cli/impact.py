@@ -48,6 +48,9 @@ def impact_command(
         [], "--category", help="Only these sections (prefix: TV matches TV-*); repeatable."
     ),
     baseline_weeks: int = typer.Option(26, "--baseline-weeks", min=4, max=520),
+    prior_event: list[str] = typer.Option(
+        [], "--prior-event", help="An earlier event whose aftermath the fit leaves out; repeatable."
+    ),
     horizon_weeks: int = typer.Option(26, "--weeks", min=1, max=104, help="Weeks after."),
     holidays: str = typer.Option(
         "US,GB,DE,FR,NL,SE", "--holidays", help="Holiday calendars (ISO countries), or ''."
@@ -77,9 +80,13 @@ def impact_command(
             elif what_if:
                 rows = _what_if(engine, targets, _date(as_of, "--as-of"), json_out)
             else:
+                priors = tuple(
+                    d for d in (_date(p, "--prior-event") for p in prior_event) if d is not None
+                )
                 rows = _impact(
                     engine,
                     _date(event, "--event"),
+                    priors,
                     targets,
                     name,
                     tuple(category),
@@ -98,6 +105,7 @@ def impact_command(
 def _impact(
     engine: Engine,
     event: dt.date | None,
+    priors: tuple[dt.date, ...],
     targets: tuple[str, ...],
     name: str | None,
     categories: tuple[str, ...],
@@ -117,6 +125,7 @@ def _impact(
         name=name,
         categories=categories,
         baseline_weeks=baseline,
+        prior_events=priors,
         horizon_weeks=horizon,
         holiday_countries=countries,
     )
