@@ -147,7 +147,7 @@ def _match_releases(
         table = pa.table(
             {
                 "cid": list(range(len(candidates))),
-                "low": [c.name.lower() for c in candidates],
+                "low": [layout.strip_site_tags(c.name).lower() for c in candidates],
             }
         )
         cands = pad.register("cand_names", table)
@@ -191,6 +191,16 @@ def _match_releases(
     return out
 
 
+_RELEASE_FLAGS = frozenset({"proper", "repack", "rerip", "real", "internal", "dirfix", "nfofix"})
+
+
+def _resolution_class(resolution: str | None) -> str:
+    """'sd' for no resolution and the SD ones (P2P names write [SD] where scene names write
+    nothing), else the resolution."""
+    low = (resolution or "").lower()
+    return "sd" if low in ("", "sd", "480p", "576p", "360p") else low
+
+
 def _episodes_text(episodes: tuple[int, ...]) -> str:
     return f"[{', '.join(str(e) for e in episodes)}]" if episodes else ""
 
@@ -201,47 +211,70 @@ def _match_fields(
     """Names the record does not hold as written (P2P renames, case, site tags): the store's
     releases with the same parsed title, year, episode, resolution, source (and group when
     the name keeps one). Several: the earliest pre is taken and the match says ambiguous."""
-    rows: dict[str, list[Any]] = {k: [] for k in ("cid", "tn", "year", "season", "ep", "res", "src", "grp")}
+    keys = ("cid", "tn", "year", "season", "ep", "day", "res", "src", "codec", "grp", "flags", "langs", "first_at")
+    rows: dict[str, list[Any]] = {k: [] for k in keys}
     for i, c in enumerate(candidates):
         if i in ids:
             continue
-        p = parse(c.name)
+        p = parse(layout.strip_site_tags(c.name))
         if not p.title:
             continue
         rows["cid"].append(i)
+        rows["day"].append(p.date)
+        rows["flags"].append(",".join(sorted(f for f in p.flags if f in _RELEASE_FLAGS)))
+        rows["langs"].append(",".join(sorted(x.lower() for x in p.languages)))
         rows["tn"].append(_norm(p.title))
         rows["year"].append(p.year)
         rows["season"].append(p.season)
         rows["ep"].append(_episodes_text(p.episodes))
-        rows["res"].append((p.resolution or "").lower())
+        rows["res"].append(_resolution_class(p.resolution))
         rows["src"].append((p.source or "").lower())
+        rows["codec"].append((p.video_codec or "").lower())
         rows["grp"].append((p.group or "").lower())
+        rows["first_at"].append(c.first_at)
     if not rows["cid"]:
         return
+    text = pa.string()
     schema = pa.schema(
-        [("cid", pa.int64()), ("tn", pa.string()), ("year", pa.int64()), ("season", pa.int64()),
-         ("ep", pa.string()), ("res", pa.string()), ("src", pa.string()), ("grp", pa.string())]
+        [("cid", pa.int64()), ("tn", text), ("year", pa.int64()), ("season", pa.int64()),
+         ("ep", text), ("day", pa.date32()), ("res", text), ("src", text), ("codec", text), ("grp", text),
+         ("flags", text), ("langs", text), ("first_at", pa.timestamp("us", tz="UTC"))]
     )  # fmt: skip
     cands = pad.register("cand_fields", pa.table(rows, schema=schema))
     state = rules.release_state_sql("WHERE release_id IN (SELECT release_id FROM r)")
+    # Among several releases with the fields the name kept, prefer the one that agrees on
+    # what the name left out too (no resolution = SD, the codec), then one pred before the
+    # copy's first file time, the latest such pre first.
     found = engine.rows(
         f"""
 WITH r AS (
   SELECT release_id, group_key, year, season,
          CASE WHEN len(episodes) > 0 THEN CAST(episodes AS VARCHAR) ELSE '' END AS ep,
-         lower(coalesce(resolution, '')) AS res, lower(coalesce(source, '')) AS src,
+         CASE WHEN lower(coalesce(resolution, '')) IN ('', 'sd', '480p', '576p', '360p') THEN 'sd'
+              ELSE lower(resolution) END AS res, lower(coalesce(source, '')) AS src,
+         lower(coalesce(video_codec, '')) AS codec, date AS day,
+         array_to_string(list_sort(list_filter(coalesce(flags, []),
+           lambda f: f IN ({", ".join(repr(f) for f in sorted(_RELEASE_FLAGS))}))), ',') AS flags,
+         array_to_string(list_sort(list_transform(coalesce(languages, []), lambda x: lower(x))), ',') AS langs,
          regexp_replace(lower(title), '[^a-z0-9]+', '', 'g') AS tn
   FROM releases
   WHERE title IS NOT NULL
     AND regexp_replace(lower(title), '[^a-z0-9]+', '', 'g') IN (SELECT tn FROM {cands})
-), {state.ctes}
-SELECT c.cid, arg_min(r.release_id, coalesce(pre.pre_at, TIMESTAMPTZ '9999-01-01')), count(*)
-FROM {cands} c JOIN r ON r.tn = c.tn
-  AND r.year IS NOT DISTINCT FROM c.year AND r.season IS NOT DISTINCT FROM c.season
-  AND r.ep = c.ep AND (c.res = '' OR r.res = c.res) AND (c.src = '' OR r.src = c.src)
-  AND (c.grp = '' OR r.group_key = c.grp)
-LEFT JOIN pre USING (release_id)
-GROUP BY c.cid"""
+), {state.ctes},
+pairs AS (
+  SELECT c.cid, r.release_id,
+         (r.res <> c.res)::INT + (c.codec <> '' AND r.codec <> c.codec)::INT
+           + (r.flags <> c.flags)::INT + (c.langs <> '' AND r.langs <> c.langs)::INT AS misses,
+         (pre.pre_at IS NULL OR c.first_at IS NULL OR pre.pre_at > c.first_at)::INT AS late,
+         epoch(coalesce(c.first_at - pre.pre_at, INTERVAL 1 DAY * 36500)) AS behind
+  FROM {cands} c JOIN r ON r.tn = c.tn
+    AND r.year IS NOT DISTINCT FROM c.year AND r.season IS NOT DISTINCT FROM c.season
+    AND r.ep = c.ep AND r.day IS NOT DISTINCT FROM c.day AND (c.res = '' OR r.res = c.res) AND (c.src = '' OR r.src = c.src)
+    AND (c.grp = '' OR r.group_key = c.grp)
+  LEFT JOIN pre USING (release_id)
+)
+SELECT cid, arg_min(release_id, (misses, late, abs(behind))), count(*)
+FROM pairs GROUP BY cid"""
     )
     for cid, release_id, count in found:
         ids[cid] = (release_id, "fields" if count == 1 else "fields-ambiguous")

@@ -99,6 +99,26 @@ def label_title(label: str) -> tuple[str, int | None]:
     return " ".join(w.capitalize() for w in kept), year
 
 
+_SITE_PREFIX = (
+    re.compile(r"^\s*\[\s*(www\.)?[\w-]+(\.[\w-]+)+\s*\]\s*[-_ ]*"),  # [ www.site.org ] Name
+    re.compile(r"^\s*(www\.)?[\w-]+(\.[\w-]+)*\.[a-z]{2,8}\s+-\s+", re.IGNORECASE),  # site.org - Name
+    re.compile(r"^\s*\[[^\]]{1,30}\]\s*"),  # [ettv] Name
+)
+_TAG_SUFFIX = re.compile(r"^(.*-[A-Za-z0-9]{2,20})\s*[\[{(][^\]})]{1,30}[\]})]$")
+
+
+def strip_site_tags(name: str) -> str:
+    """A name without the site tags lower tiers add (`www.site.org - `, `[ettv]`,
+    `-GROUP[eztv]`), as the release was named on the Scene."""
+    for pattern in _SITE_PREFIX:
+        cleaned = pattern.sub("", name, count=1)
+        if cleaned != name and len(cleaned) > 5:
+            name = cleaned
+            break
+    tagged = _TAG_SUFFIX.match(name)
+    return tagged[1] if tagged else name
+
+
 @lru_cache(maxsize=200_000)
 def release_like(name: str) -> bool:
     """Does a folder or file stem read like a release name (scene or P2P) rather than an

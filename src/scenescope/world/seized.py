@@ -279,13 +279,15 @@ class SeizedMedia:
         held: dict[str, int] = {}
         pres: dict[str, int] = {}
         for r in recent + affiliates:
+            if r.name in held:
+                continue
             t = r.ts - int(90 + rng.random() * 35 * 60)
             place = f"/glftpd/site/_PRE/{r.group}" if rng.random() < 0.15 else f"/glftpd/site/{r.category}"
             self._release(body, place, r, t, proof=r.source_class == "retail-disc" and r.group in self.family_set)
             held[r.name], pres[r.name] = t, r.ts
         for r in self.pool[40:70]:  # couriers race other groups' releases in after the pre
             t = r.ts + int(60 + rng.random() * 2 * HOUR)
-            if t < self.op.event_ts:
+            if t < self.op.event_ts and r.name not in held:
                 self._release(body, f"/glftpd/site/{r.category}", r, t, proof=False)
                 held[r.name], pres[r.name] = t, r.ts
         t0 = self.op.event_ts - 300 * DAY
