@@ -31,23 +31,22 @@ def timeline_rows(result: CaseTriage) -> list[dict[str, Any]]:
     return rows
 
 
-def timeline_chart(result: CaseTriage) -> alt.Chart:
+def timeline_chart(result: CaseTriage) -> alt.LayerChart:
     rows = timeline_rows(result)
     colours = alt.Scale(
         domain=["before-pre", "after-pre", "not-in-record", "pre", "disc before street date", "disc"],
         range=["#c0392b", "#2e86c1", "#95a5a6", "#222222", "#8e44ad", "#d2b4de"],
     )
-    return (
-        alt.Chart(alt.Data(values=rows))
-        .mark_point(filled=True, size=40, opacity=0.7)
-        .encode(
-            x=alt.X("at:T", title="time (UTC)"),
-            y=alt.Y("medium:N", title=None),
-            color=alt.Color("what:N", scale=colours, title=None),
-            shape=alt.condition(alt.datum.what == "pre", alt.value("stroke"), alt.value("circle")),
-            tooltip=["medium:N", "item:N", "group:N", "what:N", "at:T"],
-        )
-        .properties(title=f"case {result.case_id}: what each medium held, and when", width=900)
+    base = alt.Chart(alt.Data(values=rows)).encode(
+        x=alt.X("at:T", title="time (UTC)"),
+        y=alt.Y("medium:N", title=None),
+        color=alt.Color("what:N", scale=colours, title=None),
+        tooltip=["medium:N", "item:N", "group:N", "what:N", "at:T"],
+    )
+    held = base.transform_filter(alt.datum.what != "pre").mark_point(filled=True, size=40, opacity=0.7)
+    pres = base.transform_filter(alt.datum.what == "pre").mark_tick(thickness=1, opacity=0.5)
+    return alt.layer(pres, held).properties(
+        title=f"case {result.case_id}: what each medium held, and when (ticks: the pres)", width=900
     )
 
 
