@@ -141,5 +141,5 @@ def sniff_csv(head: bytes) -> bool:
         header = next(csv.reader(io.StringIO(first)))
     except StopIteration:
         return False
-    lowered = {h.strip().lower() for h in header}
+    lowered = {h.strip().lower().replace(" ", "_") for h in header}
     return bool(lowered & set(COLUMN_NAMES["path"])) and bool(lowered & set(COLUMN_NAMES["size"]))
