@@ -31,8 +31,9 @@ def _read(lines: list[bytes]) -> tuple[list, Problems]:
 
 
 def test_good_lines_become_entries_with_unknown_zero_times() -> None:
-    entries, problems = _read([_line("/a/Movie.2020.1080p.BluRay.x264-GRP/grp.r00"),
-                               _line("/a", mode="d/drwxr-xr-x")])  # fmt: skip
+    entries, problems = _read(
+        [_line("/a/Movie.2020.1080p.BluRay.x264-GRP/grp.r00"), _line("/a", mode="d/drwxr-xr-x")]
+    )
     assert problems.count == 0
     assert entries[0].path == "/a/Movie.2020.1080p.BluRay.x264-GRP/grp.r00"
     assert entries[0].mtime == T and entries[0].crtime is None and not entries[0].is_dir
@@ -61,25 +62,40 @@ def test_bad_lines_are_reported_with_their_line_and_the_rest_kept() -> None:
     assert "future" in by_line[6].reason and "negative" in by_line[7].reason
     assert by_line[2].where() == "m.body:2"
     paths = [e.path for e in entries]
-    assert paths == ["/ok.txt", "/we|ird|name.txt", "/zero.txt", "/future.txt", "/neg.txt", "/last.txt"]
+    assert paths == [
+        "/ok.txt",
+        "/we|ird|name.txt",
+        "/zero.txt",
+        "/future.txt",
+        "/neg.txt",
+        "/last.txt",
+    ]
     assert entries[4].mtime is None and entries[4].atime == T  # the bad time cleared, not the line
     assert (problems.skipped, problems.repaired) == (3, 4)
 
 
 def test_tsk_markers_deleted_virtual_and_ntfs_file_name_entries() -> None:
-    entries, _ = _read([
-        _line("/gone.rar (deleted)"),
-        _line("/$MBR", mode="v/v---------"),
-        _line("/x.mkv ($FILE_NAME)"),
-        _line("C:\\Users\\kim\\a.mkv"),
-    ])  # fmt: skip
-    assert [(e.path, e.deleted) for e in entries] == [("/gone.rar", True), ("/Users/kim/a.mkv", False)]
+    entries, _ = _read(
+        [
+            _line("/gone.rar (deleted)"),
+            _line("/$MBR", mode="v/v---------"),
+            _line("/x.mkv ($FILE_NAME)"),
+            _line("C:\\Users\\kim\\a.mkv"),
+        ]
+    )
+    assert [(e.path, e.deleted) for e in entries] == [
+        ("/gone.rar", True),
+        ("/Users/kim/a.mkv", False),
+    ]
 
 
 @settings(max_examples=60, deadline=None)
 @given(
-    st.text(st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="/\\"), min_size=1, max_size=40)
-    .filter(lambda n: not n.endswith((" (deleted)", " (deleted-realloc)", " ($FILE_NAME)")))
+    st.text(
+        st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="/\\"),
+        min_size=1,
+        max_size=40,
+    ).filter(lambda n: not n.endswith((" (deleted)", " (deleted-realloc)", " ($FILE_NAME)")))
 )
 def test_any_name_survives_even_with_pipes(name: str) -> None:
     entries, problems = _read([_line("/" + name)])
@@ -118,13 +134,23 @@ def test_csv_without_required_columns_is_one_clear_error(tmp_path: Path) -> None
 def _tree(root: Path) -> None:
     release = root / "Gentle.Runway.2020.1080p.BluRay.x264-EMBERS"
     (release / "Sample").mkdir(parents=True)
-    for name in ("embers-gr.nfo", "embers-gr.sfv", "embers-gr.rar", "embers-gr.r00", "Sample/s.mkv"):
+    for name in (
+        "embers-gr.nfo",
+        "embers-gr.sfv",
+        "embers-gr.rar",
+        "embers-gr.r00",
+        "Sample/s.mkv",
+    ):
         (release / name).write_bytes(b"x")
         os.utime(release / name, (T, T))
     (root / "weird|name.txt").write_bytes(b"y")
 
 
-@pytest.mark.skipif(shutil.which("fls") is None or shutil.which("mke2fs") is None and not Path("/usr/sbin/mke2fs").exists(), reason="sleuthkit / e2fsprogs missing (scripts/install-system-test-deps)")
+@pytest.mark.skipif(
+    shutil.which("fls") is None
+    or (shutil.which("mke2fs") is None and not Path("/usr/sbin/mke2fs").exists()),
+    reason="sleuthkit / e2fsprogs missing (scripts/install-system-test-deps)",
+)
 def test_a_real_ext2_image_is_listed_through_the_sleuth_kit(tmp_path: Path) -> None:
     source = tmp_path / "tree"
     _tree(source)
@@ -141,7 +167,10 @@ def test_a_real_ext2_image_is_listed_through_the_sleuth_kit(tmp_path: Path) -> N
     assert "/weird|name.txt" in entries and listing.problems.repaired == 1
 
 
-@pytest.mark.skipif(shutil.which("fls") is None or shutil.which("mcopy") is None, reason="sleuthkit / mtools missing")
+@pytest.mark.skipif(
+    shutil.which("fls") is None or shutil.which("mcopy") is None,
+    reason="sleuthkit / mtools missing",
+)
 def test_a_real_fat_image_keeps_creation_times(tmp_path: Path) -> None:
     source = tmp_path / "tree"
     _tree(source)
@@ -151,7 +180,9 @@ def test_a_real_fat_image_keeps_creation_times(tmp_path: Path) -> None:
     subprocess.run([mkfs, str(image)], check=True, capture_output=True)
     env = {**os.environ, "MTOOLS_SKIP_CHECK": "1", "TZ": "UTC"}
     release = "Gentle.Runway.2020.1080p.BluRay.x264-EMBERS"
-    subprocess.run(["mcopy", "-s", "-m", "-i", str(image), str(source / release), "::/"], check=True, env=env)
+    subprocess.run(
+        ["mcopy", "-s", "-m", "-i", str(image), str(source / release), "::/"], check=True, env=env
+    )
     entries = {e.path: e for e in open_listing(image, timezone="UTC").entries}
     nfo = entries[f"/{release}/embers-gr.nfo"]
     assert nfo.mtime == T and nfo.crtime is not None and nfo.ctime is None

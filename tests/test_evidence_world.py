@@ -38,7 +38,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, WorldTr
         return db, folder / "world", triage_world(store, folder / "world")
 
 
-def test_releases_verdicts_discs_and_roles_match_the_truth(world: tuple[Path, Path, WorldTriage]) -> None:
+def test_releases_verdicts_discs_and_roles_match_the_truth(
+    world: tuple[Path, Path, WorldTriage],
+) -> None:
     score = world[2].score
     figures = score.to_dict()
     assert score["release_precision"] is not None and score["release_precision"] >= 0.99, figures
@@ -68,13 +70,21 @@ def test_the_case_ties_the_raided_family_together(world: tuple[Path, Path, World
     assert any(d.leaks for d in early)  # the disc on the bench is the source of a recorded leak
 
 
-def test_bad_listing_lines_are_counted_as_the_world_made_them(world: tuple[Path, Path, WorldTriage]) -> None:
+def test_bad_listing_lines_are_counted_as_the_world_made_them(
+    world: tuple[Path, Path, WorldTriage],
+) -> None:
     _, folder, triaged = world
     for medium in seized_media(WorldTruth.load(folder).raw):
         found = triaged.result.medium(medium.label)
         assert found is not None
-        assert (found.skipped_lines, found.repaired_lines) == (medium.bad_lines, medium.repaired_lines)
-    assert any(p["where"].endswith(".body:" + p["where"].rsplit(":", 1)[1]) for p in triaged.result.problems)
+        assert (found.skipped_lines, found.repaired_lines) == (
+            medium.bad_lines,
+            medium.repaired_lines,
+        )
+    assert any(
+        p["where"].endswith(".body:" + p["where"].rsplit(":", 1)[1])
+        for p in triaged.result.problems
+    )
 
 
 def _materialize(body: Path, root: Path) -> None:
@@ -93,7 +103,9 @@ def _materialize(body: Path, root: Path) -> None:
         os.utime(folder, (os.path.getmtime(folder), os.path.getmtime(folder)))
 
 
-@pytest.mark.skipif(shutil.which("fls") is None, reason="sleuthkit missing (scripts/install-system-test-deps)")
+@pytest.mark.skipif(
+    shutil.which("fls") is None, reason="sleuthkit missing (scripts/install-system-test-deps)"
+)
 def test_an_end_user_drive_read_from_a_real_ext2_image(
     world: tuple[Path, Path, WorldTriage], tmp_path: Path
 ) -> None:
@@ -105,7 +117,11 @@ def test_an_end_user_drive_read_from_a_real_ext2_image(
     _materialize(folder / medium.file, root)
     image = tmp_path / "drive.img"
     mke2fs = shutil.which("mke2fs") or "/usr/sbin/mke2fs"
-    subprocess.run([mke2fs, "-q", "-t", "ext2", "-N", "4096", "-d", str(root), str(image), "16M"], check=True, capture_output=True)
+    subprocess.run(
+        [mke2fs, "-q", "-t", "ext2", "-N", "4096", "-d", str(root), str(image), "16M"],
+        check=True,
+        capture_output=True,
+    )
     with Store.open(copy) as store:
         added = add_media(store, "image-case", [image], label=medium.label)
         assert added[0].kind == "image" and "Sleuth Kit" in added[0].tool
@@ -120,7 +136,9 @@ def test_an_end_user_drive_read_from_a_real_ext2_image(
     assert all(r.verdict == "after-pre" for r in result.releases if r.release in medium.releases)
 
 
-def test_adding_media_again_changes_nothing(world: tuple[Path, Path, WorldTriage], tmp_path: Path) -> None:
+def test_adding_media_again_changes_nothing(
+    world: tuple[Path, Path, WorldTriage], tmp_path: Path
+) -> None:
     db, folder, triaged = world
     copy = tmp_path / "store.duckdb"
     shutil.copy(db, copy)
@@ -140,11 +158,33 @@ def test_cli_add_report_and_show(world: tuple[Path, Path, WorldTriage], tmp_path
     copy = tmp_path / "store.duckdb"
     shutil.copy(db, copy)
     medium = seized_media(WorldTruth.load(folder).raw)[0]
-    done = run("evidence", "add", "cli-case", folder / medium.file, "--label", "bench",
-               "--seized-at", "2020-08-25T06:00:00Z", "--timezone", "Europe/Paris", "--db", copy)  # fmt: skip
+    done = run(
+        "evidence",
+        "add",
+        "cli-case",
+        folder / medium.file,
+        "--label",
+        "bench",
+        "--seized-at",
+        "2020-08-25T06:00:00Z",
+        "--timezone",
+        "Europe/Paris",
+        "--db",
+        copy,
+    )
     assert done.code == 0, done.err
     assert "cli-case/bench" in done.out
-    report = run("evidence", "report", "cli-case", "--json", "--no-families", "--db", copy, "--out", tmp_path / "out")
+    report = run(
+        "evidence",
+        "report",
+        "cli-case",
+        "--json",
+        "--no-families",
+        "--db",
+        copy,
+        "--out",
+        tmp_path / "out",
+    )
     assert report.code == 0, report.err
     rows = [json.loads(line) for line in report.out.splitlines()]
     media = [r for r in rows if r["record"] == "medium"]
@@ -160,5 +200,9 @@ def test_cli_add_report_and_show(world: tuple[Path, Path, WorldTriage], tmp_path
     assert unknown.code == 2 and "no case" in unknown.err
     bad = run("evidence", "add", "cli-case", tmp_path / "absent.body", "--db", copy)
     assert bad.code == 2 and "no such file" in bad.err
-    assert CASE in {m for (m,) in Store.open(copy, read_only=True).connection.execute(
-        "SELECT DISTINCT case_id FROM evidence_media").fetchall()}  # fmt: skip
+    assert CASE in {
+        m
+        for (m,) in Store.open(copy, read_only=True)
+        .connection.execute("SELECT DISTINCT case_id FROM evidence_media")
+        .fetchall()
+    }

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import pyarrow as pa
@@ -44,7 +44,7 @@ _WIP_WORDS = re.compile(
 class TriageParams:
     case_id: str
     families: bool = True  # infer families from the store (affiliation) for the groups found
-    roles: RoleSettings = RoleSettings()
+    roles: RoleSettings = field(default_factory=RoleSettings)
 
 
 class EvidenceTriage(Estimator[TriageParams, CaseTriage]):
@@ -62,7 +62,8 @@ class EvidenceTriage(Estimator[TriageParams, CaseTriage]):
 def triage_case(engine: Engine, params: TriageParams) -> CaseTriage:
     media = engine.records(
         "SELECT medium_id, label, source_path, source_kind, tool, source_hash, seized_at, timezone,"
-        " entries, skipped_lines, repaired_lines FROM evidence_media WHERE case_id = ? ORDER BY label",
+        " entries, skipped_lines, repaired_lines FROM evidence_media WHERE case_id = ?"
+        " ORDER BY label",
         [params.case_id],
     )
     if not media:
@@ -88,21 +89,36 @@ def triage_case(engine: Engine, params: TriageParams) -> CaseTriage:
         structure += sorted(info.download_markers)[:4]
         triaged.append(
             MediumTriage(
-                label=m["label"], source=m["source_path"], kind=m["source_kind"], tool=m["tool"],
-                source_hash=m["source_hash"], seized_at=m["seized_at"], timezone=m["timezone"],
-                entries=m["entries"], skipped_lines=m["skipped_lines"],
-                repaired_lines=m["repaired_lines"], role=role, evidence=evidence,
+                label=m["label"],
+                source=m["source_path"],
+                kind=m["source_kind"],
+                tool=m["tool"],
+                source_hash=m["source_hash"],
+                seized_at=m["seized_at"],
+                timezone=m["timezone"],
+                entries=m["entries"],
+                skipped_lines=m["skipped_lines"],
+                repaired_lines=m["repaired_lines"],
+                role=role,
+                evidence=evidence,
                 releases=len(mine),
                 before_pre=sum(1 for r in mine if r.verdict == "before-pre"),
                 after_pre=sum(1 for r in mine if r.verdict == "after-pre"),
                 not_in_record=sum(1 for r in mine if r.verdict == "not-in-record"),
                 discs=len(my_discs),
                 discs_before_street=sum(1 for d in my_discs if d.before_street),
-                median_gap_before_s=_median([r.gap_s for r in mine if r.verdict == "before-pre" and r.gap_s is not None]),
-                median_gap_after_s=_median([-r.gap_s for r in mine if r.verdict == "after-pre" and r.gap_s is not None]),
-                groups=tuple(groups), families=tuple(fams), structure=tuple(structure),
-                first_at=info.first_at, last_at=info.last_at,
-            )  # fmt: skip
+                median_gap_before_s=_median(
+                    [r.gap_s for r in mine if r.verdict == "before-pre" and r.gap_s is not None]
+                ),
+                median_gap_after_s=_median(
+                    [-r.gap_s for r in mine if r.verdict == "after-pre" and r.gap_s is not None]
+                ),
+                groups=tuple(groups),
+                families=tuple(fams),
+                structure=tuple(structure),
+                first_at=info.first_at,
+                last_at=info.last_at,
+            )
         )
     holders: dict[str, set[str]] = defaultdict(set)
     group_media: dict[str, set[str]] = defaultdict(set)
@@ -116,8 +132,9 @@ def triage_case(engine: Engine, params: TriageParams) -> CaseTriage:
         if group.lower() in families:
             family_groups[families[group.lower()]].add(group)
     problems = engine.records(
-        "SELECT m.label, p.source || ':' || p.line AS where, p.reason, p.kept FROM evidence_problems p"
-        " JOIN evidence_media m USING (medium_id) WHERE m.case_id = ? ORDER BY m.label, p.line LIMIT 200",
+        "SELECT m.label, p.source || ':' || p.line AS where, p.reason, p.kept"
+        " FROM evidence_problems p JOIN evidence_media m USING (medium_id)"
+        " WHERE m.case_id = ? ORDER BY m.label, p.line LIMIT 200",
         [params.case_id],
     )
     return CaseTriage(
@@ -152,7 +169,8 @@ def _match_releases(
         )
         cands = pad.register("cand_names", table)
         for cid, release_id in engine.rows(
-            f"SELECT c.cid, min(r.release_id) FROM {cands} c JOIN releases r ON lower(r.name) = c.low GROUP BY c.cid"
+            f"SELECT c.cid, min(r.release_id) FROM {cands} c "
+            "JOIN releases r ON lower(r.name) = c.low GROUP BY c.cid"
         ):
             ids[cid] = (release_id, "exact")
         _match_fields(engine, pad, candidates, ids)
@@ -179,14 +197,31 @@ def _match_releases(
         group = fact["group_name"] if fact else parse(c.name).group
         out.append(
             FoundRelease(
-                label=labels[c.medium_id], found_name=c.name, path=c.path, kind=c.kind,
-                match=hit[1] if hit else "none", release=fact["name"] if fact else None,
-                group=group, title_id=title_id, title=title, pre_at=pre_at, first_at=c.first_at,
-                verdict=verdict, gap_s=gap, files=c.files, size_bytes=c.size_bytes,
-                nfo=c.nfo > 0, sfv=c.sfv > 0, rar_volumes=c.rar_volumes, sample=c.sample,
-                proof=c.proof, proof_at=c.proof_at, subs=c.subs, disc_structure=c.disc_structure,
+                label=labels[c.medium_id],
+                found_name=c.name,
+                path=c.path,
+                kind=c.kind,
+                match=hit[1] if hit else "none",
+                release=fact["name"] if fact else None,
+                group=group,
+                title_id=title_id,
+                title=title,
+                pre_at=pre_at,
+                first_at=c.first_at,
+                verdict=verdict,
+                gap_s=gap,
+                files=c.files,
+                size_bytes=c.size_bytes,
+                nfo=c.nfo > 0,
+                sfv=c.sfv > 0,
+                rar_volumes=c.rar_volumes,
+                sample=c.sample,
+                proof=c.proof,
+                proof_at=c.proof_at,
+                subs=c.subs,
+                disc_structure=c.disc_structure,
                 parent=c.parent,
-            )  # fmt: skip
+            )
         )
     return out
 
@@ -211,7 +246,21 @@ def _match_fields(
     """Names the record does not hold as written (P2P renames, case, site tags): the store's
     releases with the same parsed title, year, episode, resolution, source (and group when
     the name keeps one). Several: the earliest pre is taken and the match says ambiguous."""
-    keys = ("cid", "tn", "year", "season", "ep", "day", "res", "src", "codec", "grp", "flags", "langs", "first_at")
+    keys = (
+        "cid",
+        "tn",
+        "year",
+        "season",
+        "ep",
+        "day",
+        "res",
+        "src",
+        "codec",
+        "grp",
+        "flags",
+        "langs",
+        "first_at",
+    )
     rows: dict[str, list[Any]] = {k: [] for k in keys}
     for i, c in enumerate(candidates):
         if i in ids:
@@ -236,10 +285,22 @@ def _match_fields(
         return
     text = pa.string()
     schema = pa.schema(
-        [("cid", pa.int64()), ("tn", text), ("year", pa.int64()), ("season", pa.int64()),
-         ("ep", text), ("day", pa.date32()), ("res", text), ("src", text), ("codec", text), ("grp", text),
-         ("flags", text), ("langs", text), ("first_at", pa.timestamp("us", tz="UTC"))]
-    )  # fmt: skip
+        [
+            ("cid", pa.int64()),
+            ("tn", text),
+            ("year", pa.int64()),
+            ("season", pa.int64()),
+            ("ep", text),
+            ("day", pa.date32()),
+            ("res", text),
+            ("src", text),
+            ("codec", text),
+            ("grp", text),
+            ("flags", text),
+            ("langs", text),
+            ("first_at", pa.timestamp("us", tz="UTC")),
+        ]
+    )
     cands = pad.register("cand_fields", pa.table(rows, schema=schema))
     state = rules.release_state_sql("WHERE release_id IN (SELECT release_id FROM r)")
     # Among several releases with the fields the name kept, prefer the one that agrees on
@@ -255,7 +316,8 @@ WITH r AS (
          lower(coalesce(video_codec, '')) AS codec, date AS day,
          array_to_string(list_sort(list_filter(coalesce(flags, []),
            lambda f: f IN ({", ".join(repr(f) for f in sorted(_RELEASE_FLAGS))}))), ',') AS flags,
-         array_to_string(list_sort(list_transform(coalesce(languages, []), lambda x: lower(x))), ',') AS langs,
+         array_to_string(list_sort(list_transform(coalesce(languages, []), lambda x: lower(x))),
+                         ',') AS langs,
          regexp_replace(lower(title), '[^a-z0-9]+', '', 'g') AS tn
   FROM releases
   WHERE title IS NOT NULL
@@ -269,7 +331,8 @@ pairs AS (
          epoch(coalesce(c.first_at - pre.pre_at, INTERVAL 1 DAY * 36500)) AS behind
   FROM {cands} c JOIN r ON r.tn = c.tn
     AND r.year IS NOT DISTINCT FROM c.year AND r.season IS NOT DISTINCT FROM c.season
-    AND r.ep = c.ep AND r.day IS NOT DISTINCT FROM c.day AND (c.res = '' OR r.res = c.res) AND (c.src = '' OR r.src = c.src)
+    AND r.ep = c.ep AND r.day IS NOT DISTINCT FROM c.day
+    AND (c.res = '' OR r.res = c.res) AND (c.src = '' OR r.src = c.src)
     AND (c.grp = '' OR r.group_key = c.grp)
   LEFT JOIN pre USING (release_id)
 )
@@ -280,7 +343,9 @@ FROM pairs GROUP BY cid"""
         ids[cid] = (release_id, "fields" if count == 1 else "fields-ambiguous")
 
 
-def _release_facts(engine: Engine, pad: Scratch, release_ids: list[int]) -> dict[int, dict[str, Any]]:
+def _release_facts(
+    engine: Engine, pad: Scratch, release_ids: list[int]
+) -> dict[int, dict[str, Any]]:
     wanted = pad.register("wanted", pa.table({"release_id": sorted(set(release_ids))}))
     state = rules.release_state_sql(f"WHERE release_id IN (SELECT release_id FROM {wanted})")
     has_matches = engine.has_table("release_matches") and engine.has_table("catalog_titles")
@@ -294,7 +359,8 @@ def _release_facts(engine: Engine, pad: Scratch, release_ids: list[int]) -> dict
     title_cols = "m.title_id, t.title" if has_matches else "NULL, NULL"
     rows = engine.rows(
         f"WITH {state.ctes} SELECT r.release_id, r.name, r.group_name, pre.pre_at, {title_cols} "
-        f"FROM releases r JOIN {wanted} w USING (release_id) LEFT JOIN pre USING (release_id) {title_join}"
+        f"FROM releases r JOIN {wanted} w USING (release_id) LEFT JOIN pre USING (release_id) "
+        f"{title_join}"
     )
     return {
         r[0]: {"name": r[1], "group_name": r[2], "pre_at": r[3], "title_id": r[4], "title": r[5]}
@@ -315,7 +381,11 @@ def _catalog_titles(engine: Engine, names: dict[int, str]) -> dict[int, tuple[st
 def _titles_for(
     engine: Engine, queries: dict[Any, tuple[str, int | None, bool]]
 ) -> dict[Any, tuple[str, str]]:
-    if not queries or not engine.has_table("catalog_titles") or not engine.scalar("SELECT count(*) FROM catalog_titles"):
+    if (
+        not queries
+        or not engine.has_table("catalog_titles")
+        or not engine.scalar("SELECT count(*) FROM catalog_titles")
+    ):
         return {}
     from scenescope.catalog.match_run import load_index
     from scenescope.catalog.matcher import Matcher, ReleaseQuery
@@ -332,7 +402,7 @@ def _titles_for(
 
 def _disc_query(item: DiscItem) -> tuple[str, int | None] | None:
     name = item.name
-    if layout.is_volume_label(name) or "_" in name and " " not in name and "." not in name:
+    if layout.is_volume_label(name) or ("_" in name and " " not in name and "." not in name):
         title, year = layout.label_title(name)
         return (title, year) if title else None
     cleaned = _WIP_WORDS.sub(" ", name)
@@ -359,14 +429,16 @@ def _match_discs(
         wanted = pad.register("disc_titles", pa.table({"title_id": title_ids}))
         street = dict(
             engine.rows(
-                f"SELECT title_id, min(date) FROM catalog_release_dates WHERE release_window = 'physical' "
+                "SELECT title_id, min(date) FROM catalog_release_dates "
+                "WHERE release_window = 'physical' "
                 f"AND title_id IN (SELECT title_id FROM {wanted}) GROUP BY title_id"
             )
         )
         if engine.has_table("releases"):
             leads = engine.relation("release_leads")
             for title_id, name in engine.rows(
-                f"SELECT title_id, name FROM {leads} WHERE source_class = 'retail-disc' AND lead_days > 0 "
+                f"SELECT title_id, name FROM {leads} "
+                "WHERE source_class = 'retail-disc' AND lead_days > 0 "
                 f"AND title_id IN (SELECT title_id FROM {wanted}) ORDER BY pre_at"
             ):
                 leaks[title_id].append(name)
@@ -389,15 +461,25 @@ def _match_discs(
             before = lead > 0
         held_day = item.first_at.date() if item.first_at else None
         accounts = tuple(
-            dict.fromkeys(a for d, a in shipments.get(title_id or "", []) if held_day and d <= held_day)
+            dict.fromkeys(
+                a for d, a in shipments.get(title_id or "", []) if held_day and d <= held_day
+            )
         )[:10]
         out.append(
             FoundDisc(
-                label=labels[item.medium_id], name=item.name, path=item.path, kind=item.kind,
-                title_id=title_id, title=title, street_date=date, first_at=item.first_at,
-                before_street=before, lead_days=lead, leaks=tuple(leaks.get(title_id or "", [])[:10]),
+                label=labels[item.medium_id],
+                name=item.name,
+                path=item.path,
+                kind=item.kind,
+                title_id=title_id,
+                title=title,
+                street_date=date,
+                first_at=item.first_at,
+                before_street=before,
+                lead_days=lead,
+                leaks=tuple(leaks.get(title_id or "", [])[:10]),
                 accounts=accounts,
-            )  # fmt: skip
+            )
         )
     return out
 

@@ -24,21 +24,31 @@ class EvidenceMetric(Metric[CaseTriage]):
         verdicts = [
             (r.verdict == "before-pre") == ((r.label, r.release) in before_true)
             for r in result.releases
-            if r.release and (r.label, r.release) in true_pairs and r.verdict in ("before-pre", "after-pre")
+            if r.release
+            and (r.label, r.release) in true_pairs
+            and r.verdict in ("before-pre", "after-pre")
         ]
         true_discs = {(m.label, t) for m in media for t, early in m.discs if early}
-        found_discs = {(d.label, d.title_id) for d in result.discs if d.before_street and d.title_id}
+        found_discs = {
+            (d.label, d.title_id) for d in result.discs if d.before_street and d.title_id
+        }
         roles = {m.label: m.role for m in result.media}
         right_roles = [roles.get(m.label) == m.role for m in media]
-        wrong = sorted((m.label, m.role, roles.get(m.label)) for m in media if roles.get(m.label) != m.role)
+        wrong = sorted(
+            (m.label, m.role, roles.get(m.label)) for m in media if roles.get(m.label) != m.role
+        )
         return Score(
             metric=self.name,
             figures={
                 "release_precision": len(hits) / len(found_pairs) if found_pairs else None,
                 "release_recall": len(hits) / len(true_pairs) if true_pairs else None,
                 "before_after_exact": sum(verdicts) / len(verdicts) if verdicts else None,
-                "disc_recall": len(found_discs & true_discs) / len(true_discs) if true_discs else None,
-                "disc_precision": len(found_discs & true_discs) / len(found_discs) if found_discs else None,
+                "disc_recall": len(found_discs & true_discs) / len(true_discs)
+                if true_discs
+                else None,
+                "disc_precision": len(found_discs & true_discs) / len(found_discs)
+                if found_discs
+                else None,
                 "role_accuracy": sum(right_roles) / len(right_roles) if right_roles else None,
             },
             details={

@@ -87,7 +87,9 @@ def assign_role(
         lead = _median(before)
         if lead is not None and lead <= s.pre_lead_max_s and not early_discs:
             if site:
-                evidence.append("a site tree with minutes-before-pre uploads: a pre/affiliate server")
+                evidence.append(
+                    "a site tree with minutes-before-pre uploads: a pre/affiliate server"
+                )
             return "pre-server", tuple(evidence)
         return "group-workstation", tuple(evidence)
     singles = sum(1 for r in releases if r.kind == "file")
@@ -102,4 +104,6 @@ def assign_role(
     if packed and packed >= singles:
         evidence.append(f"{packed} scene-packed release folders (RAR sets, .nfo, .sfv)")
         return "courier-archive", tuple(evidence)
-    return ("end-user" if layout.download_markers or layout.download_files else "courier-archive"), tuple(evidence)
+    return (
+        "end-user" if layout.download_markers or layout.download_files else "courier-archive"
+    ), tuple(evidence)

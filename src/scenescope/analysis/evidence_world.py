@@ -37,7 +37,9 @@ def add_world_media(store: Store, world_dir: Path, case_id: str = CASE) -> int:
     return len(media)
 
 
-def triage_world(store: Store, world_dir: Path, case_id: str = CASE, *, families: bool = True) -> WorldTriage:
+def triage_world(
+    store: Store, world_dir: Path, case_id: str = CASE, *, families: bool = True
+) -> WorldTriage:
     """Triage the case and score it against the world's truth."""
     result = EvidenceTriage().fit(store.engine, TriageParams(case_id=case_id, families=families))
     return WorldTriage(result, EvidenceMetric().score(result, WorldTruth.load(world_dir)))

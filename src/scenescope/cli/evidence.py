@@ -58,9 +58,15 @@ def add_command(
     with open_store(db) as store:
         try:
             added = add_media(
-                store, case, sources, label=label, seized_at=seized, timezone=timezone,
-                source_hash=source_hash, kind=kind,
-            )  # fmt: skip
+                store,
+                case,
+                sources,
+                label=label,
+                seized_at=seized,
+                timezone=timezone,
+                source_hash=source_hash,
+                kind=kind,
+            )
         except ListingError as exc:
             fail(str(exc))
     if json_out:
@@ -84,7 +90,10 @@ def _triage(db: Path | None, case: str, families: bool) -> Any:
 
     with open_store(db, read_only=True) as store:
         if not store.engine.scalar("SELECT count(*) FROM evidence_media WHERE case_id = ?", [case]):
-            fail(f"no case {case!r} in the store: add media first (scenescope evidence add {case} FILE)")
+            fail(
+                f"no case {case!r} in the store: add media first "
+                f"(scenescope evidence add {case} FILE)"
+            )
         return EvidenceTriage().fit(store.engine, TriageParams(case_id=case, families=families))
 
 
@@ -115,13 +124,33 @@ def report_command(
         return
     print_table(
         f"case {case}: {len(result.media)} media",
-        ["medium", "role", "releases", "before pre", "after pre", "not in record", "discs early",
-         "groups", "families"],
-        [[m.label, m.role, m.releases, m.before_pre, m.after_pre, m.not_in_record,
-          f"{m.discs_before_street}/{m.discs}", ", ".join(m.groups[:6]), ", ".join(m.families)]
-         for m in result.media],
+        [
+            "medium",
+            "role",
+            "releases",
+            "before pre",
+            "after pre",
+            "not in record",
+            "discs early",
+            "groups",
+            "families",
+        ],
+        [
+            [
+                m.label,
+                m.role,
+                m.releases,
+                m.before_pre,
+                m.after_pre,
+                m.not_in_record,
+                f"{m.discs_before_street}/{m.discs}",
+                ", ".join(m.groups[:6]),
+                ", ".join(m.families),
+            ]
+            for m in result.media
+        ],
         wrapping=("groups", "families"),
-    )  # fmt: skip
+    )
     if result.shared:
         typer.echo(f"{len(result.shared)} release(s) on more than one medium, e.g.:")
         for name, labels in result.shared[:5]:
@@ -156,24 +185,55 @@ def show_command(
             + [{"record": "problem", **p} for p in result.problems if p["label"] == label]
         )
         return
-    typer.echo(f"{label}: {medium.role} ({medium.kind} via {medium.tool}, {medium.entries:,} entries)")
+    typer.echo(
+        f"{label}: {medium.role} ({medium.kind} via {medium.tool}, {medium.entries:,} entries)"
+    )
     for line in medium.evidence:
         typer.echo(f"  - {line}")
     print_table(
         "releases",
         ["release", "match", "group", "verdict", "gap", "first file", "proof", "path"],
-        [[r.release or r.found_name, r.match, r.group or "", r.verdict, _gap(r.gap_s),
-          r.first_at.isoformat() if r.first_at else "", "yes" if r.proof else "", r.path]
-         for r in releases],
+        [
+            [
+                r.release or r.found_name,
+                r.match,
+                r.group or "",
+                r.verdict,
+                _gap(r.gap_s),
+                r.first_at.isoformat() if r.first_at else "",
+                "yes" if r.proof else "",
+                r.path,
+            ]
+            for r in releases
+        ],
         wrapping=("release", "path"),
-    )  # fmt: skip
+    )
     if discs:
         print_table(
             "discs",
-            ["item", "kind", "title", "street date", "first file", "lead days", "leaks", "accounts"],
-            [[d.name, d.kind, d.title or "?", d.street_date or "", d.first_at.isoformat() if d.first_at else "",
-              f"{d.lead_days:.1f}" if d.lead_days is not None else "", len(d.leaks), ", ".join(d.accounts[:3])]
-             for d in discs],
-        )  # fmt: skip
+            [
+                "item",
+                "kind",
+                "title",
+                "street date",
+                "first file",
+                "lead days",
+                "leaks",
+                "accounts",
+            ],
+            [
+                [
+                    d.name,
+                    d.kind,
+                    d.title or "?",
+                    d.street_date or "",
+                    d.first_at.isoformat() if d.first_at else "",
+                    f"{d.lead_days:.1f}" if d.lead_days is not None else "",
+                    len(d.leaks),
+                    ", ".join(d.accounts[:3]),
+                ]
+                for d in discs
+            ],
+        )
     for p in [p for p in result.problems if p["label"] == label][:20]:
         typer.echo(f"{p['where']}: {p['reason']} ({'kept' if p['kept'] else 'skipped'})", err=True)

@@ -64,7 +64,9 @@ def read_bodyfile(
         except UnicodeDecodeError as exc:
             shown = raw.decode("utf-8", "replace").rstrip("\r\n")
             problems.add(
-                Problem(source, number, f"the name is not valid UTF-8 (byte {exc.start})", False, shown)
+                Problem(
+                    source, number, f"the name is not valid UTF-8 (byte {exc.start})", False, shown
+                )
             )
             continue
         if not text.strip() or text.startswith("#"):
@@ -74,16 +76,22 @@ def read_bodyfile(
         if len(fields) > FIELDS:
             tail = fields[-9:]
             if not _tail_ok(tail):
-                problems.add(Problem(source, number, f"{len(fields)} fields, expected {FIELDS}", False, text))
+                problems.add(
+                    Problem(source, number, f"{len(fields)} fields, expected {FIELDS}", False, text)
+                )
                 continue
             fields = [fields[0], "|".join(fields[1:-9]), *tail]
             repaired = "a '|' inside the name shifted the fields (rejoined)"
         elif len(fields) != FIELDS:
-            problems.add(Problem(source, number, f"{len(fields)} fields, expected {FIELDS}", False, text))
+            problems.add(
+                Problem(source, number, f"{len(fields)} fields, expected {FIELDS}", False, text)
+            )
             continue
         md5, name, inode, mode, _uid, _gid, size, *times = fields
         if not size.isdigit():
-            problems.add(Problem(source, number, f"size {size!r} is not a number of bytes", False, text))
+            problems.add(
+                Problem(source, number, f"size {size!r} is not a number of bytes", False, text)
+            )
             continue
         kind = mode[:1] if mode else "-"
         if kind in ("v", "V"):  # TSK's virtual files ($MBR, $FAT1, $OrphanFiles)

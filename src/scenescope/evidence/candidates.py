@@ -121,7 +121,10 @@ def find_candidates(engine: Engine, pad: Scratch, case_id: str) -> Found:
         kinds[name] = _folder_kind(name, name.lower() in store_names, name in packed)
     roots = pad.register(
         "roots",
-        pa.table({"comp": [n for n, k in kinds.items() if k == "release"]}, schema=pa.schema([("comp", pa.string())])),
+        pa.table(
+            {"comp": [n for n, k in kinds.items() if k == "release"]},
+            schema=pa.schema([("comp", pa.string())]),
+        ),
     )
     layouts = _layouts(engine, ents, comps, kinds)
     files = pad.create(
@@ -182,7 +185,8 @@ SELECT medium_id, array_to_string(parts[1:root_pos], '/') AS path, parts[root_po
        count(*) FILTER ({_RAR}),
        count(*) FILTER ({_EXT} IN ({_quoted(layout.VIDEO_EXTENSIONS)})),
        bool_or(list_contains(list_transform({rel}, lambda x: lower(x)), 'sample')),
-       bool_or(list_has_any(list_transform({rel}, lambda x: lower(x)), ['subs', 'sub', 'subtitles', 'vobsubs'])),
+       bool_or(list_has_any(list_transform({rel}, lambda x: lower(x)),
+                            ['subs', 'sub', 'subtitles', 'vobsubs'])),
        bool_or(list_has_any(list_transform({rel}, lambda x: lower(x)), ['proof', 'proofs'])
                OR (lower(parts[-1]) LIKE '%proof%' AND {_EXT} IN ('jpg', 'jpeg', 'png'))),
        min(t) FILTER (list_has_any(list_transform({rel}, lambda x: lower(x)), ['proof', 'proofs'])
@@ -194,11 +198,26 @@ GROUP BY ALL"""
     )
     return [
         Candidate(
-            medium_id=r[0], path=r[1], name=r[2], parent=r[3], kind="folder", first_at=r[4],
-            last_at=r[5], files=r[6], size_bytes=int(r[7] or 0), nfo=r[8], sfv=r[9],
-            rar_volumes=r[10], video_files=r[11], sample=bool(r[12]), subs=bool(r[13]),
-            proof=bool(r[14]), proof_at=r[15], disc_structure=bool(r[16]), deleted_files=r[17],
-        )  # fmt: skip
+            medium_id=r[0],
+            path=r[1],
+            name=r[2],
+            parent=r[3],
+            kind="folder",
+            first_at=r[4],
+            last_at=r[5],
+            files=r[6],
+            size_bytes=int(r[7] or 0),
+            nfo=r[8],
+            sfv=r[9],
+            rar_volumes=r[10],
+            video_files=r[11],
+            sample=bool(r[12]),
+            subs=bool(r[13]),
+            proof=bool(r[14]),
+            proof_at=r[15],
+            disc_structure=bool(r[16]),
+            deleted_files=r[17],
+        )
         for r in rows
     ]
 
@@ -220,14 +239,21 @@ FROM {files}
 WHERE root_pos IS NULL AND ({_EXT} IN ({_quoted(frozenset(interesting))}) OR {_RAR}
       OR list_has_any(list_transform(parts, lambda x: lower(x)), ['bdmv', 'video_ts']))"""
     )
-    groups: dict[tuple[int, str, str, str], list[tuple[int, dt.datetime | None]]] = defaultdict(list)
+    groups: dict[tuple[int, str, str, str], list[tuple[int, dt.datetime | None]]] = defaultdict(
+        list
+    )
     for medium_id, parts, size, t, _deleted, bdmv, video_ts in rows:
         base = parts[-1]
         ext = layout.extension(base)
         if bdmv or video_ts:
             pos = (bdmv or video_ts) if not (bdmv and video_ts) else min(bdmv, video_ts)
             if pos > 2:
-                key = (medium_id, "/".join(parts[: pos - 1]), parts[pos - 2], "bdmv" if bdmv else "video_ts")
+                key = (
+                    medium_id,
+                    "/".join(parts[: pos - 1]),
+                    parts[pos - 2],
+                    "bdmv" if bdmv else "video_ts",
+                )
                 groups[key].append((size, t))
             continue
         folder = "/".join(parts[:-1])
@@ -257,11 +283,19 @@ WHERE root_pos IS NULL AND ({_EXT} IN ({_quoted(frozenset(interesting))}) OR {_R
             parent = path.rsplit("/", 1)[0]
             candidates.append(
                 Candidate(
-                    medium_id, name, path, kind, first, max(times) if times else None,
-                    len(members), size, rar_volumes=len(members) if kind == "rar-set" else 0,
-                    video_files=len(members) if kind == "file" else 0, parent=parent.lstrip("/"),
+                    medium_id,
+                    name,
+                    path,
+                    kind,
+                    first,
+                    max(times) if times else None,
+                    len(members),
+                    size,
+                    rar_volumes=len(members) if kind == "rar-set" else 0,
+                    video_files=len(members) if kind == "file" else 0,
+                    parent=parent.lstrip("/"),
                     disc_structure=layout.extension(path) in layout.IMAGE_EXTENSIONS,
-                )  # fmt: skip
+                )
             )
         else:
             discs.append(DiscItem(medium_id, name, path, kind, first, len(members), size))
@@ -275,8 +309,12 @@ def _layouts(engine: Engine, ents: str, comps: str, kinds: dict[str, str]) -> di
         f"count(*) FILTER ({_EXT} IN ({_quoted(layout.DOWNLOAD_EXTENSIONS)})) "
         f"FROM {ents} GROUP BY medium_id"
     ):
-        layouts[medium_id] = Layout(entries, files, first_at=first, last_at=last, download_files=downloads)
-    for medium_id, comp, _pos, prev in engine.rows(f"SELECT medium_id, comp, pos, prev FROM {comps}"):
+        layouts[medium_id] = Layout(
+            entries, files, first_at=first, last_at=last, download_files=downloads
+        )
+    for medium_id, comp, _pos, prev in engine.rows(
+        f"SELECT medium_id, comp, pos, prev FROM {comps}"
+    ):
         info = layouts.setdefault(medium_id, Layout())
         low = comp.lower()
         kind = kinds.get(comp, "other")

@@ -42,7 +42,9 @@ def _columns(header: list[str], source: str) -> dict[str, int]:
     return found
 
 
-def parse_csv_time(text: str, zone: ZoneInfo, field: str, horizon: int) -> tuple[int | None, str | None]:
+def parse_csv_time(
+    text: str, zone: ZoneInfo, field: str, horizon: int
+) -> tuple[int | None, str | None]:
     text = text.strip()
     if not text or text.lstrip("-").replace(".", "", 1).isdigit():
         return check_time(text or "0", field, horizon)
@@ -73,7 +75,9 @@ def read_csv_listing(
             continue
         raw = ",".join(row)
         if len(row) < width:
-            problems.add(Problem(source, number, f"{len(row)} fields, the header needs {width}", False, raw))
+            problems.add(
+                Problem(source, number, f"{len(row)} fields, the header needs {width}", False, raw)
+            )
             continue
         path = row[cols["path"]].strip()
         size_text = row[cols["size"]].strip() or "0"
@@ -83,7 +87,9 @@ def read_csv_listing(
         try:
             size = int(float(size_text))
         except ValueError:
-            problems.add(Problem(source, number, f"[size] {size_text!r} is not a number", False, raw))
+            problems.add(
+                Problem(source, number, f"[size] {size_text!r} is not a number", False, raw)
+            )
             continue
         reasons: list[str] = []
         times: dict[str, int | None] = {}
@@ -126,8 +132,13 @@ def _decode(lines: Iterable[bytes], source: str, problems: Problems) -> Iterator
             yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
         except UnicodeDecodeError as exc:
             problems.add(
-                Problem(source, number, f"not valid UTF-8 (byte {exc.start})", False,
-                        raw.decode("utf-8", "replace"))
+                Problem(
+                    source,
+                    number,
+                    f"not valid UTF-8 (byte {exc.start})",
+                    False,
+                    raw.decode("utf-8", "replace"),
+                )
             )
             yield "\n"  # keeps the csv reader's line numbers in step
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +21,11 @@ def tsk_version() -> str:
     """`fls -V` (the tool recorded as the listing's provenance)."""
     fls = _tool("fls")
     done = subprocess.run([fls, "-V"], capture_output=True, text=True, check=False)
-    return (done.stdout or done.stderr).strip().splitlines()[0] if done.stdout or done.stderr else "fls"
+    return (
+        (done.stdout or done.stderr).strip().splitlines()[0]
+        if done.stdout or done.stderr
+        else "fls"
+    )
 
 
 def _tool(name: str) -> str:
@@ -61,7 +66,7 @@ def read_image(
     fls = _tool("fls")
     zone = ["-z", timezone] if timezone else []
     probe = subprocess.run(
-        [_tool("fsstat"), *([] if not timezone else []), str(image)],
+        [_tool("fsstat"), str(image)],
         capture_output=True,
         text=True,
         check=False,
@@ -76,12 +81,18 @@ def read_image(
         targets = [(f"/p{slot}", ["-o", str(start)]) for slot, start in parts]
     for prefix, offset in targets:
         args = [fls, "-r", "-m", prefix, *zone, *offset, str(image)]
-        with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+        # stderr to a file, not a pipe: a chatty fls must never block on a full pipe
+        with (
+            tempfile.TemporaryFile() as errors,
+            subprocess.Popen(args, stdout=subprocess.PIPE, stderr=errors) as proc,
+        ):
             assert proc.stdout is not None
             yield from read_bodyfile(proc.stdout, source, problems, horizon)
-            error = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
             proc.wait()
+            errors.seek(0)
+            error = errors.read().decode("utf-8", "replace").strip()
         if proc.returncode != 0 and offset:
             continue  # a partition TSK does not read (swap, an unknown type): the others stand
         if proc.returncode != 0:
-            raise ListingError(f"{image}: fls failed: {error.strip().splitlines()[0] if error.strip() else proc.returncode}")
+            first = error.splitlines()[0] if error else f"exit code {proc.returncode}"
+            raise ListingError(f"{image}: fls failed: {first}")

@@ -12,13 +12,28 @@ from scenescope.names import parse
 
 # Folders inside a release that belong to it
 CONTAINERS = frozenset(
-    {"sample", "samples", "proof", "proofs", "subs", "sub", "subtitles", "covers", "cover",
-     "extras", "featurettes", "vobsubs", "idx"}
-)  # fmt: skip
+    {
+        "sample",
+        "samples",
+        "proof",
+        "proofs",
+        "subs",
+        "sub",
+        "subtitles",
+        "covers",
+        "cover",
+        "extras",
+        "featurettes",
+        "vobsubs",
+        "idx",
+    }
+)
 _CONTAINER_RE = re.compile(r"^(cd|disc|disk|dvd|d)[ ._-]?\d{1,2}$", re.IGNORECASE)
 # Disc structure folders: their parent is a disc (an untouched rip or a COMPLETE release)
 DISC_DIRS = frozenset({"bdmv", "video_ts", "audio_ts", "certificate", "aacs", "bdsvm"})
-DISC_INNER = frozenset({"stream", "playlist", "clipinf", "backup", "meta", "bdjo", "jar", "auxdata"})
+DISC_INNER = frozenset(
+    {"stream", "playlist", "clipinf", "backup", "meta", "bdjo", "jar", "auxdata"}
+)
 VIDEO_EXTENSIONS = frozenset(
     {"mkv", "mp4", "avi", "m2ts", "ts", "vob", "wmv", "mov", "m4v", "mpg", "mpeg", "webm"}
 )
@@ -37,12 +52,34 @@ _SECTION = re.compile(
     re.IGNORECASE,
 )
 SITE_MARKERS = frozenset({"glftpd", "ftp-data", "site", "pre", "_pre", "incoming", "requests"})
-SITE_FILES = frozenset({"glftpd.conf", "passwd", "group", "pzs-ng.conf", "sitebot.conf", "eggdrop.conf"})
+SITE_FILES = frozenset(
+    {"glftpd.conf", "passwd", "group", "pzs-ng.conf", "sitebot.conf", "eggdrop.conf"}
+)
 DOWNLOAD_MARKERS = frozenset(
-    {"downloads", "download", "torrents", "torrent", "complete", "completed", "incomplete",
-     "usenet", "nzb", "sabnzbd", "nzbget", "qbittorrent", "utorrent", "transmission", "films",
-     "movies", "tv shows", "series", "videos", "plex", "media"}
-)  # fmt: skip
+    {
+        "downloads",
+        "download",
+        "torrents",
+        "torrent",
+        "complete",
+        "completed",
+        "incomplete",
+        "usenet",
+        "nzb",
+        "sabnzbd",
+        "nzbget",
+        "qbittorrent",
+        "utorrent",
+        "transmission",
+        "films",
+        "movies",
+        "tv shows",
+        "series",
+        "videos",
+        "plex",
+        "media",
+    }
+)
 DOWNLOAD_EXTENSIONS = frozenset({"torrent", "nzb", "part", "!qb", "!ut", "crdownload", "aria2"})
 
 
@@ -101,7 +138,9 @@ def label_title(label: str) -> tuple[str, int | None]:
 
 _SITE_PREFIX = (
     re.compile(r"^\s*\[\s*(www\.)?[\w-]+(\.[\w-]+)+\s*\]\s*[-_ ]*"),  # [ www.site.org ] Name
-    re.compile(r"^\s*(www\.)?[\w-]+(\.[\w-]+)*\.[a-z]{2,8}\s+-\s+", re.IGNORECASE),  # site.org - Name
+    re.compile(
+        r"^\s*(www\.)?[\w-]+(\.[\w-]+)*\.[a-z]{2,8}\s+-\s+", re.IGNORECASE
+    ),  # site.org - Name
     re.compile(r"^\s*\[[^\]]{1,30}\]\s*"),  # [ettv] Name
 )
 _TAG_SUFFIX = re.compile(r"^(.*-[A-Za-z0-9]{2,20})\s*[\[{(][^\]})]{1,30}[\]})]$")

@@ -61,8 +61,20 @@ def open_listing(
     horizon = time_horizon(seized_at)
     source = str(path)
     if kind == "image":
-        return Listing(path, kind, tsk_version(), read_image(path, source, problems, horizon, timezone), problems)
-    return Listing(path, kind, f"{kind} listing", _lines_of(path, kind, source, problems, horizon, timezone), problems)
+        return Listing(
+            path,
+            kind,
+            tsk_version(),
+            read_image(path, source, problems, horizon, timezone),
+            problems,
+        )
+    return Listing(
+        path,
+        kind,
+        f"{kind} listing",
+        _lines_of(path, kind, source, problems, horizon, timezone),
+        problems,
+    )
 
 
 def _lines_of(

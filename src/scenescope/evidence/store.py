@@ -96,9 +96,7 @@ def add_media(
         _check_zone(timezone)
     conn = store.connection
     now = dt.datetime.now(dt.UTC)
-    conn.execute(
-        "INSERT INTO evidence_cases VALUES (?, ?) ON CONFLICT DO NOTHING", [case_id, now]
-    )
+    conn.execute("INSERT INTO evidence_cases VALUES (?, ?) ON CONFLICT DO NOTHING", [case_id, now])
     added = []
     for path in sources:
         path = Path(path)
@@ -114,21 +112,37 @@ def add_media(
             if old:
                 for table in ("evidence_entries", "evidence_problems", "evidence_media"):
                     conn.execute(f"DELETE FROM {table} WHERE medium_id = ?", [old[0]])
-            medium_id = int(conn.execute("SELECT nextval('evidence_medium_id_seq')").fetchall()[0][0])
+            medium_id = int(
+                conn.execute("SELECT nextval('evidence_medium_id_seq')").fetchall()[0][0]
+            )
             count = _write_entries(conn, medium_id, listing.entries)
             problems = listing.problems
             conn.execute(
                 "INSERT INTO evidence_media VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    medium_id, case_id, medium_label, str(path.resolve()), listing.kind,
-                    listing.tool, source_hash, path.stat().st_size, seized_at, timezone,
-                    count, problems.skipped, problems.repaired, now,
+                    medium_id,
+                    case_id,
+                    medium_label,
+                    str(path.resolve()),
+                    listing.kind,
+                    listing.tool,
+                    source_hash,
+                    path.stat().st_size,
+                    seized_at,
+                    timezone,
+                    count,
+                    problems.skipped,
+                    problems.repaired,
+                    now,
                 ],
-            )  # fmt: skip
+            )
             if problems.items:
                 conn.executemany(
                     "INSERT INTO evidence_problems VALUES (?, ?, ?, ?, ?, ?)",
-                    [[medium_id, p.source, p.line, p.reason, p.kept, p.raw[:1000]] for p in problems.items],
+                    [
+                        [medium_id, p.source, p.line, p.reason, p.kept, p.raw[:1000]]
+                        for p in problems.items
+                    ],
                 )
             conn.execute("COMMIT")
         except BaseException:
@@ -136,10 +150,18 @@ def add_media(
             raise
         added.append(
             AddedMedium(
-                case_id, medium_label, str(path), listing.kind, listing.tool, count,
-                problems.skipped, problems.repaired, bool(old), tuple(problems.items),
+                case_id,
+                medium_label,
+                str(path),
+                listing.kind,
+                listing.tool,
+                count,
+                problems.skipped,
+                problems.repaired,
+                bool(old),
+                tuple(problems.items),
             )
-        )  # fmt: skip
+        )
     return added
 
 
@@ -149,7 +171,9 @@ def _check_zone(timezone: str) -> None:
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ListingError(f"--timezone {timezone!r} is not an IANA zone (e.g. Europe/Paris, UTC)") from None
+        raise ListingError(
+            f"--timezone {timezone!r} is not an IANA zone (e.g. Europe/Paris, UTC)"
+        ) from None
 
 
 def _write_entries(conn: Any, medium_id: int, entries: Iterable[Entry]) -> int:

@@ -70,7 +70,9 @@ class TrueMedium:
             role=str(doc["role"]),
             releases=tuple(doc.get("releases") or ()),
             held_before_pre=tuple(doc.get("held_before_pre") or ()),
-            discs=tuple((str(d["title_id"]), bool(d["before_street"])) for d in doc.get("discs") or ()),
+            discs=tuple(
+                (str(d["title_id"]), bool(d["before_street"])) for d in doc.get("discs") or ()
+            ),
             bad_lines=int(doc.get("bad_lines") or 0),
             repaired_lines=int(doc.get("repaired_lines") or 0),
         )
@@ -96,7 +98,9 @@ class _Body:
     def _line(self, path: str, mode: str, size: int, t: int) -> None:
         self.inode += 1
         atime = t + int(self.rng.random() * 3 * DAY)
-        self.lines.append(f"0|{path}|{self.inode}|{mode}|1000|1000|{size}|{atime}|{t}|{t}|{t}".encode())
+        self.lines.append(
+            f"0|{path}|{self.inode}|{mode}|1000|1000|{size}|{atime}|{t}|{t}|{t}".encode()
+        )
 
     def file(self, path: str, size: int, t: int) -> None:
         parts = path.split("/")
@@ -135,7 +139,9 @@ class SeizedMedia:
         self.op = operation
         self.catalog = catalog
         self.rng = random.Random(f"{seed}:seized")
-        self.family = sorted(g.name for g in roster.family_groups if g.family == operation.family_id)
+        self.family = sorted(
+            g.name for g in roster.family_groups if g.family == operation.family_id
+        )
         self.family_set = set(self.family)
         self.own: list[_Held] = []
         self.pool: list[_Held] = []
@@ -146,9 +152,16 @@ class SeizedMedia:
         if ts >= op_ts or ts < op_ts - FAMILY_DAYS * DAY:
             return
         held = _Held(
-            release.name, ts, release.group, release.title_id, release.source_class,
-            release.kind, release.category, release.size_kb, release.family,
-        )  # fmt: skip
+            release.name,
+            ts,
+            release.group,
+            release.title_id,
+            release.source_class,
+            release.kind,
+            release.category,
+            release.size_kb,
+            release.family,
+        )
         if release.group in self.family_set:
             self.own.append(held)
             return
@@ -217,10 +230,23 @@ class SeizedMedia:
         for index in range(3):
             media.append(self._end_user(folder, index))
         media.append(self._unrelated(folder))
-        return {"event_at": self.op.event_ts, "family": self.op.family_id, "folder": FOLDER, "media": media}
+        return {
+            "event_at": self.op.event_ts,
+            "family": self.op.family_id,
+            "folder": FOLDER,
+            "media": media,
+        }
 
-    def _truth(self, label: str, role: str, held: dict[str, int], body: _Body, folder: Path,
-               discs: list[dict[str, Any]] | None = None, pres: dict[str, int] | None = None) -> dict[str, Any]:  # fmt: skip
+    def _truth(
+        self,
+        label: str,
+        role: str,
+        held: dict[str, int],
+        body: _Body,
+        folder: Path,
+        discs: list[dict[str, Any]] | None = None,
+        pres: dict[str, int] | None = None,
+    ) -> dict[str, Any]:
         path = folder / f"{label}.body"
         body.write(path)
         pres = pres or {}
@@ -245,7 +271,9 @@ class SeizedMedia:
         discs: dict[str, dict[str, Any]] = {}
         for r in mine:
             t = r.ts - int(2 * HOUR + rng.random() * 70 * HOUR)
-            self._release(body, f"/home/{user}/release", r, t, proof=r.source_class == "retail-disc")
+            self._release(
+                body, f"/home/{user}/release", r, t, proof=r.source_class == "retail-disc"
+            )
             held[r.name], pres[r.name] = t, r.ts
             street = self._street(r.title_id)
             if r.source_class != "retail-disc" or street is None or r.title_id in discs:
@@ -257,19 +285,33 @@ class SeizedMedia:
             if draw < 0.5:
                 label = _label(movie.title, movie.year, "DVD9" if dvd else "BD50")
                 if dvd:
-                    body.file(f"/home/{user}/rips/{label}/VIDEO_TS/VTS_01_1.VOB", 1_073_000_000, disc_t)
+                    body.file(
+                        f"/home/{user}/rips/{label}/VIDEO_TS/VTS_01_1.VOB", 1_073_000_000, disc_t
+                    )
                     body.file(f"/home/{user}/rips/{label}/VIDEO_TS/VIDEO_TS.IFO", 12_000, disc_t)
                 else:
-                    body.file(f"/home/{user}/rips/{label}/BDMV/STREAM/00001.m2ts", 30_000_000_000, disc_t)
+                    body.file(
+                        f"/home/{user}/rips/{label}/BDMV/STREAM/00001.m2ts", 30_000_000_000, disc_t
+                    )
                     body.file(f"/home/{user}/rips/{label}/BDMV/index.bdmv", 300, disc_t)
             elif draw < 0.75:
-                body.file(f"/home/{user}/iso/{_label(movie.title, movie.year, 'BD25')}.iso", 24_000_000_000, disc_t)
+                body.file(
+                    f"/home/{user}/iso/{_label(movie.title, movie.year, 'BD25')}.iso",
+                    24_000_000_000,
+                    disc_t,
+                )
             else:
                 stem = naming.dotted(movie.title).lower()
-                body.file(f"/home/{user}/encodes/{stem}.{movie.year}.test.encode.mkv", 8_000_000_000, disc_t)
+                body.file(
+                    f"/home/{user}/encodes/{stem}.{movie.year}.test.encode.mkv",
+                    8_000_000_000,
+                    disc_t,
+                )
             discs[r.title_id] = {"title_id": r.title_id, "before_street": disc_t < street}
         self._personal(body, user, 60, self.op.event_ts - 200 * DAY)
-        return self._truth(f"ws-{user}", "group-workstation", held, body, folder, list(discs.values()), pres)
+        return self._truth(
+            f"ws-{user}", "group-workstation", held, body, folder, list(discs.values()), pres
+        )
 
     def _pre_server(self, folder: Path) -> dict[str, Any]:
         rng = self.rng
@@ -282,8 +324,18 @@ class SeizedMedia:
             if r.name in held:
                 continue
             t = r.ts - int(90 + rng.random() * 35 * 60)
-            place = f"/glftpd/site/_PRE/{r.group}" if rng.random() < 0.15 else f"/glftpd/site/{r.category}"
-            self._release(body, place, r, t, proof=r.source_class == "retail-disc" and r.group in self.family_set)
+            place = (
+                f"/glftpd/site/_PRE/{r.group}"
+                if rng.random() < 0.15
+                else f"/glftpd/site/{r.category}"
+            )
+            self._release(
+                body,
+                place,
+                r,
+                t,
+                proof=r.source_class == "retail-disc" and r.group in self.family_set,
+            )
             held[r.name], pres[r.name] = t, r.ts
         for r in self.pool[40:70]:  # couriers race other groups' releases in after the pre
             t = r.ts + int(60 + rng.random() * 2 * HOUR)
@@ -312,19 +364,31 @@ class SeizedMedia:
         if index == 0:
             self._bad_lines(body)
         self._personal(body, f"c{index}", 30, self.op.event_ts - 200 * DAY)
-        return self._truth(f"courier-{index + 1}", "courier-archive", held, body, folder, None, pres)
+        return self._truth(
+            f"courier-{index + 1}", "courier-archive", held, body, folder, None, pres
+        )
 
     def _bad_lines(self, body: _Body) -> None:
         """Lines a real listing carries: a '|' in a name (rejoined), wrong field counts, names
         that are not UTF-8, a 0 and a far-future mtime (kept with the time cleared)."""
         t = self.op.event_ts - 20 * DAY
-        body.raw(f"0|/mnt/archive/notes|old|draft.txt|91|r/rrw-r--r--|0|0|12|{t}|{t}|{t}|{t}".encode(), False)
+        body.raw(
+            f"0|/mnt/archive/notes|old|draft.txt|91|r/rrw-r--r--|0|0|12|{t}|{t}|{t}|{t}".encode(),
+            False,
+        )
         body.raw(b"0|/mnt/archive/truncated.lin", True)
         body.raw(f"0|/mnt/archive/x.txt|92|r/rrw-r--r--|0|0|5|{t}|{t}".encode(), True)
-        body.raw(b"0|/mnt/archive/caf\xe9-\xff.txt|93|r/rrw-r--r--|0|0|5|" + str(t).encode() * 1 + b"|1|1|1", True)
+        body.raw(
+            b"0|/mnt/archive/caf\xe9-\xff.txt|93|r/rrw-r--r--|0|0|5|"
+            + str(t).encode() * 1
+            + b"|1|1|1",
+            True,
+        )
         body.raw(b"0|/mnt/archive/\xc3(bad.txt|94|r/rrw-r--r--|0|0|5|1|1|1|1", True)
-        body.raw(f"0|/mnt/archive/zero.txt|95|r/rrw-r--r--|0|0|5|0|0|0|0".encode(), False)
-        body.raw(f"0|/mnt/archive/future.txt|96|r/rrw-r--r--|0|0|5|{t}|4102444800|{t}|0".encode(), False)
+        body.raw(b"0|/mnt/archive/zero.txt|95|r/rrw-r--r--|0|0|5|0|0|0|0", False)
+        body.raw(
+            f"0|/mnt/archive/future.txt|96|r/rrw-r--r--|0|0|5|{t}|4102444800|{t}|0".encode(), False
+        )
 
     def _end_user(self, folder: Path, index: int) -> dict[str, Any]:
         rng = self.rng
@@ -344,7 +408,9 @@ class SeizedMedia:
                 path += ".mkv"
             body.file(path, max(1, r.size_kb) * 1000, t)
             if rng.random() < 0.5:
-                body.file(f"/home/{user}/Downloads/torrents/{_short(r.name)}.torrent", 40_000, t - 600)
+                body.file(
+                    f"/home/{user}/Downloads/torrents/{_short(r.name)}.torrent", 40_000, t - 600
+                )
             held[r.name], pres[r.name] = t, r.ts
         self._personal(body, user, 80, self.op.event_ts - 200 * DAY)
         return self._truth(f"enduser-{user}", "end-user", held, body, folder, None, pres)
@@ -352,5 +418,7 @@ class SeizedMedia:
     def _unrelated(self, folder: Path) -> dict[str, Any]:
         body = _Body(self.rng)
         self._personal(body, "office", 150, self.op.event_ts - 300 * DAY)
-        body.file("/home/office/Videos/birthday_party.mp4", 400_000_000, self.op.event_ts - 40 * DAY)
+        body.file(
+            "/home/office/Videos/birthday_party.mp4", 400_000_000, self.op.event_ts - 40 * DAY
+        )
         return self._truth("office-pc", "unrelated", {}, body, folder, None, {})
