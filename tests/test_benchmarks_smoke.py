@@ -19,6 +19,10 @@ CASES = {
     "groups_scale.py": (["--rows", "20000", "--groups", "50"], "ratio to peer scan"),
     "search.py": (["--releases", "20000"], "x the scan"),
     "alerts.py": (["--alerts", "20"], "ratio to peer"),
+    "evidence.py": (
+        ["--seeds", "9090", "--scale", "0.03", "--entries", "20000"],
+        "x the peer",
+    ),
 }
 
 

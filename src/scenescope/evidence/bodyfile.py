@@ -58,7 +58,47 @@ def read_bodyfile(
     lines: Iterable[bytes], source: str, problems: Problems, horizon: int
 ) -> Iterator[Entry]:
     """Entries of a bodyfile, line by line (bounded memory whatever the listing's size)."""
+    earliest = EARLIEST_TS
     for number, raw in enumerate(lines, 1):
+        # Fast path: the common, clean line (11 fields, numeric times in range, a plain name)
+        # costs a split and four int()s; anything unusual takes the careful path below.
+        try:
+            fields = raw.decode("utf-8").rstrip("\r\n").split("|")
+        except UnicodeDecodeError:
+            fields = []
+        if len(fields) == FIELDS:
+            md5, name, inode, mode, _uid, _gid, size, a, m, c, cr = fields
+            try:
+                atime, mtime, ctime, crtime = int(a), int(m), int(c), int(cr)
+            except ValueError:
+                atime = -1
+            if (
+                (atime == 0 or earliest <= atime <= horizon)
+                and earliest <= mtime <= horizon
+                and (ctime == 0 or earliest <= ctime <= horizon)
+                and (crtime == 0 or earliest <= crtime <= horizon)
+                and size.isdigit()
+                and name[:1] == "/"
+                and name[-1:] != ")"
+                and mode[:1] in ("r", "d")
+                and "\\" not in name
+                and " -> " not in name
+            ):
+                yield Entry(
+                    name if len(name) == 1 or name[-1] != "/" else name.rstrip("/") or "/",
+                    int(size),
+                    mtime,
+                    atime or None,
+                    ctime or None,
+                    crtime or None,
+                    mode[0] == "d",
+                    False,
+                    inode or None,
+                    mode or None,
+                    md5 if md5 and md5 != "0" else None,
+                    number,
+                )
+                continue
         try:
             text = raw.decode("utf-8").rstrip("\r\n")
         except UnicodeDecodeError as exc:

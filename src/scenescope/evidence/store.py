@@ -17,7 +17,7 @@ from scenescope.evidence.sources import open_listing
 from scenescope.store import Store, StoreError
 
 BATCH_ROWS = 100_000
-_TS = pa.timestamp("s", tz="UTC")
+_TS = pa.int64()  # unix seconds; DuckDB makes them TIMESTAMPTZ (vectorized)
 _SCHEMA = pa.schema(
     [
         ("medium_id", pa.int64()),
@@ -199,7 +199,11 @@ def _insert(conn: Any, medium_id: int, batch: list[Entry]) -> None:
     table = pa.Table.from_arrays(arrays, schema=_SCHEMA)
     conn.register("_evidence_batch", table)
     try:
-        conn.execute("INSERT INTO evidence_entries SELECT * FROM _evidence_batch")
+        conn.execute(
+            "INSERT INTO evidence_entries SELECT medium_id, path, size_bytes, to_timestamp(mtime),"
+            " to_timestamp(atime), to_timestamp(ctime), to_timestamp(crtime), is_dir, deleted,"
+            " inode, mode, md5, line FROM _evidence_batch"
+        )
     finally:
         conn.unregister("_evidence_batch")
 
