@@ -92,14 +92,17 @@ def assign_role(
                 )
             return "pre-server", tuple(evidence)
         return "group-workstation", tuple(evidence)
-    singles = sum(1 for r in releases if r.kind == "file")
     packed = sum(1 for r in releases if r.kind != "file" and (r.nfo or r.sfv or r.rar_volumes))
+    # single files and unpacked folders (video, no RAR set, no .nfo/.sfv): how downloads look
+    singles = len(releases) - packed
     if layout.download_markers:
         evidence.append(f"download folders: {', '.join(sorted(layout.download_markers)[:6])}")
     if layout.download_files:
         evidence.append(f"{layout.download_files} torrent/nzb/partial-download files")
     if releases and singles / len(releases) >= s.p2p_share:
-        evidence.append(f"{singles} of {len(releases)} releases are single (P2P-named) files")
+        evidence.append(
+            f"{singles} of {len(releases)} releases are single (P2P-named) files or unpacked"
+        )
         return "end-user", tuple(evidence)
     if packed and packed >= singles:
         evidence.append(f"{packed} scene-packed release folders (RAR sets, .nfo, .sfv)")

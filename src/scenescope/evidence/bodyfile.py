@@ -143,7 +143,7 @@ def read_bodyfile(
             if reason:
                 reasons.append(reason)
             values.append(parsed)
-        atime, mtime, ctime, crtime = values
+        a_time, m_time, c_time, cr_time = values
         is_dir = kind == "d"
         if not is_dir and times[1].strip() == "0" and not reasons:
             reasons.append("mtime is 0")
@@ -161,10 +161,10 @@ def read_bodyfile(
         yield Entry(
             _normal_path(name),
             int(size),
-            mtime,
-            atime,
-            ctime,
-            crtime,
+            m_time,
+            a_time,
+            c_time,
+            cr_time,
             is_dir,
             deleted,
             inode or None,

@@ -130,15 +130,19 @@ def find_candidates(engine: Engine, pad: Scratch, case_id: str) -> Found:
     files = pad.create(
         "files",
         f"""
-WITH f AS (SELECT medium_id, parts, size_bytes, deleted, t FROM {ents} WHERE NOT is_dir),
-dirs AS (SELECT DISTINCT medium_id, parts[1:len(parts) - 1] AS d FROM f),
+WITH f AS (
+  SELECT medium_id, parts, size_bytes, deleted, t, is_dir,
+         CASE WHEN is_dir THEN parts ELSE parts[1:len(parts) - 1] END AS d
+  FROM {ents}
+),
+dirs AS (SELECT DISTINCT medium_id, d FROM f),
 hits AS (
   SELECT medium_id, d, max(pos) AS pos FROM (
     SELECT medium_id, d, unnest(d) AS comp, unnest(generate_series(1, len(d))) AS pos FROM dirs
   ) JOIN {roots} USING (comp) WHERE pos > 1 GROUP BY medium_id, d
 )
-SELECT f.medium_id, f.parts, f.size_bytes, f.deleted, f.t, h.pos AS root_pos
-FROM f LEFT JOIN hits h ON h.medium_id = f.medium_id AND h.d = f.parts[1:len(f.parts) - 1]""",
+SELECT f.medium_id, f.parts, f.size_bytes, f.deleted, f.t, f.is_dir, h.pos AS root_pos
+FROM f LEFT JOIN hits h ON h.medium_id = f.medium_id AND h.d = f.d""",
     )
     candidates = _release_folders(engine, files)
     loose, discs = _loose(engine, files)
@@ -180,10 +184,11 @@ def _release_folders(engine: Engine, files: str) -> list[Candidate]:
         f"""
 SELECT medium_id, array_to_string(parts[1:root_pos], '/') AS path, parts[root_pos] AS name,
        array_to_string(parts[2:root_pos - 1], '/') AS parent,
-       min(t), max(t), count(*), sum(size_bytes),
-       count(*) FILTER ({_EXT} = 'nfo'), count(*) FILTER ({_EXT} = 'sfv'),
-       count(*) FILTER ({_RAR}),
-       count(*) FILTER ({_EXT} IN ({_quoted(layout.VIDEO_EXTENSIONS)})),
+       min(t), max(t), count(*) FILTER (NOT is_dir), sum(size_bytes) FILTER (NOT is_dir),
+       count(*) FILTER (NOT is_dir AND {_EXT} = 'nfo'),
+       count(*) FILTER (NOT is_dir AND {_EXT} = 'sfv'),
+       count(*) FILTER (NOT is_dir AND {_RAR}),
+       count(*) FILTER (NOT is_dir AND {_EXT} IN ({_quoted(layout.VIDEO_EXTENSIONS)})),
        bool_or(list_contains(list_transform({rel}, lambda x: lower(x)), 'sample')),
        bool_or(list_has_any(list_transform({rel}, lambda x: lower(x)),
                             ['subs', 'sub', 'subtitles', 'vobsubs'])),
@@ -192,7 +197,7 @@ SELECT medium_id, array_to_string(parts[1:root_pos], '/') AS path, parts[root_po
        min(t) FILTER (list_has_any(list_transform({rel}, lambda x: lower(x)), ['proof', 'proofs'])
                OR (lower(parts[-1]) LIKE '%proof%' AND {_EXT} IN ('jpg', 'jpeg', 'png'))),
        bool_or(list_has_any(list_transform({rel}, lambda x: lower(x)), ['bdmv', 'video_ts'])),
-       count(*) FILTER (deleted)
+       count(*) FILTER (deleted AND NOT is_dir)
 FROM {files} WHERE root_pos IS NOT NULL
 GROUP BY ALL"""
     )
@@ -236,7 +241,7 @@ SELECT medium_id, parts, size_bytes, t, deleted,
        list_position(list_transform(parts, lambda x: lower(x)), 'bdmv') AS bdmv,
        list_position(list_transform(parts, lambda x: lower(x)), 'video_ts') AS video_ts
 FROM {files}
-WHERE root_pos IS NULL AND ({_EXT} IN ({_quoted(frozenset(interesting))}) OR {_RAR}
+WHERE root_pos IS NULL AND NOT is_dir AND ({_EXT} IN ({_quoted(frozenset(interesting))}) OR {_RAR}
       OR list_has_any(list_transform(parts, lambda x: lower(x)), ['bdmv', 'video_ts']))"""
     )
     groups: dict[tuple[int, str, str, str], list[tuple[int, dt.datetime | None]]] = defaultdict(
