@@ -32,6 +32,7 @@ from scenescope.engine import Engine, rules
 from scenescope.engine.core import Scratch
 from scenescope.evidence import layout
 from scenescope.evidence.candidates import Candidate, DiscItem, Found, find_candidates
+from scenescope.evidence.store import bounded_memory
 from scenescope.names import parse
 
 _WIP_WORDS = re.compile(
@@ -69,7 +70,7 @@ def triage_case(engine: Engine, params: TriageParams) -> CaseTriage:
     if not media:
         raise ValueError(f"no media in case {params.case_id!r}: add some (scenescope evidence add)")
     labels = {m["medium_id"]: m["label"] for m in media}
-    with engine.scratch() as pad:
+    with bounded_memory(engine.connection), engine.scratch() as pad:
         found = find_candidates(engine, pad, params.case_id)
         releases = _match_releases(engine, pad, found.candidates, labels)
         discs = _match_discs(engine, pad, found, labels, releases)

@@ -179,27 +179,31 @@ def _folder_kind(name: str, in_store: bool, packed: bool) -> str:
 
 
 def _release_folders(engine: Engine, files: str) -> list[Candidate]:
-    rel = "parts[root_pos + 1:len(parts) - 1]"
     rows = engine.rows(
         f"""
-SELECT medium_id, array_to_string(parts[1:root_pos], '/') AS path, parts[root_pos] AS name,
-       array_to_string(parts[2:root_pos - 1], '/') AS parent,
+WITH x AS (
+  SELECT medium_id, parts, root_pos, is_dir, deleted, size_bytes, t,
+         array_to_string(parts[1:root_pos], '/') AS root,
+         CASE WHEN is_dir THEN '' ELSE {_EXT} END AS ext,
+         CASE WHEN is_dir THEN false ELSE {_RAR} END AS rar,
+         list_transform(parts[root_pos + 1:len(parts) - 1], lambda x: lower(x)) AS rel
+  FROM {files} WHERE root_pos IS NOT NULL
+), y AS (
+  SELECT *, list_has_any(rel, ['proof', 'proofs'])
+            OR (ext IN ('jpg', 'jpeg', 'png') AND lower(parts[-1]) LIKE '%proof%') AS proof
+  FROM x
+)
+SELECT medium_id, root, any_value(parts[root_pos]),
+       any_value(array_to_string(parts[2:root_pos - 1], '/')),
        min(t), max(t), count(*) FILTER (NOT is_dir), sum(size_bytes) FILTER (NOT is_dir),
-       count(*) FILTER (NOT is_dir AND {_EXT} = 'nfo'),
-       count(*) FILTER (NOT is_dir AND {_EXT} = 'sfv'),
-       count(*) FILTER (NOT is_dir AND {_RAR}),
-       count(*) FILTER (NOT is_dir AND {_EXT} IN ({_quoted(layout.VIDEO_EXTENSIONS)})),
-       bool_or(list_contains(list_transform({rel}, lambda x: lower(x)), 'sample')),
-       bool_or(list_has_any(list_transform({rel}, lambda x: lower(x)),
-                            ['subs', 'sub', 'subtitles', 'vobsubs'])),
-       bool_or(list_has_any(list_transform({rel}, lambda x: lower(x)), ['proof', 'proofs'])
-               OR (lower(parts[-1]) LIKE '%proof%' AND {_EXT} IN ('jpg', 'jpeg', 'png'))),
-       min(t) FILTER (list_has_any(list_transform({rel}, lambda x: lower(x)), ['proof', 'proofs'])
-               OR (lower(parts[-1]) LIKE '%proof%' AND {_EXT} IN ('jpg', 'jpeg', 'png'))),
-       bool_or(list_has_any(list_transform({rel}, lambda x: lower(x)), ['bdmv', 'video_ts'])),
+       count(*) FILTER (ext = 'nfo'), count(*) FILTER (ext = 'sfv'), count(*) FILTER (rar),
+       count(*) FILTER (ext IN ({_quoted(layout.VIDEO_EXTENSIONS)})),
+       bool_or(list_contains(rel, 'sample')),
+       bool_or(list_has_any(rel, ['subs', 'sub', 'subtitles', 'vobsubs'])),
+       bool_or(proof), min(t) FILTER (proof),
+       bool_or(list_has_any(rel, ['bdmv', 'video_ts'])),
        count(*) FILTER (deleted AND NOT is_dir)
-FROM {files} WHERE root_pos IS NOT NULL
-GROUP BY ALL"""
+FROM y GROUP BY medium_id, root"""
     )
     return [
         Candidate(

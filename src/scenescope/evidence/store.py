@@ -5,7 +5,8 @@ added again under the same case and label (idempotent)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -115,7 +116,8 @@ def add_media(
             medium_id = int(
                 conn.execute("SELECT nextval('evidence_medium_id_seq')").fetchall()[0][0]
             )
-            count = _write_entries(conn, medium_id, listing.entries)
+            with bounded_memory(conn):
+                count = _write_entries(conn, medium_id, listing.entries)
             problems = listing.problems
             conn.execute(
                 "INSERT INTO evidence_media VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -218,3 +220,24 @@ def list_media(store: Store, case_id: str) -> list[dict[str, Any]]:
     )
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+# What the evidence steps may hold in memory: DuckDB spills the rest to its temp folder, so a
+# listing of any size stays within this (plus the Python process itself).
+MEMORY_LIMIT = "1GB"
+
+
+@contextmanager
+def bounded_memory(conn: Any, limit: str = MEMORY_LIMIT) -> Iterator[None]:
+    """Run a block with DuckDB's memory capped (and insertion order not kept, which lets big
+    inserts and sorts stream); the connection's own settings come back afterwards."""
+    saved = conn.execute(
+        "SELECT current_setting('memory_limit'), current_setting('preserve_insertion_order')"
+    ).fetchall()[0]
+    conn.execute(f"SET memory_limit = '{limit}'")
+    conn.execute("SET preserve_insertion_order = false")
+    try:
+        yield
+    finally:
+        conn.execute(f"SET memory_limit = '{saved[0]}'")
+        conn.execute(f"SET preserve_insertion_order = {str(saved[1]).lower()}")
