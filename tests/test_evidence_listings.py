@@ -186,3 +186,20 @@ def test_a_real_fat_image_keeps_creation_times(tmp_path: Path) -> None:
     entries = {e.path: e for e in open_listing(image, timezone="UTC").entries}
     nfo = entries[f"/{release}/embers-gr.nfo"]
     assert nfo.mtime == T and nfo.crtime is not None and nfo.ctime is None
+
+
+def test_a_listing_that_fails_leaves_the_medium_as_it_was(tmp_path: Path) -> None:
+    from scenescope.evidence.store import add_media, list_media
+    from scenescope.store import Store
+
+    good = tmp_path / "drive.body"
+    good.write_bytes(b"\n".join(_line(f"/f{i}.txt") for i in range(5)) + b"\n")
+    broken = tmp_path / "drive.csv"
+    broken.write_text("path,size,owner\n/a,1,root\n", encoding="utf-8")
+    with Store.open(tmp_path / "store.duckdb") as store:
+        add_media(store, "c", [good], label="drive")
+        with pytest.raises(ListingError):
+            add_media(store, "c", [broken], label="drive", kind="csv")
+        (medium,) = list_media(store, "c")
+        count = store.connection.execute("SELECT count(*) FROM evidence_entries").fetchall()
+    assert medium["entries"] == 5 and medium["source_kind"] == "bodyfile" and count == [(5,)]

@@ -98,11 +98,25 @@ def add_media(
     conn = store.connection
     now = dt.datetime.now(dt.UTC)
     conn.execute("INSERT INTO evidence_cases VALUES (?, ?) ON CONFLICT DO NOTHING", [case_id, now])
+    conn.execute(
+        "DELETE FROM evidence_entries WHERE medium_id NOT IN (SELECT medium_id FROM evidence_media)"
+    )
     added = []
     for path in sources:
         path = Path(path)
         listing = open_listing(path, kind=kind, seized_at=seized_at, timezone=timezone)
         medium_label = label or default_label(path)
+        medium_id = int(conn.execute("SELECT nextval('evidence_medium_id_seq')").fetchall()[0][0])
+        # Entries go in batch by batch (each committed: memory stays bounded) under a new id
+        # that no medium row names yet, so the triage does not see them; the medium row then
+        # replaces the old one in one transaction. A crash leaves only unnamed entries, which
+        # the next add sweeps away.
+        try:
+            with bounded_memory(conn):
+                count = _write_entries(conn, medium_id, listing.entries)
+        except BaseException:
+            conn.execute("DELETE FROM evidence_entries WHERE medium_id = ?", [medium_id])
+            raise
         conn.execute("BEGIN TRANSACTION")
         try:
             old_rows = conn.execute(
@@ -113,11 +127,6 @@ def add_media(
             if old:
                 for table in ("evidence_entries", "evidence_problems", "evidence_media"):
                     conn.execute(f"DELETE FROM {table} WHERE medium_id = ?", [old[0]])
-            medium_id = int(
-                conn.execute("SELECT nextval('evidence_medium_id_seq')").fetchall()[0][0]
-            )
-            with bounded_memory(conn):
-                count = _write_entries(conn, medium_id, listing.entries)
             problems = listing.problems
             conn.execute(
                 "INSERT INTO evidence_media VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
