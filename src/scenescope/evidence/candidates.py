@@ -126,7 +126,7 @@ def find_candidates(engine: Engine, pad: Scratch, case_id: str) -> Found:
             schema=pa.schema([("comp", pa.string())]),
         ),
     )
-    layouts = _layouts(engine, ents, comps, kinds)
+    layouts = _layouts(engine, ents, comps, roots, kinds)
     files = pad.create(
         "files",
         f"""
@@ -311,7 +311,9 @@ WHERE root_pos IS NULL AND NOT is_dir AND ({_EXT} IN ({_quoted(frozenset(interes
     return candidates, discs
 
 
-def _layouts(engine: Engine, ents: str, comps: str, kinds: dict[str, str]) -> dict[int, Layout]:
+def _layouts(
+    engine: Engine, ents: str, comps: str, roots: str, kinds: dict[str, str]
+) -> dict[int, Layout]:
     layouts: dict[int, Layout] = {}
     for medium_id, entries, files, first, last, downloads in engine.rows(
         f"SELECT medium_id, count(*), count(*) FILTER (NOT is_dir), min(t), max(t), "
@@ -322,7 +324,9 @@ def _layouts(engine: Engine, ents: str, comps: str, kinds: dict[str, str]) -> di
             entries, files, first_at=first, last_at=last, download_files=downloads
         )
     for medium_id, comp, _pos, prev in engine.rows(
-        f"SELECT medium_id, comp, pos, prev FROM {comps}"
+        # release folders and what sits inside them say nothing about the layout: left in SQL
+        f"SELECT DISTINCT medium_id, comp, 0, prev FROM {comps} "
+        f"WHERE comp NOT IN (SELECT comp FROM {roots}) AND prev NOT IN (SELECT comp FROM {roots})"
     ):
         info = layouts.setdefault(medium_id, Layout())
         low = comp.lower()
