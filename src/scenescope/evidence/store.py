@@ -233,7 +233,7 @@ def list_media(store: Store, case_id: str) -> list[dict[str, Any]]:
 
 # What the evidence steps may hold in memory: DuckDB spills the rest to its temp folder, so a
 # listing of any size stays within this (plus the Python process itself).
-MEMORY_LIMIT = "1GB"
+MEMORY_LIMIT = "512MB"
 
 
 @contextmanager
