@@ -31,7 +31,7 @@ from scenescope.analysis.evidence_roles import RoleSettings, _median, assign_rol
 from scenescope.engine import Engine, rules
 from scenescope.engine.core import Scratch
 from scenescope.evidence import layout
-from scenescope.evidence.candidates import Candidate, DiscItem, Found, find_candidates
+from scenescope.evidence.candidates import Candidate, DiscItem, Found, Layout, find_candidates
 from scenescope.evidence.store import bounded_memory
 from scenescope.names import parse
 
@@ -79,10 +79,7 @@ def triage_case(engine: Engine, params: TriageParams) -> CaseTriage:
     for m in media:
         mine = [r for r in releases if r.label == m["label"]]
         my_discs = [d for d in discs if d.label == m["label"]]
-        info = found.layouts.get(m["medium_id"])
-        from scenescope.evidence.candidates import Layout
-
-        info = info or Layout()
+        info = found.layouts.get(m["medium_id"]) or Layout()
         role, evidence = assign_role(info, mine, my_discs, params.roles)
         groups = sorted({r.group for r in mine if r.group})
         fams = sorted({families[g.lower()] for g in groups if g.lower() in families})
