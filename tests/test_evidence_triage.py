@@ -5,6 +5,7 @@ are read, and which role each medium gets."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import pytest
@@ -100,9 +101,32 @@ def triage(tmp_path_factory: pytest.TempPathFactory) -> CaseTriage:
             ("/home/ann/Videos/party.mp4", PRE_1),
         ],
     )
+    system = _system_tree(folder / "system.body")
     with Store.open(db) as store:
-        add_media(store, "hand", [workstation, site, folder / "laptop.csv", office])
+        add_media(store, "hand", [workstation, site, folder / "laptop.csv", office, system])
         return EvidenceTriage().fit(store.engine, TriageParams("hand", families=False))
+
+
+def _system_tree(path: Path, limit: int = 30_000) -> Path:
+    """This machine's own /usr as a bodyfile: real folder and file names (libraries, .so.100
+    numbering, firmware .bin files, TypeScript .ts) that are no releases."""
+    lines = []
+    for root, dirs, files in os.walk("/usr"):
+        for name in dirs + files:
+            full = os.path.join(root, name)
+            try:
+                st = os.lstat(full)
+            except OSError:
+                continue
+            if "|" in full or "\n" in full or not full.isprintable():
+                continue
+            mode = "d/drwxr-xr-x" if name in dirs else "r/rrw-r--r--"
+            times = f"{int(st.st_atime)}|{int(st.st_mtime)}|{int(st.st_ctime)}|0"
+            lines.append(f"0|{full}|{st.st_ino}|{mode}|0|0|{st.st_size}|{times}")
+        if len(lines) >= limit:
+            break
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
 
 
 def _release(triage: CaseTriage, label: str, name: str):  # type: ignore[no-untyped-def]
@@ -116,7 +140,10 @@ def test_roles(triage: CaseTriage) -> None:
         "site": "pre-server",
         "laptop": "end-user",
         "office": "unrelated",
+        "system": "unrelated",
     }
+    system = triage.medium("system")
+    assert system is not None and system.releases == 0 and system.discs == 0
     site = triage.medium("site")
     assert site is not None and "_PRE/OWLS" in site.structure
     assert any("glftpd" in line or "pre folders" in line for line in site.evidence)

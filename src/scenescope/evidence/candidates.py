@@ -25,6 +25,9 @@ from scenescope.engine import Engine
 from scenescope.engine.core import Scratch
 from scenescope.evidence import layout
 
+# An untagged video smaller than this is no film encode (clips, .ts sources of web projects)
+ENCODE_MIN_BYTES = 100_000_000
+DISC_IMAGE_MIN_BYTES = 100_000_000  # firmware .bin and small .img files are no discs
 _EXT = r"lower(regexp_extract(parts[-1], '\.([A-Za-z0-9!]+)$', 1))"
 _RAR = r"regexp_matches(lower(parts[-1]), '\.(rar|r[0-9]{2,3}|s[0-9]{2}|[0-9]{3})$')"
 
@@ -111,8 +114,12 @@ def find_candidates(engine: Engine, pad: Scratch, case_id: str) -> Found:
     packed = {
         name
         for (name,) in engine.rows(
-            f"SELECT DISTINCT parts[-2] FROM {ents} WHERE NOT is_dir AND len(parts) > 2 "
-            f"AND ({_EXT} IN ('nfo', 'sfv') OR {_RAR})"
+            # a folder holding an .nfo or .sfv, or a RAR set (.rar / .rNN, two volumes at least;
+            # bare .001 / .so.100 numbering alone is no release)
+            f"SELECT any_value(parts[-2]) FROM {ents} WHERE NOT is_dir AND len(parts) > 2 "
+            f"GROUP BY medium_id, parts[1:len(parts) - 1] "
+            f"HAVING count(*) FILTER ({_EXT} IN ('nfo', 'sfv')) > 0 "
+            rf"OR count(*) FILTER (regexp_matches(lower(parts[-1]), '\.(rar|r[0-9]{{2,3}})$')) >= 2"
         )
     }
     store_names = _store_names(engine, pad, comps)
@@ -268,7 +275,7 @@ WHERE root_pos IS NULL AND NOT is_dir AND ({_EXT} IN ({_quoted(frozenset(interes
         folder = "/".join(parts[:-1])
         stem = base.rsplit(".", 1)[0] if "." in base else base
         rar = layout.archive_stem(base)
-        if ext in layout.IMAGE_EXTENSIONS:
+        if ext in layout.IMAGE_EXTENSIONS and size >= DISC_IMAGE_MIN_BYTES:
             kind = "file" if layout.release_like(stem) else "iso"
             groups[(medium_id, f"{folder}/{base}", stem, kind)].append((size, t))
         elif rar is not None:
@@ -280,7 +287,7 @@ WHERE root_pos IS NULL AND NOT is_dir AND ({_EXT} IN ({_quoted(frozenset(interes
                 groups[(medium_id, f"{folder}/{base}", stem, "file")].append((size, t))
             elif layout.is_volume_label(parent):
                 groups[(medium_id, folder, parent, "rip-folder")].append((size, t))
-            else:
+            elif size >= ENCODE_MIN_BYTES:
                 groups[(medium_id, f"{folder}/{base}", stem, "encode")].append((size, t))
     candidates: list[Candidate] = []
     discs: list[DiscItem] = []
@@ -335,7 +342,7 @@ def _layouts(
             info.pre_folders.add(comp)
         if kind == "section":
             info.sections.add(comp)
-        if low in layout.SITE_MARKERS or low in layout.SITE_FILES:
+        if low in layout.SITE_MARKERS:
             info.site_markers.add(low)
         if low in layout.DOWNLOAD_MARKERS:
             info.download_markers.add(low)

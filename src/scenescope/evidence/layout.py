@@ -51,10 +51,8 @@ _SECTION = re.compile(
     r"FOREIGN|GERMAN|FRENCH|PACKS?|WEB|WEBRIP|DE|FR|NL|ARCHIVE|OLD|\d{2,4}))*$",
     re.IGNORECASE,
 )
-SITE_MARKERS = frozenset({"glftpd", "ftp-data", "site", "pre", "_pre", "incoming", "requests"})
-SITE_FILES = frozenset(
-    {"glftpd.conf", "passwd", "group", "pzs-ng.conf", "sitebot.conf", "eggdrop.conf"}
-)
+# folders only a topsite (glftpd and its scripts) has; generic words (site, incoming) are not
+SITE_MARKERS = frozenset({"glftpd", "ftp-data", "_pre", "pzs-ng", "sitebot", "eggdrop"})
 DOWNLOAD_MARKERS = frozenset(
     {
         "downloads",
@@ -98,7 +96,8 @@ def is_disc_dir(name: str) -> bool:
 
 def is_section(name: str) -> bool:
     """A topsite section folder (MOVIES-X264, TV-1080P, _PRE, ARCHIVE)."""
-    return "." not in name.strip(".") and bool(_SECTION.match(name))
+    # sections are written in capitals (MOVIES-X264, 0DAY, _PRE); `Archive`, `games` are not
+    return "." not in name.strip(".") and name == name.upper() and bool(_SECTION.match(name))
 
 
 def is_volume_label(name: str) -> bool:
