@@ -63,8 +63,12 @@ def assign_role(
     if layout.site_markers:
         evidence.append(f"site markers: {', '.join(sorted(layout.site_markers)[:6])}")
     matched = [r for r in releases if r.release is not None or r.verdict == "not-in-record"]
-    if len(matched) + len(discs) < s.min_items:
-        evidence.append(f"{len(matched)} release(s) and {len(discs)} disc item(s): too few to say")
+    # a disc structure that is no catalog title (a camcorder's AVCHD/BDMV) is no evidence
+    titled = [d for d in discs if d.title_id]
+    if len(matched) + len(titled) < s.min_items:
+        evidence.append(
+            f"{len(matched)} release(s) and {len(titled)} title disc item(s): too few to say"
+        )
         return "unrelated", tuple(evidence)
     dated = len(before) + len(after)
     if before:
