@@ -12,8 +12,13 @@ the pre, which discs before the street date, and how many listing lines were mad
 
 from __future__ import annotations
 
+import os
 import random
 import re
+import shutil
+import subprocess
+import tempfile
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,6 +66,7 @@ class TrueMedium:
     discs: tuple[tuple[str, bool], ...]  # (title_id, held before the street date)
     bad_lines: int
     repaired_lines: int = 0
+    image: str = ""  # the same medium as a real ext2 image, when the world wrote one
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> TrueMedium:
@@ -75,7 +81,58 @@ class TrueMedium:
             ),
             bad_lines=int(doc.get("bad_lines") or 0),
             repaired_lines=int(doc.get("repaired_lines") or 0),
+            image=str(doc.get("image") or ""),
         )
+
+
+def image_from_bodyfile(body: Path, image: Path, made_at: int) -> bool:
+    """A small ext2 image holding the files a bodyfile lists (empty, with their mtimes), built
+    with `mke2fs -d` (fixed UUID and hash seed; the inodes' ctimes are the build's, which the
+    triage never reads). False when e2fsprogs is not installed."""
+    mke2fs = shutil.which("mke2fs") or (
+        "/usr/sbin/mke2fs" if Path("/usr/sbin/mke2fs").exists() else None
+    )
+    if mke2fs is None:
+        return False
+    fixed = str(uuid.uuid5(uuid.NAMESPACE_URL, f"scenescope:{body.name}"))
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        folders: list[tuple[Path, int]] = []
+        for line in body.read_bytes().splitlines():
+            fields = line.decode("utf-8", "replace").split("|")
+            if len(fields) != 11 or not fields[8].isdigit():
+                continue
+            target = root / fields[1].lstrip("/")
+            mtime = int(fields[8])
+            if fields[3].startswith("d"):
+                target.mkdir(parents=True, exist_ok=True)
+                folders.append((target, mtime))
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(b"")
+            os.utime(target, (mtime, mtime))
+        for folder, mtime in reversed(folders):
+            os.utime(folder, (mtime, mtime))
+        image.unlink(missing_ok=True)
+        env = {**os.environ, "E2FSPROGS_FAKE_TIME": str(made_at)}
+        command = [
+            mke2fs,
+            "-q",
+            "-t",
+            "ext2",
+            "-N",
+            "4096",
+            "-U",
+            fixed,
+            "-E",
+            f"hash_seed={fixed}",
+            "-d",
+            str(root),
+            str(image),
+            "16M",
+        ]
+        done = subprocess.run(command, capture_output=True, env=env, check=False)
+    return done.returncode == 0
 
 
 def seized_media(raw_truth: dict[str, Any]) -> list[TrueMedium]:
@@ -413,7 +470,12 @@ class SeizedMedia:
                 )
             held[r.name], pres[r.name] = t, r.ts
         self._personal(body, user, 80, self.op.event_ts - 200 * DAY)
-        return self._truth(f"enduser-{user}", "end-user", held, body, folder, None, pres)
+        truth = self._truth(f"enduser-{user}", "end-user", held, body, folder, None, pres)
+        if index == 0:  # one medium also as a real file system image, when mke2fs is at hand
+            image = folder / f"enduser-{user}.img"
+            if image_from_bodyfile(folder / f"enduser-{user}.body", image, self.op.event_ts):
+                truth["image"] = f"{FOLDER}/{image.name}"
+        return truth
 
     def _unrelated(self, folder: Path) -> dict[str, Any]:
         body = _Body(self.rng)
