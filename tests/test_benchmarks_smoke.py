@@ -20,6 +20,10 @@ CASES = {
     "search.py": (["--releases", "20000"], "x the scan"),
     "alerts.py": (["--alerts", "20"], "ratio to peer"),
     "impact.py": (["--rows", "20000"], "peer full scan"),
+    "evidence.py": (
+        ["--seeds", "9090", "--scale", "0.03", "--entries", "20000"],
+        "x the peer",
+    ),
 }
 
 

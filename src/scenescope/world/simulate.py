@@ -34,6 +34,7 @@ from scenescope.world.pres import (
     expected_movie_releases,
 )
 from scenescope.world.race import Cluster, Race
+from scenescope.world.seized import SeizedMedia
 from scenescope.world.supply import Supply, build_supply
 from scenescope.world.tiers import TierModel
 from scenescope.world.truth import LeakJudge, LeakLog, Tally, write_truth
@@ -152,6 +153,8 @@ def _simulate(
         supply = build_supply(config, catalog.movies, seed, writer.shipment)
         _write_accounts(out_dir, supply)
         run = _Run(config, catalog, roster, supply, operation, writer, seed)
+        if operation is not None:
+            run.seized = SeizedMedia(operation, roster, catalog, seed)
         days = (config.world.end - config.world.start).days + 1
         try:
             for index in range(days):
@@ -184,6 +187,7 @@ def _simulate(
             leaks=run.leaks,
             counts=counts,
             successor_first_pre=run.successor_first_pre,
+            sections={"seized": run.seized.write(out_dir)} if run.seized else None,
         )
         summary = WorldSummary(
             out_dir,
@@ -239,6 +243,7 @@ class _Run:
         self.successor_first_pre: int | None = None
         self.compensation: float | None = None
         self.noise_serials: dict[str, int] = {}
+        self.seized: SeizedMedia | None = None  # the operation's seized media, if any
 
     def day(self, day: dt.date) -> None:
         for opp in self.book.for_day(day):
@@ -353,6 +358,8 @@ class _Run:
         self.releases += 1
         release.id = self.releases
         self.writer.pre(release, self.maker.feed_reports(release))
+        if self.seized is not None:
+            self.seized.observe(release)
         if release.title_id:
             leak = self.judge.leak(release)
             if leak is not None:

@@ -252,8 +252,10 @@ def write_truth(
     leaks: LeakLog,
     counts: dict[str, int],
     successor_first_pre: int | None,
+    sections: dict[str, Any] | None = None,
 ) -> None:
-    """truth.json: stable keys, sorted lists, fixed float rounding."""
+    """truth.json: stable keys, sorted lists, fixed float rounding. `sections`: more
+    top-level keys other parts of the world write (the seized media)."""
     families: list[dict[str, Any]] = []
     for fam in config["families"]:
         front_ids = sorted(a.account_id for a in supply.accounts if a.front_of == fam["family_id"])
@@ -340,6 +342,7 @@ def write_truth(
         "successors": successors,
         "daily_volume": tally.daily_rows(),
         "config": config,
+        **(sections or {}),
     }
     # the document as json.dump(indent=1) writes it, the spooled leak list streamed in
     head, _, tail = json.dumps(document, ensure_ascii=False, indent=1).partition(
