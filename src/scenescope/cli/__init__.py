@@ -31,6 +31,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "alerts",
     "groups",
     "trace",
+    "web",
     "demo",
 )
 
