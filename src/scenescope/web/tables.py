@@ -43,16 +43,16 @@ class Filter:
     def expression(self, value: str) -> pc.Expression:
         field = pc.field(self.column)
         if self.op == "eq":
-            return pc.utf8_lower(pc.cast(field, pa.string())) == value.strip().lower()
+            return pc.utf8_lower(field.cast(pa.string())) == value.strip().lower()
         if self.op == "contains":
             return pc.match_substring(
-                pc.cast(field, pa.string()), value.strip(), ignore_case=True
+                field.cast(pa.string()), value.strip(), ignore_case=True
             )
         if self.op in ("since", "until"):
             text = value.strip()
             if len(text) < 4 or not text[:4].isdigit():
                 raise QueryError(f"{self.name}={value!r}: expected a date such as 2020-08-25")
-            column = pc.cast(field, pa.string())
+            column = field.cast(pa.string())
             return column >= text if self.op == "since" else column < text
         try:
             number = float(value)
