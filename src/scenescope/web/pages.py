@@ -62,7 +62,7 @@ def error_page(
               404: "Not found", 429: "Too many requests"}
     response = render(
         request, "error.html", status, status_code=status, title=titles.get(status, "Error"),
-        message=message, login_csrf=token, next_path=request.url.path,
+        message=message, login_csrf=token, next_path=_next_of(request),
     )
     if token:
         response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
@@ -70,6 +70,15 @@ def error_page(
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
+
+
+def _next_of(request: Request) -> str:
+    """Where to go after signing in from this page: back to it (the sign-in page itself
+    passes on its ?next=)."""
+    if request.url.path in ("/login", "/logout"):
+        return _safe_next(request.query_params.get("next"))
+    query = f"?{request.url.query}" if request.url.query else ""
+    return _safe_next(request.url.path + query)
 
 
 def _safe_next(path: str | None) -> str:
@@ -84,7 +93,11 @@ def _safe_next(path: str | None) -> str:
 
 @router.get("/login")
 async def login_form(request: Request, next: str = "/") -> Response:
-    return error_page(request, 401, "Paste an API token (scenescope token create) to sign in.")
+    response = error_page(request, 401, "Paste an API token (scenescope token create) to sign in.")
+    response.status_code = 200  # the sign-in page itself is not an error
+    if "www-authenticate" in response.headers:
+        del response.headers["www-authenticate"]
+    return response
 
 
 @router.post("/login")
