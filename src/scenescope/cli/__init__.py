@@ -34,6 +34,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "sightings",
     "impact",
     "evidence",
+    "web",
     "demo",
 )
 
