@@ -33,6 +33,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "trace",
     "sightings",
     "impact",
+    "cluster",
     "demo",
 )
 

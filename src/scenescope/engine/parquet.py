@@ -15,7 +15,7 @@ import duckdb
 # table -> (the time column its month partition is cut on, or None for one file; the release
 # column to restrict by for --since, or None to export whole)
 TABLES: dict[str, tuple[str | None, str | None]] = {
-    "releases": ("first_seen_at", "release_id"),
+    "releases": ("first_seen_at", "release_id"),  # cut on the first pre (see export_parquet)
     "pre_reports": ("pre_at", "release_id"),
     "nuke_events": ("event_at", "release_id"),
     "sightings": ("seen_at", "release_id"),
@@ -71,15 +71,17 @@ def export_parquet(
 ) -> list[TableCount]:
     """Write the store's tables to `folder` as Parquet (replacing what a table had there).
 
-    With `since`, releases are those pred (or first seen) on or after that day, and the tables
-    keyed by release follow them; catalog and supply tables are written whole."""
+    With `since`, releases are those pred on or after that day (or, never pred, first seen
+    then), the tables keyed by release follow them, shipments from that day; the catalog and
+    the accounts are written whole."""
     folder.mkdir(parents=True, exist_ok=True)
     counts: list[TableCount] = []
     chosen = ""
     if since is not None:
         chosen = (
             "SELECT release_id FROM pre_reports WHERE pre_at >= $since "
-            "UNION SELECT release_id FROM releases WHERE first_seen_at >= $since"
+            "UNION SELECT release_id FROM releases WHERE first_seen_at >= $since "
+            "AND release_id NOT IN (SELECT release_id FROM pre_reports)"
         )
     for table, (time_column, key) in TABLES.items():
         if not _has(conn, table):
@@ -98,7 +100,13 @@ def export_parquet(
         parts = _parts(table) if rows else []
         extra = ""
         if MONTH in parts:
-            extra += f", coalesce(strftime({time_column}, '%Y-%m'), 'none') AS {MONTH}"
+            cut = time_column
+            if table == "releases":  # a release's month is its first pre's, not its ingest's
+                cut = (
+                    "coalesce((SELECT min(p.pre_at) FROM pre_reports p "
+                    "WHERE p.release_id = releases.release_id), first_seen_at)"
+                )
+            extra += f", coalesce(strftime({cut}, '%Y-%m'), 'none') AS {MONTH}"
         if CATEGORY in parts:
             extra += (
                 ", coalesce(nullif(regexp_replace(upper(category), '[^A-Z0-9_-]+', '_', 'g'), ''),"

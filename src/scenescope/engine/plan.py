@@ -218,7 +218,7 @@ def outputs_of(analyses: list[str]) -> dict[str, tuple[str, ...]]:
 
 def _as_text(node: exp.Expression) -> exp.Expression:
     text = exp.cast(node.copy(), exp.DataType.build("varchar"))
-    return exp.func("coalesce", text, exp.Literal.string(_NULL_MARK))
+    return cast(exp.Expression, exp.func("coalesce", text, exp.Literal.string(_NULL_MARK)))
 
 
 def _micros(node: exp.Expression) -> exp.Expression:
@@ -235,7 +235,9 @@ def _seconds(node: exp.Expression) -> exp.Expression:
 def _portable(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.Anonymous) and node.name.lower() == "hash":
         parts = [_as_text(arg) for arg in node.expressions]
-        return exp.func("concat_ws", exp.Literal.string(_KEY_SEPARATOR), *parts)
+        return cast(
+            exp.Expression, exp.func("concat_ws", exp.Literal.string(_KEY_SEPARATOR), *parts)
+        )
     if isinstance(node, exp.Anonymous) and node.name.lower() == "timezone":
         return node.expressions[1].copy()
     if isinstance(node, exp.TimeToUnix):
@@ -255,7 +257,7 @@ def _spark(node: exp.Expression) -> exp.Expression:
         # Spark reads 3600.0 as a DECIMAL; DuckDB's arithmetic on it is DOUBLE
         return exp.cast(node.copy(), exp.DataType.build("double"))
     if isinstance(node, exp.Tuple) and isinstance(node.parent, exp.ArgMin | exp.ArgMax):
-        return exp.func("struct", *[e.copy() for e in node.expressions])
+        return cast(exp.Expression, exp.func("struct", *[e.copy() for e in node.expressions]))
     return node
 
 

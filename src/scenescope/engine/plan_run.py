@@ -154,9 +154,9 @@ def run_plan(runner: Runner, folder: Path, analyses: list[str] | None = None) ->
 
 
 def sorted_output(runner: Runner, name: str, key: tuple[str, ...]) -> pa.Table:
-    """An output as Arrow, in its sort key's order (nulls first), for comparing engines."""
+    """An output as Arrow, in its sort key's order (nulls last), for comparing engines."""
     table = runner.fetch(name)
-    return table.sort_by([(column, "ascending") for column in key], null_placement="at_start")
+    return table.sort_by([(column, "ascending") for column in key])
 
 
 def write_outputs(runner: Runner, out: Path, analyses: list[str] | None = None) -> list[Path]:
