@@ -161,9 +161,10 @@ def sorted_output(runner: Runner, name: str, key: tuple[str, ...]) -> pa.Table:
 
 def write_outputs(runner: Runner, out: Path, analyses: list[str] | None = None) -> list[Path]:
     """Each output relation as out/<name>.parquet, and per analysis out/<analysis>.json with the
-    row counts (and the rows of the small aggregates)."""
+    row counts (and the rows of the aggregates, when small)."""
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
+    aggregates = {step.name for step in plan.AGGREGATES}
     for analysis in analyses or list(plan.ANALYSES):
         summary: dict[str, Any] = {"analysis": analysis, "engine": runner.dialect, "outputs": {}}
         for name, key in plan.ANALYSES[analysis].outputs.items():
@@ -171,7 +172,7 @@ def write_outputs(runner: Runner, out: Path, analyses: list[str] | None = None) 
             runner.write(name, path)
             rows = runner.count(name)
             entry: dict[str, Any] = {"rows": rows, "parquet": path.name}
-            if rows <= SMALL_ROWS and not name.endswith(("_pres", "_lags", "_entries", "_leads")):
+            if rows <= SMALL_ROWS and name in aggregates:
                 entry["data"] = _jsonable(sorted_output(runner, name, key).to_pylist())
             summary["outputs"][name] = entry
             written.append(path)
