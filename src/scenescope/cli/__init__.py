@@ -35,6 +35,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "impact",
     "evidence",
     "web",
+    "cluster",
     "demo",
 )
 
