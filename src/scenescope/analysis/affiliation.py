@@ -173,7 +173,9 @@ class Families(Estimator[AffiliationSettings, AffiliationResult]):
         return build_result(evidence, rows, settings)
 
 
-def infer_families(source: Source, settings: AffiliationSettings | None = None) -> AffiliationResult:
+def infer_families(
+    source: Source, settings: AffiliationSettings | None = None
+) -> AffiliationResult:
     """Families().fit on a store, a connection or an engine."""
     return Families()(source, settings)
 
@@ -183,8 +185,13 @@ def build_result(
     rows: list[tuple[Any, ...]],
     settings: AffiliationSettings,
     edge_model: model.EdgeModel | None = None,
+    *,
+    probability: np.ndarray | None = None,
+    calibrate: bool = True,
 ) -> AffiliationResult:
-    """Edges, communities and calibrated families from the pair evidence."""
+    """Edges, communities and calibrated families from the pair evidence. `probability`
+    replaces the edge model's (a peer's weights); without `calibrate` the raw membership and
+    family scores are kept (what the calibration fits its maps on)."""
     import igraph as ig
     import leidenalg
 
@@ -193,7 +200,8 @@ def build_result(
     names = {str(r[0]): str(r[1]) for r in rows}
     releases = {str(r[0]): int(r[2]) for r in rows}
     x = model.features(evidence, settings.prior_titles)
-    probability = edge_model.probability(x) if len(x) else np.zeros(0)
+    if probability is None:
+        probability = edge_model.probability(x) if len(x) else np.zeros(0)
     weights = np.where(probability >= settings.min_probability, probability, 0.0)
     keep = weights > 0
     a_ids, b_ids = evidence["a"][keep].astype(int), evidence["b"][keep].astype(int)
@@ -224,7 +232,7 @@ def build_result(
         releases=releases,
         community=community,
         edges=edges,
-        families=tuple(_families(keys, membership, pair_p, edges, names, releases)),
+        families=tuple(_families(keys, membership, pair_p, edges, names, releases, calibrate)),
     )
 
 
@@ -325,6 +333,7 @@ def _families(
     edges: tuple[AffiliationEdge, ...],
     names: dict[str, str],
     releases: dict[str, int],
+    calibrate: bool = True,
 ) -> list[Family]:
     members: dict[int, list[int]] = {}
     for gid, cid in enumerate(membership):
@@ -343,14 +352,20 @@ def _families(
                 family_id=0,
                 members=tuple(names[keys[g]] for g in gids),
                 member_keys=tuple(keys[g] for g in gids),
-                confidence=float(model.FAMILY(np.array([family_raw]))[0]),
+                confidence=float(model.FAMILY(np.array([family_raw]))[0])
+                if calibrate
+                else family_raw,
                 edges=inside,
-                memberships=tuple(float(p) for p in model.MEMBERSHIP(np.array(raw))),
+                memberships=tuple(
+                    float(p) for p in (model.MEMBERSHIP(np.array(raw)) if calibrate else raw)
+                ),
                 evidence_kinds=kinds,
             )
         )
     families.sort(key=lambda f: (-len(f.members), -f.confidence, f.members))
     return [
-        Family(i + 1, f.members, f.member_keys, f.confidence, f.edges, f.memberships, f.evidence_kinds)
+        Family(
+            i + 1, f.members, f.member_keys, f.confidence, f.edges, f.memberships, f.evidence_kinds
+        )
         for i, f in enumerate(families)
     ]

@@ -209,7 +209,9 @@ def pair_evidence(
     for name, values in columns.items():
         if isinstance(values, np.ma.MaskedArray):
             floating = name in ("mean_gap_s", "window_s")
-            values = np.ma.filled(values.astype(float) if floating else values, np.nan if floating else 0)
+            values = np.ma.filled(
+                values.astype(float) if floating else values, np.nan if floating else 0
+            )
         out[name] = np.asarray(values)
     if not out:
         out = {name: np.zeros(0) for name in ("a", "b", *NUMERIC)}
