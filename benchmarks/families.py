@@ -55,7 +55,7 @@ from scenescope.world.simulate import simulate
 from scenescope.world.truth_records import WorldTruth
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from test_families_independent import generate  # noqa: E402
+from test_families_independent import generate
 
 CALIBRATION = {
     "simulated": (11, 29, 2024, 7001, 7002, 7003, 7004, 7005),

@@ -195,8 +195,10 @@ def pair_evidence(
                   AND ea.first_pre > eb.first_pre + INTERVAL 28 DAY)
                OR (eb.first_pre > $start + INTERVAL 28 DAY
                   AND eb.first_pre > ea.first_pre + INTERVAL 28 DAY)
-               OR (ea.last_pre < $end - INTERVAL 28 DAY AND eb.last_pre > ea.last_pre + INTERVAL 28 DAY)
-               OR (eb.last_pre < $end - INTERVAL 28 DAY AND ea.last_pre > eb.last_pre + INTERVAL 28 DAY)
+               OR (ea.last_pre < $end - INTERVAL 28 DAY
+                  AND eb.last_pre > ea.last_pre + INTERVAL 28 DAY)
+               OR (eb.last_pre < $end - INTERVAL 28 DAY
+                  AND ea.last_pre > eb.last_pre + INTERVAL 28 DAY)
                  AS span_mismatch
         FROM {pairs} p
         JOIN {eligible} ea ON ea.gid = p.a JOIN {eligible} eb ON eb.gid = p.b

@@ -6,6 +6,7 @@ reported where the world has none). Group names compare case-insensitively.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -162,7 +163,7 @@ def reliability_table(
     """Probability bins against the share that was right, one line per non-empty bin."""
     p, r = np.asarray(probabilities, dtype=float), np.asarray(rights, dtype=bool)
     lines = []
-    for i, (low, high) in enumerate(zip(edges[:-1], edges[1:], strict=True)):
+    for i, (low, high) in enumerate(itertools.pairwise(edges)):
         inside = (p >= low) & ((p < high) if i < len(edges) - 2 else (p <= high))
         if inside.any():
             lines.append(
@@ -243,7 +244,8 @@ class SuccessorMetric(Metric[SuccessorResult]):
             parts.append(
                 f"no true successor; {len(above)} above threshold"
                 + (
-                    f" (best {strongest.predecessor} -> {strongest.successor} {strongest.score:.2f})"
+                    f" (best {strongest.predecessor} -> {strongest.successor} "
+                    f"{strongest.score:.2f})"
                     if strongest
                     else ""
                 )
