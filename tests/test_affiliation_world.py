@@ -85,10 +85,11 @@ def test_the_large_store_chance_shortcut_still_recovers_the_families(
 ) -> None:
     """Above EXACT_CHANCE_PAIRS candidate pairs (stores of millions of releases) the chance
     expectation skips the per-pair leave-out; on a real-sized world it must agree."""
-    import scenescope.analysis.affiliation as affiliation
+    import scenescope.analysis.affiliation_evidence as evidence
+    from scenescope.analysis.affiliation import infer_families
 
-    monkeypatch.setattr(affiliation, "EXACT_CHANCE_PAIRS", 0)
-    shortcut = affiliation.infer_families(world[0].connection)
+    monkeypatch.setattr(evidence, "EXACT_CHANCE_PAIRS", 0)
+    shortcut = infer_families(world[0].connection)
     score = score_families(shortcut, world[1], min_releases=20)
     assert score.ari >= 0.9, score.to_dict()
     operation = next(e for e in world[1]["events"] if e["kind"] == "operation")
