@@ -303,6 +303,14 @@ def _rank(
     # recur (films), its supply, seen as the same drop partners; peers of the same format share
     # many partners by chance, so only near-identity counts (sharpened like the specialty)
     continuity = np.maximum(evidence[:, 2], partners**settings.partner_sharpness)
+    # ... beyond what the other newcomers continue too: a show that keeps airing is picked up
+    # by every group of its format, so only what sets one newcomer apart is succession
+    olds = np.array([r[0] for r in rows], dtype=object)
+    field_level = np.zeros(len(rows))
+    for old in set(olds.tolist()):
+        mine = olds == old
+        field_level[mine] = np.median(continuity[mine]) if mine.sum() > 1 else 0.0
+    continuity = np.clip((continuity - field_level) / np.maximum(1.0 - field_level, 1e-9), 0, 1)
     old_lead = np.array([leads.get(r[0], np.nan) for r in rows], dtype=float)
     new_lead = np.array([leads.get(r[1], np.nan) for r in rows], dtype=float)
     known = ~np.isnan(old_lead) & ~np.isnan(new_lead)
