@@ -306,11 +306,7 @@ def _rank(
     # ... beyond what the other newcomers continue too: a show that keeps airing is picked up
     # by every group of its format, so only what sets one newcomer apart is succession
     olds = np.array([r[0] for r in rows], dtype=object)
-    field_level = np.zeros(len(rows))
-    for old in set(olds.tolist()):
-        mine = olds == old
-        field_level[mine] = np.median(continuity[mine]) if mine.sum() > 1 else 0.0
-    continuity = np.clip((continuity - field_level) / np.maximum(1.0 - field_level, 1e-9), 0, 1)
+    continuity = _beyond_field(continuity, olds)
     old_lead = np.array([leads.get(r[0], np.nan) for r in rows], dtype=float)
     new_lead = np.array([leads.get(r[1], np.nan) for r in rows], dtype=float)
     known = ~np.isnan(old_lead) & ~np.isnan(new_lead)
@@ -319,10 +315,13 @@ def _rank(
     evidence[:, 1] = np.where(known, 0.5 * evidence[:, 1] + 0.5 * lead_similarity, evidence[:, 1])
     proximity = np.exp(-np.maximum(gap, 0.0) / settings.proximity_scale_days)
     # a renamed group keeps its exact habits; peers of the same specialty are only alike, so
-    # near-identity must count far more than resemblance
+    # near-identity must count far more than resemblance, and only beyond what the other
+    # newcomers share with the dark group anyway (every MP3 group looks alike)
+    specialty = _beyond_field(evidence[:, 0] ** settings.specialty_sharpness, olds)
+    timing = _beyond_field(evidence[:, 1], olds)
     score = (
-        settings.weight_specialty * evidence[:, 0] ** settings.specialty_sharpness
-        + settings.weight_timing * evidence[:, 1]
+        settings.weight_specialty * specialty
+        + settings.weight_timing * timing
         + settings.weight_titles * continuity
         + settings.weight_volume * evidence[:, 3]
         + settings.weight_proximity * proximity
@@ -360,6 +359,17 @@ def _rank(
             )
     out.sort(key=lambda c: (-c.predecessor_last_pre.timestamp(), c.predecessor, c.rank))
     return tuple(out)
+
+
+def _beyond_field(values: np.ndarray, olds: np.ndarray) -> np.ndarray:
+    """Each value as the share of the way from the field's median to 1, the field being the
+    dark group's candidates (all candidates' when it has fewer than three)."""
+    level = np.full(values.size, float(np.median(values)) if values.size else 0.0)
+    for old in set(olds.tolist()):
+        mine = olds == old
+        if mine.sum() >= 3:
+            level[mine] = float(np.median(values[mine]))
+    return np.clip((values - level) / np.maximum(1.0 - level, 1e-9), 0.0, 1.0)
 
 
 def _maybe(value: float) -> float | None:
