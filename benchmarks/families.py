@@ -153,7 +153,7 @@ def peer_result(world: World, settings: AffiliationSettings) -> AffiliationResul
             f"SELECT e.group_key, n.group_name, e.releases FROM {eligible} e "
             f"JOIN {world.engine.relation('group_names')} n USING (group_key) ORDER BY e.gid"
         )
-    x = model.features(evidence, settings.prior_titles)
+    x = model.features(evidence, settings.prior_titles, settings.together_window_s)
     lift = x[:, model.FEATURES.index("lift")] if len(x) else np.zeros(0)
     f = {k: np.asarray(v, dtype=float) for k, v in evidence.items()}
     smaller = np.maximum(np.minimum(f.get("titles_a", 0), f.get("titles_b", 0)), 1)
@@ -222,7 +222,7 @@ def calibrate(directory: Path, scale: float) -> None:
             ],
             dtype=float,
         )
-        xs.append(model.features(evidence, settings.prior_titles))
+        xs.append(model.features(evidence, settings.prior_titles, settings.together_window_s))
         ys.append(same)
         kept.append((world, evidence, rows))
         print(f"{world.label}: {len(same)} candidate pairs, {int(same.sum())} same-family")

@@ -199,7 +199,7 @@ def build_result(
     keys = [str(r[0]) for r in rows]
     names = {str(r[0]): str(r[1]) for r in rows}
     releases = {str(r[0]): int(r[2]) for r in rows}
-    x = model.features(evidence, settings.prior_titles)
+    x = model.features(evidence, settings.prior_titles, settings.together_window_s)
     if probability is None:
         probability = edge_model.probability(x) if len(x) else np.zeros(0)
     weights = np.where(probability >= settings.min_probability, probability, 0.0)

@@ -17,7 +17,7 @@ import numpy as np
 
 # evidence kinds, as an investigator names them, and the features each is made of
 KINDS: dict[str, tuple[str, ...]] = {
-    "joint drops": ("lift", "tight_share"),
+    "joint drops": ("lift", "tight_share", "tight_lift"),
     "split formats": ("format_overlap", "specialty_overlap"),
     "races and dupe nukes": ("race_share", "dupe_share"),
     "early timing": ("early_share",),
@@ -63,7 +63,9 @@ class Platt:
         return _sigmoid(self.a + self.b * _logit(raw))
 
 
-def features(evidence: dict[str, np.ndarray], prior_titles: float) -> np.ndarray:
+def features(
+    evidence: dict[str, np.ndarray], prior_titles: float, together_window_s: float = 1800.0
+) -> np.ndarray:
     """The model's feature matrix (pairs x FEATURES) from the pair evidence."""
     n = evidence["a"].size
     if n == 0:
@@ -78,9 +80,18 @@ def features(evidence: dict[str, np.ndarray], prior_titles: float) -> np.ndarray
     # demonstrably did not share
     expected = np.minimum(f["expected_shared"], together)
     lift = np.clip((together - f["races"] - expected) / (smaller - expected + prior_titles), 0, 1)
+    # one drop puts a pair's gaps near zero within its window; two clocks that merely run
+    # close spread them over it: the tight share beyond what gaps spread evenly would give
+    tight_share = f["tight"] / np.maximum(together, 1.0)
+    even = np.minimum(
+        together_window_s / np.maximum(np.nan_to_num(f["window_s"], nan=1.0), 1.0), 1.0
+    )
     columns = {
         "lift": lift,
-        "tight_share": f["tight"] / np.maximum(together, 1.0),
+        "tight_share": tight_share,
+        "tight_lift": np.where(
+            even < 1.0, (tight_share - even) / np.maximum(1.0 - even, 1e-9), 0.0
+        ),
         "format_overlap": f["format_overlap"],
         "specialty_overlap": f["specialty_overlap"],
         "race_share": f["races"] / shared,
@@ -135,33 +146,35 @@ def _logit(p: np.ndarray) -> np.ndarray:
 
 # --- calibrated on the calibration worlds (benchmarks/families.py --calibrate) -----------
 EDGE_MODEL = EdgeModel(
-    intercept=-16.89971130545525,
+    intercept=-16.82154292253252,
     coefficients=(
-        24.38521287347136,
-        4.910225557517047,
-        -1.2175275895145774,
-        -0.32974689846332356,
-        -0.3846552375309899,
-        -0.8535941801729173,
-        -0.048335722991946245,
-        4.85157205104483,
-        -2.3651108581394813,
-        3.6980707245163567,
-        -1.1585540919249773,
+        24.388099402339545,
+        4.9684373544521785,
+        0.551652600388286,
+        -1.2986657828479318,
+        -0.5841880181291587,
+        -0.3970737144093275,
+        -0.8520962250745064,
+        -0.26765258616961113,
+        5.011287234588203,
+        -2.4996411846206685,
+        3.8847102934105657,
+        -1.1237049493211093,
     ),
     reference=(
-        0.032289686716403254,
-        0.4720037600622232,
-        0.3480212013806088,
-        0.5923625902281466,
-        0.2417537242663391,
-        0.11360159167597221,
-        0.011311270675895362,
-        0.915602238001506,
-        0.002499166944351883,
-        0.010496501166277908,
-        0.18060646451182938,
+        0.03013177341816219,
+        0.46117388061794373,
+        0.11914861020663126,
+        0.31914478990554773,
+        0.5619201351445045,
+        0.22406169544522467,
+        0.11121206486586016,
+        0.010120788103268332,
+        0.9122416441036673,
+        0.0022361359570661895,
+        0.009391771019677997,
+        0.1858974358974359,
     ),
 )
-MEMBERSHIP = Platt(a=-3.0886995693195516, b=1.2108911360346197)
-FAMILY = Platt(a=-0.27053538022864565, b=0.8219868002841062)
+MEMBERSHIP = Platt(a=-2.8826442535462853, b=1.1383405532576074)
+FAMILY = Platt(a=-0.4256267956228079, b=0.8658168094677632)
