@@ -311,8 +311,10 @@ def report(
         )
     simulated_ranks = [s for s in ranks if s.details.get("true_pairs")]
     first = sum(1 for s in simulated_ranks if s["first_share"] == 1.0)
+    above = sum(1 for s in simulated_ranks if s["first_above_threshold_share"] == 1.0)
     print(
-        f"\nsuccessor ranked first in {first} of {len(simulated_ranks)} worlds with one; "
+        f"\nsuccessor ranked first in {first} of {len(simulated_ranks)} worlds with one "
+        f"({above} of them above the threshold); "
         f"worlds without one reporting a successor above the threshold: "
         f"{sum(1 for s in ranks if not s.details.get('true_pairs') and s['reported'])}"
     )

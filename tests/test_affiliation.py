@@ -120,4 +120,3 @@ def test_rivals_split_from_a_community() -> None:
     weights = np.array([0.9, 0.2, 0.0])
     membership = split_rivals([0, 0, 0], evidence, weights, AffiliationSettings())
     assert membership[0] == membership[1] != membership[2]
-

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from scenescope.analysis.family_metrics import successor_ranks
-from scenescope.analysis.successors import SuccessorSettings, Successors, find_successors
+from scenescope.analysis.successors import Successors, SuccessorSettings, find_successors
 from scenescope.engine import Engine
 from scenescope.store import Store
 from test_groups_support import build_store

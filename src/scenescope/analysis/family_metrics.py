@@ -214,9 +214,10 @@ class SuccessorMetric(Metric[SuccessorResult]):
         true = {(s.old.lower(), s.new.lower()) for s in truth.successors}
         best = {c.predecessor.lower(): c for c in result.candidates if c.rank == 1}
         ranks = successor_ranks(result.candidates, truth)
-        first = sum(
+        first = sum(1 for rank in ranks.values() if rank == 1)
+        first_above = sum(
             1
-            for (old, new), rank in ranks.items()
+            for (old, _new), rank in ranks.items()
             if rank == 1 and best[old.lower()].above_threshold
         )
         wrong = [
@@ -254,6 +255,7 @@ class SuccessorMetric(Metric[SuccessorResult]):
             self.name,
             {
                 "first_share": first / len(ranks) if ranks else None,
+                "first_above_threshold_share": first_above / len(ranks) if ranks else None,
                 "reported": float(len(wrong)),
             },
             {"true_pairs": len(true), "summary": "; ".join(parts)},
