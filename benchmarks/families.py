@@ -144,15 +144,23 @@ def worlds(
         yield independent(directory, seed)
 
 
-def peer_result(world: World, settings: AffiliationSettings) -> AffiliationResult:
-    """The previous heuristic on the same evidence: weight = lifted share² × race discount ×
-    activity × retail, confidence = internal weight share × pair density."""
+def evidence_of(
+    world: World, settings: AffiliationSettings
+) -> tuple[dict[str, np.ndarray], list[tuple[Any, ...]]]:
+    """The pair evidence and the eligible groups (key, name, releases) of one world."""
     with world.engine.scratch() as pad:
         evidence, eligible = pair_evidence(world.engine, pad, settings)
         rows = world.engine.rows(
             f"SELECT e.group_key, n.group_name, e.releases FROM {eligible} e "
             f"JOIN {world.engine.relation('group_names')} n USING (group_key) ORDER BY e.gid"
         )
+    return evidence, rows
+
+
+def peer_result(world: World, settings: AffiliationSettings) -> AffiliationResult:
+    """The previous heuristic on the same evidence: weight = lifted share² × race discount ×
+    activity × retail, confidence = internal weight share × pair density."""
+    evidence, rows = evidence_of(world, settings)
     x = model.features(evidence, settings.prior_titles, settings.together_window_s)
     lift = x[:, model.FEATURES.index("lift")] if len(x) else np.zeros(0)
     f = {k: np.asarray(v, dtype=float) for k, v in evidence.items()}
@@ -206,12 +214,7 @@ def calibrate(directory: Path, scale: float) -> None:
     )
     xs, ys, kept = [], [], []
     for world in cases:
-        with world.engine.scratch() as pad:
-            evidence, eligible = pair_evidence(world.engine, pad, settings)
-            rows = world.engine.rows(
-                f"SELECT e.group_key, n.group_name, e.releases FROM {eligible} e "
-                f"JOIN {world.engine.relation('group_names')} n USING (group_key) ORDER BY e.gid"
-            )
+        evidence, rows = evidence_of(world, settings)
         labels = world.truth.family_labels()
         keys = [str(r[0]) for r in rows]
         same = np.array(
