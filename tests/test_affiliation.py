@@ -9,12 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from scenescope.analysis.affiliation import (
-    AffiliationSettings,
-    _expected_shared,
-    _split_rivals,
-    infer_families,
-)
+from scenescope.analysis.affiliation import AffiliationSettings, infer_families, split_rivals
+from scenescope.analysis.affiliation_evidence import expected_shared
 from scenescope.analysis.family_metrics import adjusted_rand_index, score_families
 from scenescope.report.network_view import network_html, write_graphml
 from scenescope.store import Store
@@ -108,7 +104,7 @@ def test_chance_expectation_separates_busy_groups_from_a_supply() -> None:
         "t": np.array([t for _, t in rows]),
         "niche": np.zeros(len(rows), dtype=int),
     }
-    supply, busy = _expected_shared(incidence, np.array([0, 2]), np.array([1, 3]), 20)
+    supply, busy = expected_shared(incidence, np.array([0, 2]), np.array([1, 3]), 20)
     assert supply < 3.0  # 10 shared, far beyond chance
     assert busy > 20.0  # most of their 30 shared popular titles are what chance gives
 
@@ -122,6 +118,5 @@ def test_rivals_split_from_a_community() -> None:
         "together": np.array([20, 6, 0]),
     }
     weights = np.array([0.9, 0.2, 0.0])
-    membership = _split_rivals([0, 0, 0], evidence, weights, AffiliationSettings())
+    membership = split_rivals([0, 0, 0], evidence, weights, AffiliationSettings())
     assert membership[0] == membership[1] != membership[2]
-

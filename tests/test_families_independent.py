@@ -95,6 +95,7 @@ FORMATS = {
     "french": "FRENCH.1080p.WEB.H264",
     "hdrip": "HDRip.XviD",
 }
+RIVAL_FORMATS = {"french720": "FRENCH.720p.WEB.H264"}
 
 
 @dataclass
@@ -143,7 +144,8 @@ def generate(seed: int) -> tuple[list[PreReport], list[NukeEvent], dict[str, Any
 
     def release(group: Group, title: str, when: float) -> None:
         if group.start_day <= when <= group.end_day:
-            group.releases.append((f"{title}.{FORMATS[group.fmt]}-{group.name}", at(when)))
+            fmt = FORMATS.get(group.fmt) or RIVAL_FORMATS[group.fmt]
+            group.releases.append((f"{title}.{fmt}-{group.name}", at(when)))
 
     # families: one supply, complementary formats, drops spread by family
     plans = [
@@ -203,6 +205,37 @@ def generate(seed: int) -> tuple[list[PreReport], list[NukeEvent], dict[str, Any
         for title, day, _popular in rng.sample(titles, count):
             release(quiet, title, day + rng.uniform(0.1, 20))
 
+    # issue 13's hard cases, drawn last so the worlds above stay as they were:
+    # rivals of one language in complementary formats, each on its own clock (not one drop)
+    for fmt in ("french", "french720"):
+        rival = Group(_group_name(rng, taken), fmt)
+        groups.append(rival)
+        for title, day, popular in titles:
+            if rng.random() < (0.6 if popular else 0.1):
+                release(rival, title, day + rng.expovariate(1 / 0.06))
+    # a family of two whose first member also releases alone, and a family of two that splits
+    # after an event (its second member carries on alone, on its own titles and clock)
+    split_day = rng.uniform(90, 120)
+    for number, formats in (
+        (len(plans) + 1, ("bd720", "dvdr")),
+        (len(plans) + 2, ("uhd", "webrip")),
+    ):
+        pair = [Group(_group_name(rng, taken), f, family=f"F{number}") for f in formats]
+        groups.extend(pair)
+        for title, day, popular in titles:
+            if number == len(plans) + 2 and day > split_day:
+                if rng.random() < 0.25:
+                    release(pair[1], title, day + rng.expovariate(1 / 0.3))
+                continue
+            if rng.random() < (0.35 if popular else 0.12):
+                drop = day + rng.expovariate(1 / 0.05)
+                for member in pair:
+                    release(member, title, drop + rng.uniform(0, 10 / 1440))
+            elif number == len(plans) + 1 and rng.random() < 0.08:
+                release(pair[0], title, day + rng.expovariate(1 / 0.5))
+        if number == len(plans) + 2:
+            pair[0].end_day = split_day
+
     pres: list[PreReport] = []
     first: dict[tuple[str, str], dt.datetime] = {}
     nukes: list[NukeEvent] = []
@@ -220,7 +253,7 @@ def generate(seed: int) -> tuple[list[PreReport], list[NukeEvent], dict[str, Any
         "groups": [{"name": g.name, "family": g.family} for g in groups],
         "families": [
             {"family_id": f"F{n}", "members": [g.name for g in groups if g.family == f"F{n}"]}
-            for n in range(1, len(plans) + 1)
+            for n in range(1, len(plans) + 3)
         ],
         "successors": successors,
     }
@@ -252,10 +285,11 @@ def test_families_and_successor_on_an_independent_world(tmp_path: Path, seed: in
     ranks = successor_ranks(candidates, truth)
     assert ranks and all(rank == 1 for rank in ranks.values()), ranks
     # films do not recur: the renamed group is recognized by its specialty and drop partners
+    # (the newer families of the world drop beside it too, so its partners are not identical)
     best = next(
         c for c in candidates if c.rank == 1 and c.successor == truth["successors"][0]["new"]
     )
-    assert best.title_overlap == 0.0 and best.partner_similarity > 0.9
+    assert best.title_overlap < 0.1 and best.partner_similarity > 0.7
 
 
 def test_generator_has_the_hard_cases() -> None:

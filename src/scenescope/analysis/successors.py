@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
-import duckdb
+import numpy as np
+import pyarrow as pa
 
-from scenescope.analysis.groups import (
-    _utc,
-    build_group_releases,
-    dormant_groups,
-    group_names_table,
-)
-from scenescope.engine import Engine
+from scenescope.analysis.base import Estimator
+from scenescope.analysis.groups import _utc, dormant_groups
+from scenescope.engine import Engine, Scratch, Source
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +37,9 @@ class SuccessorSettings:
     partner_sharpness: float = 4.0  # exponent on the drop-partner similarity
     lead_scale_days: float = 7.0  # median leads this far apart apart: similarity e^-1
     min_leads: int = 3  # matched releases needed before a group's lead profile counts
+    threshold: float = 0.6  # a candidate scoring at least this is reported as a successor
+    top: int = 5  # candidates kept per dark group
+    now: dt.datetime | None = None  # "now" for dormancy (default: the store's last pre)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +59,20 @@ class SuccessorCandidate:
     volume_ratio: float  # smaller weekly rate over the larger
     lead_days: tuple[float | None, float | None] = (None, None)  # median lead, old and new
     partner_similarity: float = 0.0  # cosine of the groups each dropped together with
+    runner_up: str | None = None  # for rank 1: the next candidate, and its score
+    runner_up_score: float | None = None
+    above_threshold: bool = False  # rank 1 and scoring at least the threshold
+
+    @property
+    def margin(self) -> float | None:
+        """How far the best candidate leads the next (None below rank 1 or alone)."""
+        if self.rank != 1:
+            return None
+        return self.score - (self.runner_up_score or 0.0)
 
     def describe(self) -> str:
+        if self.above_threshold:
+            return f"likely successor of {self.predecessor} (score {self.score:.2f})"
         return f"possible successor of {self.predecessor} (score {self.score:.2f})"
 
     def to_dict(self) -> dict[str, Any]:
@@ -70,6 +82,12 @@ class SuccessorCandidate:
             "rank": self.rank,
             "score": round(self.score, 4),
             "note": self.describe(),
+            "above_threshold": self.above_threshold,
+            "runner_up": self.runner_up,
+            "runner_up_score": None
+            if self.runner_up_score is None
+            else round(self.runner_up_score, 4),
+            "margin": None if self.margin is None else round(self.margin, 4),
             "predecessor_last_pre": self.predecessor_last_pre.isoformat(),
             "successor_first_pre": self.successor_first_pre.isoformat(),
             "gap_days": round(self.gap_days, 2),
@@ -85,7 +103,6 @@ class SuccessorCandidate:
 
 
 _FEATURES_SQL = """
-CREATE OR REPLACE TEMP TABLE successor_features AS
 WITH raw AS (
   SELECT group_key, 'specialty' AS kind, 'c:' || coalesce(lower(category), '') AS feature
   FROM {t}
@@ -108,7 +125,7 @@ WITH raw AS (
                                                   lower(t))
                                 AND NOT regexp_full_match(t, '[0-9]+|S[0-9]+E[0-9]+'))) AS token
         FROM {t} g JOIN releases r USING (release_id)
-        WHERE g.group_key IN (SELECT group_key FROM successor_pairs_keys)) g
+        WHERE g.group_key IN (SELECT group_key FROM {keys})) g
   UNION ALL
   -- drop partners: groups that released the same title in another format within hours; a
   -- renamed group keeps its supply, so it drops with the same partners
@@ -116,10 +133,10 @@ WITH raw AS (
   FROM {t} x JOIN {t} y ON y.title_key = x.title_key AND y.group_key <> x.group_key
    AND y.format_key <> x.format_key
    AND y.pre_at BETWEEN x.pre_at - INTERVAL 2 HOUR AND x.pre_at + INTERVAL 2 HOUR
-  WHERE x.group_key IN (SELECT group_key FROM successor_pairs_keys)
+  WHERE x.group_key IN (SELECT group_key FROM {keys})
 ), counted AS (
   SELECT group_key, kind, feature, count(*) AS n FROM raw
-  WHERE group_key IN (SELECT group_key FROM successor_pairs_keys)
+  WHERE group_key IN (SELECT group_key FROM {keys})
   GROUP BY ALL
 )
 SELECT group_key, kind, feature,
@@ -128,27 +145,26 @@ FROM counted
 """
 
 _TITLES_SQL = """
-CREATE OR REPLACE TEMP TABLE successor_titles AS
 SELECT DISTINCT group_key, work_key AS work
 FROM {t}
-WHERE work_key IS NOT NULL AND group_key IN (SELECT group_key FROM successor_pairs_keys)
+WHERE work_key IS NOT NULL AND group_key IN (SELECT group_key FROM {keys})
 """
 
 _SCORE_SQL = """
 WITH sim AS (
   SELECT p.old_key, p.new_key, fx.kind, sum(fx.w * fy.w) AS cosine
-  FROM successor_pairs p
-  JOIN successor_features fx ON fx.group_key = p.old_key
-  JOIN successor_features fy ON fy.group_key = p.new_key AND fy.kind = fx.kind
+  FROM {pairs} p
+  JOIN {features} fx ON fx.group_key = p.old_key
+  JOIN {features} fy ON fy.group_key = p.new_key AND fy.kind = fx.kind
                             AND fy.feature = fx.feature
   GROUP BY ALL
 ), shared AS (
   SELECT p.old_key, p.new_key, count(*) AS n
-  FROM successor_pairs p
-  JOIN successor_titles tx ON tx.group_key = p.old_key
-  JOIN successor_titles ty ON ty.group_key = p.new_key AND ty.work = tx.work
+  FROM {pairs} p
+  JOIN {titles} tx ON tx.group_key = p.old_key
+  JOIN {titles} ty ON ty.group_key = p.new_key AND ty.work = tx.work
   GROUP BY ALL
-), sizes AS (SELECT group_key, count(*) AS works FROM successor_titles GROUP BY ALL)
+), sizes AS (SELECT group_key, count(*) AS works FROM {titles} GROUP BY ALL)
 SELECT p.old_key, p.new_key, p.old_name, p.new_name, p.old_last, p.new_first,
        epoch(p.new_first - p.old_last) / 86400.0 AS gap_days,
        (coalesce(max(s.cosine) FILTER (WHERE s.kind = 'specialty'), 0)
@@ -158,7 +174,7 @@ SELECT p.old_key, p.new_key, p.old_name, p.new_name, p.old_last, p.new_first,
                                                        any_value(zy.works))) AS titles,
        least(p.old_rate, p.new_rate) / greatest(p.old_rate, p.new_rate, 1e-9) AS volume,
        coalesce(max(s.cosine) FILTER (WHERE s.kind = 'partners'), 0) AS partners
-FROM successor_pairs p
+FROM {pairs} p
 LEFT JOIN sim s USING (old_key, new_key)
 LEFT JOIN shared sh USING (old_key, new_key)
 LEFT JOIN sizes zx ON zx.group_key = p.old_key
@@ -168,57 +184,118 @@ GROUP BY p.old_key, p.new_key, p.old_name, p.new_name, p.old_last, p.new_first,
 """
 
 
+_PAIRS_SQL = """
+WITH g AS (
+  SELECT group_key, any_value(n.group_name) AS name, min(pre_at) AS first_pre,
+         max(pre_at) AS last_pre, count(*) AS releases,
+         count(*) / greatest(epoch(max(pre_at) - min(pre_at)) / 604800.0, 1.0) AS rate
+  FROM {t} JOIN {names} n USING (group_key)
+  GROUP BY group_key HAVING count(*) >= $min_releases
+)
+SELECT o.group_key AS old_key, n.group_key AS new_key, o.name AS old_name,
+       n.name AS new_name, o.last_pre AS old_last, n.first_pre AS new_first,
+       o.rate AS old_rate, n.rate AS new_rate
+FROM g o JOIN g n
+  ON n.first_pre BETWEEN o.last_pre - to_seconds($before) AND o.last_pre + to_seconds($after)
+ AND n.first_pre > o.first_pre AND n.group_key <> o.group_key
+WHERE o.group_key IN (SELECT group_key FROM {dark})
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class SuccessorResult:
+    """Ranked candidates per dark group (most recently dark first)."""
+
+    candidates: tuple[SuccessorCandidate, ...]
+    threshold: float
+
+    def successors(self) -> tuple[SuccessorCandidate, ...]:
+        """The best candidate of each dark group, where it scores above the threshold."""
+        return tuple(c for c in self.candidates if c.above_threshold)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "threshold": self.threshold,
+            "candidates": [c.to_dict() for c in self.candidates],
+        }
+
+
+class Successors(Estimator[SuccessorSettings, SuccessorResult]):
+    """When a group goes dark, which new group picks up where it left off."""
+
+    name: ClassVar[str] = "successors"
+
+    def default_params(self) -> SuccessorSettings:
+        return SuccessorSettings()
+
+    def fit(self, engine: Engine, params: SuccessorSettings | None = None) -> SuccessorResult:
+        settings = params or self.default_params()
+        dark = dormant_groups(engine, now=settings.now)
+        if not dark:
+            return SuccessorResult((), settings.threshold)
+        with engine.scratch() as pad:
+            rows, leads = _scored_pairs(engine, pad, [d.group_key for d in dark], settings)
+        return SuccessorResult(_rank(rows, leads, settings), settings.threshold)
+
+
 def find_successors(
-    con: duckdb.DuckDBPyConnection,
+    source: Source,
     settings: SuccessorSettings | None = None,
     *,
     now: dt.datetime | None = None,
-    top: int = 5,
+    top: int | None = None,
 ) -> list[SuccessorCandidate]:
-    """Ranked possible successors of every group that went dark (best `top` per group)."""
-    import numpy as np
+    """Ranked possible successors of every group that went dark (Successors().fit)."""
+    import dataclasses
 
     settings = settings or SuccessorSettings()
-    table = build_group_releases(con)
-    dark = dormant_groups(con, now=now)
-    if not dark:
-        return []
-    con.execute("CREATE OR REPLACE TEMP TABLE successor_dark (group_key VARCHAR)")
-    con.executemany("INSERT INTO successor_dark VALUES (?)", [[d.group_key] for d in dark])
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE successor_pairs AS
-        WITH g AS (
-          SELECT group_key, any_value(n.group_name) AS name, min(pre_at) AS first_pre,
-                 max(pre_at) AS last_pre, count(*) AS releases,
-                 count(*) / greatest(epoch(max(pre_at) - min(pre_at)) / 604800.0, 1.0) AS rate
-          FROM {table} JOIN {group_names_table(con)} n USING (group_key)
-          GROUP BY group_key HAVING count(*) >= $min_releases
-        )
-        SELECT o.group_key AS old_key, n.group_key AS new_key, o.name AS old_name,
-               n.name AS new_name, o.last_pre AS old_last, n.first_pre AS new_first,
-               o.rate AS old_rate, n.rate AS new_rate
-        FROM g o JOIN g n
-          ON n.first_pre BETWEEN o.last_pre - to_seconds($before)
-                             AND o.last_pre + to_seconds($after)
-         AND n.first_pre > o.first_pre AND n.group_key <> o.group_key
-        WHERE o.group_key IN (SELECT group_key FROM successor_dark)
-        """,
-        {
+    changes: dict[str, Any] = {}
+    if now is not None:
+        changes["now"] = now
+    if top is not None:
+        changes["top"] = top
+    return list(Successors()(source, dataclasses.replace(settings, **changes)).candidates)
+
+
+def _scored_pairs(
+    engine: Engine, pad: Scratch, dark: list[str], settings: SuccessorSettings
+) -> tuple[list[tuple[Any, ...]], dict[str, float]]:
+    table = engine.relation("group_releases")
+    names = engine.relation("group_names")
+    leads_table = engine.relation("release_leads")
+    dark_table = pad.register("dark", pa.table({"group_key": pa.array(dark, pa.string())}))
+    pairs = pad.create(
+        "pairs",
+        _PAIRS_SQL.format(t=table, names=names, dark=dark_table),
+        {  # type: ignore[arg-type]
             "min_releases": settings.min_releases,
             "before": settings.before_days * 86400.0,
             "after": settings.after_days * 86400.0,
         },
     )
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE successor_pairs_keys AS SELECT old_key AS group_key "
-        "FROM successor_pairs UNION SELECT new_key FROM successor_pairs"
+    keys = pad.create(
+        "keys", f"SELECT old_key AS group_key FROM {pairs} UNION SELECT new_key FROM {pairs}"
     )
-    con.execute(_FEATURES_SQL.format(t=table))
-    con.execute(_TITLES_SQL.format(t=table))
-    rows = con.execute(_SCORE_SQL).fetchall()
+    features = pad.create("features", _FEATURES_SQL.format(t=table, keys=keys))
+    titles = pad.create("titles", _TITLES_SQL.format(t=table, keys=keys))
+    rows = engine.rows(_SCORE_SQL.format(pairs=pairs, features=features, titles=titles))
+    lead_rows = engine.rows(
+        f"""
+        SELECT g.group_key, median(l.lead_days)
+        FROM {table} g JOIN {leads_table} l USING (release_id)
+        WHERE l.lead_days IS NOT NULL AND g.group_key IN (SELECT group_key FROM {keys})
+        GROUP BY g.group_key HAVING count(*) >= ?
+        """,
+        [settings.min_leads],
+    )
+    return rows, {str(k): float(v) for k, v in lead_rows if v is not None}
+
+
+def _rank(
+    rows: list[tuple[Any, ...]], leads: dict[str, float], settings: SuccessorSettings
+) -> tuple[SuccessorCandidate, ...]:
     if not rows:
-        return []
+        return ()
     gap = np.array([r[6] for r in rows], dtype=float)
     evidence = np.array([r[7:11] for r in rows], dtype=float)  # specialty, clock, titles, vol
     partners = np.array([r[11] for r in rows], dtype=float)
@@ -226,7 +303,10 @@ def find_successors(
     # recur (films), its supply, seen as the same drop partners; peers of the same format share
     # many partners by chance, so only near-identity counts (sharpened like the specialty)
     continuity = np.maximum(evidence[:, 2], partners**settings.partner_sharpness)
-    leads = _median_leads(con, settings.min_leads)
+    # ... beyond what the other newcomers continue too: a show that keeps airing is picked up
+    # by every group of its format, so only what sets one newcomer apart is succession
+    olds = np.array([r[0] for r in rows], dtype=object)
+    continuity = _beyond_field(continuity, olds)
     old_lead = np.array([leads.get(r[0], np.nan) for r in rows], dtype=float)
     new_lead = np.array([leads.get(r[1], np.nan) for r in rows], dtype=float)
     known = ~np.isnan(old_lead) & ~np.isnan(new_lead)
@@ -235,10 +315,13 @@ def find_successors(
     evidence[:, 1] = np.where(known, 0.5 * evidence[:, 1] + 0.5 * lead_similarity, evidence[:, 1])
     proximity = np.exp(-np.maximum(gap, 0.0) / settings.proximity_scale_days)
     # a renamed group keeps its exact habits; peers of the same specialty are only alike, so
-    # near-identity must count far more than resemblance
+    # near-identity must count far more than resemblance, and only beyond what the other
+    # newcomers share with the dark group anyway (every MP3 group looks alike)
+    specialty = _beyond_field(evidence[:, 0] ** settings.specialty_sharpness, olds)
+    timing = _beyond_field(evidence[:, 1], olds)
     score = (
-        settings.weight_specialty * evidence[:, 0] ** settings.specialty_sharpness
-        + settings.weight_timing * evidence[:, 1]
+        settings.weight_specialty * specialty
+        + settings.weight_timing * timing
         + settings.weight_titles * continuity
         + settings.weight_volume * evidence[:, 3]
         + settings.weight_proximity * proximity
@@ -249,7 +332,8 @@ def find_successors(
     out: list[SuccessorCandidate] = []
     for indices in by_old.values():
         indices.sort(key=lambda i: (-score[i], rows[i][1]))
-        for rank, i in enumerate(indices[:top], start=1):
+        second = indices[1] if len(indices) > 1 else None
+        for rank, i in enumerate(indices[: settings.top], start=1):
             r = rows[i]
             out.append(
                 SuccessorCandidate(
@@ -266,29 +350,27 @@ def find_successors(
                     volume_ratio=float(evidence[i, 3]),
                     partner_similarity=float(partners[i]),
                     lead_days=(_maybe(old_lead[i]), _maybe(new_lead[i])),
+                    runner_up=rows[second][3] if rank == 1 and second is not None else None,
+                    runner_up_score=float(score[second])
+                    if rank == 1 and second is not None
+                    else None,
+                    above_threshold=rank == 1 and float(score[i]) >= settings.threshold,
                 )
             )
     out.sort(key=lambda c: (-c.predecessor_last_pre.timestamp(), c.predecessor, c.rank))
-    return out
+    return tuple(out)
+
+
+def _beyond_field(values: np.ndarray, olds: np.ndarray) -> np.ndarray:
+    """Each value as the share of the way from the field's median to 1, the field being the
+    dark group's candidates (all candidates' when it has fewer than three)."""
+    level = np.full(values.size, float(np.median(values)) if values.size else 0.0)
+    for old in set(olds.tolist()):
+        mine = olds == old
+        if mine.sum() >= 3:
+            level[mine] = float(np.median(values[mine]))
+    return np.clip((values - level) / np.maximum(1.0 - level, 1e-9), 0.0, 1.0)
 
 
 def _maybe(value: float) -> float | None:
     return None if value != value else float(value)  # NaN -> None
-
-
-def _median_leads(con: duckdb.DuckDBPyConnection, min_leads: int) -> dict[str, float]:
-    """Median lead in days (official date of the release's window minus pre) per candidate
-    group, for groups with at least `min_leads` matched releases."""
-    engine = Engine.of(con)
-    rows = con.execute(
-        f"""
-        SELECT g.group_key, median(l.lead_days)
-        FROM {engine.relation("group_releases")} g
-        JOIN {engine.relation("release_leads")} l USING (release_id)
-        WHERE l.lead_days IS NOT NULL
-          AND g.group_key IN (SELECT group_key FROM successor_pairs_keys)
-        GROUP BY g.group_key HAVING count(*) >= ?
-        """,
-        [min_leads],
-    ).fetchall()
-    return {str(k): float(v) for k, v in rows if v is not None}

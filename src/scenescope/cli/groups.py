@@ -241,27 +241,47 @@ def _duration(seconds: float | None) -> str:
 
 
 def families(
+    explain: str | None = typer.Option(
+        None, "--explain", help="A family (number or any member) with its evidence in words."
+    ),
     db: Path | None = DB_OPTION,
     json_output: bool = JSON_OPTION,
 ) -> None:
-    """Affiliation families inferred from co-releases, retail timing and races, with evidence."""
-    from scenescope.analysis.affiliation import infer_families
+    """Affiliation families with calibrated probabilities and the evidence on each edge."""
+    from scenescope.analysis.affiliation import Families
+    from scenescope.analysis.affiliation_explain import explain_family
 
     with _connection(db) as con:
-        result = _steps("inferring families", lambda: infer_families(con))
+        result = _steps("inferring families", lambda: Families()(con))
+    if explain is not None:
+        family = result.family(explain)
+        if family is None:
+            fail(
+                f"no family {explain!r}: give a family number or a member from "
+                "`scenescope families`"
+            )
+        if json_output:
+            print_json_lines([family.to_dict()])
+            return
+        for line in explain_family(family):
+            _say(line)
+        return
     if json_output:
         print_json_lines(f.to_dict() for f in result.families)
         return
     if not result.families:
         _say(f"no families among {len(result.groups)} groups")
     for f in result.families:
-        _say(f"family {f.family_id} (confidence {f.confidence:.2f}): " + ", ".join(f.members))
+        members = ", ".join(f"{m} {p:.2f}" for m, p in zip(f.members, f.memberships, strict=False))
+        note = " — rests on one kind of evidence" if f.single_evidence else ""
+        _say(f"family {f.family_id} (probability {f.confidence:.2f}): {members}{note}")
         for e in f.edges[:10]:
             gap = "" if e.mean_gap_s is None else f", mean gap {e.mean_gap_s / 60:.1f} min"
             _say(
-                f"  {e.group_a} — {e.group_b}: weight {e.weight:.2f}; {e.together} of "
-                f"{e.shared_titles} shared titles together{gap}; {e.races} races; "
-                f"{e.retail_together} retail together"
+                f"  {e.group_a} — {e.group_b}: p {e.weight:.2f}; {e.together} of "
+                f"{e.shared_titles} shared titles together (chance {e.expected_shared:.0f}){gap}; "
+                f"{e.races} races, {e.dupe_nukes} dupe nukes; carried by "
+                f"{', '.join(e.carried_by) or '-'}"
             )
 
 
@@ -271,7 +291,7 @@ def network(
     json_output: bool = JSON_OPTION,
 ) -> None:
     """Write the group graph: GraphML (Gephi, Cytoscape) or a self-contained HTML view."""
-    from scenescope.analysis.affiliation import infer_families
+    from scenescope.analysis.affiliation import Families
     from scenescope.report.network_view import network_html, write_graphml
 
     suffix = out.suffix.lower()
@@ -282,7 +302,7 @@ def network(
     if not out.parent.is_dir():
         fail(f"--out {out}: directory {out.parent} does not exist")
     with _connection(db) as con:
-        result = _steps("inferring families", lambda: infer_families(con))
+        result = _steps("inferring families", lambda: Families()(con))
     if suffix == ".graphml":
         write_graphml(result, str(out))
     else:
@@ -307,13 +327,23 @@ def successors(
     json_output: bool = JSON_OPTION,
 ) -> None:
     """Groups that went dark and the new groups that look like their successors."""
-    from scenescope.analysis.successors import find_successors
+    from scenescope.analysis.successors import Successors
 
     with _connection(db) as con:
-        candidates = _steps("scoring successors", lambda: find_successors(con))
+        result = _steps("scoring successors", lambda: Successors()(con))
+    candidates = result.candidates
     if json_output:
         print_json_lines(c.to_dict() for c in candidates)
         return
+    likely = result.successors()
+    _say(
+        f"{len(likely)} dark groups with a successor scoring at least {result.threshold:.2f}"
+        + "".join(
+            f"\n  {c.predecessor} -> {c.successor}: score {c.score:.2f}, runner-up "
+            f"{c.runner_up or '-'} {c.runner_up_score or 0:.2f}"
+            for c in likely
+        )
+    )
     _table(
         f"{len(candidates)} candidates",
         [
@@ -322,6 +352,7 @@ def successors(
             "candidate",
             "rank",
             "score",
+            "margin",
             "gap (days)",
             "specialty",
             "titles",
@@ -333,7 +364,8 @@ def successors(
                 c.predecessor_last_pre.date(),
                 c.successor,
                 c.rank,
-                f"{c.score:.2f}",
+                f"{c.score:.2f}" + (" *" if c.above_threshold else ""),
+                "" if c.margin is None else f"{c.margin:.2f}",
                 f"{c.gap_days:.0f}",
                 f"{c.specialty_similarity:.2f}",
                 f"{c.title_overlap:.2f}",

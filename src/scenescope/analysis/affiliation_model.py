@@ -1,0 +1,180 @@
+"""How the evidence on a pair of groups becomes a probability that they share a supply, and how
+a family's and a member's probabilities are calibrated.
+
+The edge model is a logistic regression over evidence that is relative to chance or to the
+pair itself (lifted joint-drop share, tight-timing share, race and dupe-nuke shares, format
+and specialty overlap, early-timing share, joint activity), so it carries from one world to
+another. Its coefficients, and the Platt maps of the membership and family scores, were fitted
+by `benchmarks/families.py --calibrate` on calibration worlds only (seeds listed in
+docs/benchmarks.md), never on the seeds the benchmark or the tests report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+# evidence kinds, as an investigator names them, and the features each is made of
+KINDS: dict[str, tuple[str, ...]] = {
+    "joint drops": ("lift", "tight_share", "tight_lift"),
+    "split formats": ("format_overlap", "specialty_overlap"),
+    "races and dupe nukes": ("race_share", "dupe_share"),
+    "early timing": ("early_share",),
+    "joint activity": ("coactivity", "started_together", "ended_together", "span_mismatch"),
+}
+FEATURES: tuple[str, ...] = tuple(f for features in KINDS.values() for f in features)
+CARRY_LOGIT = 1.0  # a kind whose contribution moves the log-odds this much carries the edge
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeModel:
+    """Logistic coefficients per feature (raw units), intercept, and the reference values
+    (typical candidate pair) contributions are measured from."""
+
+    intercept: float
+    coefficients: tuple[float, ...]
+    reference: tuple[float, ...]
+
+    def logit(self, x: np.ndarray) -> np.ndarray:
+        return self.intercept + x @ np.asarray(self.coefficients)
+
+    def probability(self, x: np.ndarray) -> np.ndarray:
+        return _sigmoid(self.logit(x))
+
+    def contributions(self, x: np.ndarray) -> dict[str, np.ndarray]:
+        """Per evidence kind, how far it moves each pair's log-odds from the typical pair."""
+        coef, ref = np.asarray(self.coefficients), np.asarray(self.reference)
+        out = {}
+        for kind, features in KINDS.items():
+            idx = [FEATURES.index(f) for f in features]
+            out[kind] = ((x[:, idx] - ref[idx]) * coef[idx]).sum(axis=1)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Platt:
+    """P(right) = sigmoid(a + b * logit(raw score))."""
+
+    a: float
+    b: float
+
+    def __call__(self, raw: np.ndarray) -> np.ndarray:
+        return _sigmoid(self.a + self.b * _logit(raw))
+
+
+def features(
+    evidence: dict[str, np.ndarray], prior_titles: float, together_window_s: float = 1800.0
+) -> np.ndarray:
+    """The model's feature matrix (pairs x FEATURES) from the pair evidence."""
+    n = evidence["a"].size
+    if n == 0:
+        return np.zeros((0, len(FEATURES)))
+    f = {k: np.asarray(v, dtype=float) for k, v in evidence.items()}
+    shared = np.maximum(f["shared"], 1.0)
+    together = f["together"]
+    smaller = np.maximum(np.minimum(f["titles_a"], f["titles_b"]), 1.0)
+    # lift over chance: two busy groups releasing the same blockbusters share many titles
+    # without a shared supply, so only joint drops beyond that expectation count; a few
+    # pseudo-titles keep a share seen on a handful of titles modest; a race is a title they
+    # demonstrably did not share
+    expected = np.minimum(f["expected_shared"], together)
+    lift = np.clip((together - f["races"] - expected) / (smaller - expected + prior_titles), 0, 1)
+    # one drop puts a pair's gaps near zero within its window; two clocks that merely run
+    # close spread them over it: the tight share beyond what gaps spread evenly would give
+    tight_share = f["tight"] / np.maximum(together, 1.0)
+    even = np.minimum(
+        together_window_s / np.maximum(np.nan_to_num(f["window_s"], nan=1.0), 1.0), 1.0
+    )
+    columns = {
+        "lift": lift,
+        "tight_share": tight_share,
+        "tight_lift": np.where(
+            even < 1.0, (tight_share - even) / np.maximum(1.0 - even, 1e-9), 0.0
+        ),
+        "format_overlap": f["format_overlap"],
+        "specialty_overlap": f["specialty_overlap"],
+        "race_share": f["races"] / shared,
+        "dupe_share": np.minimum(f["dupe_nukes"] / shared, 1.0),
+        "early_share": np.minimum(f["early_together"] / smaller, 1.0),
+        "coactivity": f["coactivity"],
+        "started_together": f["started_together"],
+        "ended_together": f["ended_together"],
+        "span_mismatch": f["span_mismatch"],
+    }
+    return np.column_stack([columns[name] for name in FEATURES])
+
+
+def fit_edge_model(x: np.ndarray, y: np.ndarray, l2: float = 1.0) -> EdgeModel:
+    """Logistic regression by Newton steps with an L2 penalty on standardized features."""
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    z = np.column_stack([np.ones(len(x)), (x - mean) / scale])
+    w = np.zeros(z.shape[1])
+    penalty = np.full(z.shape[1], l2)
+    penalty[0] = 0.0
+    for _ in range(100):
+        p = _sigmoid(z @ w)
+        gradient = z.T @ (p - y) + penalty * w
+        hessian = (z * (p * (1 - p))[:, None]).T @ z + np.diag(penalty)
+        step = np.linalg.solve(hessian, gradient)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    coefficients = w[1:] / scale
+    intercept = w[0] - float((coefficients * mean).sum())
+    return EdgeModel(float(intercept), tuple(map(float, coefficients)), tuple(map(float, mean)))
+
+
+def fit_platt(raw: np.ndarray, right: np.ndarray) -> Platt:
+    """Platt scaling of raw scores in (0, 1) against whether each was right."""
+    if raw.size == 0:
+        return Platt(0.0, 1.0)
+    model = fit_edge_model(_logit(raw)[:, None], right.astype(float), l2=0.1)
+    # fit_edge_model returns raw-unit coefficients: logit = intercept + coef * logit(raw)
+    return Platt(model.intercept, model.coefficients[0])
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -40, 40)))
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(np.asarray(p, dtype=float), 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
+# --- calibrated on the calibration worlds (benchmarks/families.py --calibrate) -----------
+EDGE_MODEL = EdgeModel(
+    intercept=-16.82154292253252,
+    coefficients=(
+        24.388099402339545,
+        4.9684373544521785,
+        0.551652600388286,
+        -1.2986657828479318,
+        -0.5841880181291587,
+        -0.3970737144093275,
+        -0.8520962250745064,
+        -0.26765258616961113,
+        5.011287234588203,
+        -2.4996411846206685,
+        3.8847102934105657,
+        -1.1237049493211093,
+    ),
+    reference=(
+        0.03013177341816219,
+        0.46117388061794373,
+        0.11914861020663126,
+        0.31914478990554773,
+        0.5619201351445045,
+        0.22406169544522467,
+        0.11121206486586016,
+        0.010120788103268332,
+        0.9122416441036673,
+        0.0022361359570661895,
+        0.009391771019677997,
+        0.1858974358974359,
+    ),
+)
+MEMBERSHIP = Platt(a=-2.8826442535462853, b=1.1383405532576074)
+FAMILY = Platt(a=-0.4256267956228079, b=0.8658168094677632)
