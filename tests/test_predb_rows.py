@@ -126,3 +126,10 @@ def test_response_rows() -> None:
     assert response_rows([ROW]) == [ROW]
     with pytest.raises(ValueError, match="missing field 'data'"):
         response_rows({"status": "error", "message": "rate limited"})
+
+
+def test_nuke_kind_reads_the_public_servers_spelling_and_ours() -> None:
+    from scenescope.feeds.predb_ovh_rows import nuke_kind
+
+    assert nuke_kind({"id": 1, "typeId": 2, "type": "UNNUKE", "preId": 9}) == "unnuke"
+    assert nuke_kind({"id": 1, "typeID": 4, "preID": 9}) == "delpre"

@@ -80,8 +80,9 @@ def _opt_number(row: Mapping[str, Any], field: str) -> float | None:
 
 
 def nuke_kind(nuke: Mapping[str, Any]) -> str:
-    """The nuke kind from `typeID` (1..5), falling back to the `type` text."""
-    type_id = nuke.get("typeID")
+    """The nuke kind from `typeId` (1..5; the public server's spelling, `typeID` read too),
+    falling back to the `type` text."""
+    type_id = nuke.get("typeId", nuke.get("typeID"))
     if isinstance(type_id, int) and not isinstance(type_id, bool) and type_id in NUKE_TYPE_IDS:
         return NUKE_TYPE_IDS[type_id]
     kind = nuke.get("type")
