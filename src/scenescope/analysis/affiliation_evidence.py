@@ -173,8 +173,10 @@ def pair_evidence(
     )
     bounds = engine.rows(f"SELECT min(first_pre), max(last_pre) FROM {eligible}")[0]
     observed = (
-        "ea.first_pre > $start + INTERVAL 28 DAY AND eb.first_pre > $start + INTERVAL 28 DAY",
-        "ea.last_pre < $end - INTERVAL 28 DAY AND eb.last_pre < $end - INTERVAL 28 DAY",
+        "ea.first_pre > $start::TIMESTAMPTZ + INTERVAL 28 DAY "
+        "AND eb.first_pre > $start::TIMESTAMPTZ + INTERVAL 28 DAY",
+        "ea.last_pre < $end::TIMESTAMPTZ - INTERVAL 28 DAY "
+        "AND eb.last_pre < $end::TIMESTAMPTZ - INTERVAL 28 DAY",
     )
     sql = f"""
         SELECT p.*, coalesce(d.dupe_nukes, 0) AS dupe_nukes,
@@ -191,13 +193,13 @@ def pair_evidence(
                  AS ended_together,
                -- one was seen starting (or stopping) while the other had long been (and stayed)
                -- active: a supply's members come and go together
-               (ea.first_pre > $start + INTERVAL 28 DAY
+               (ea.first_pre > $start::TIMESTAMPTZ + INTERVAL 28 DAY
                   AND ea.first_pre > eb.first_pre + INTERVAL 28 DAY)
-               OR (eb.first_pre > $start + INTERVAL 28 DAY
+               OR (eb.first_pre > $start::TIMESTAMPTZ + INTERVAL 28 DAY
                   AND eb.first_pre > ea.first_pre + INTERVAL 28 DAY)
-               OR (ea.last_pre < $end - INTERVAL 28 DAY
+               OR (ea.last_pre < $end::TIMESTAMPTZ - INTERVAL 28 DAY
                   AND eb.last_pre > ea.last_pre + INTERVAL 28 DAY)
-               OR (eb.last_pre < $end - INTERVAL 28 DAY
+               OR (eb.last_pre < $end::TIMESTAMPTZ - INTERVAL 28 DAY
                   AND ea.last_pre > eb.last_pre + INTERVAL 28 DAY)
                  AS span_mismatch
         FROM {pairs} p
