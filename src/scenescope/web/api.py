@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable
+from enum import Enum
 from typing import Any
 
 import pyarrow as pa
@@ -106,28 +107,28 @@ def _view_routes(views: APIRouter, view: AnalysisView) -> None:
             headers={"Content-Disposition": f'attachment; filename="{view.name}.parquet"'},
         )
 
-    tags = ["analyses"]
+    tags: list[str | Enum] = ["analyses"]
     views.add_api_route(
         f"/{view.name}",
         listing,
         methods=["GET"],
         summary=view.title,
         description=doc,
-        tags=tags,  # type: ignore[arg-type]
+        tags=tags,
     )
     views.add_api_route(
         f"/{view.name}.csv",
         download_csv,
         methods=["GET"],
         summary=f"{view.title} (CSV)",
-        tags=tags,  # type: ignore[arg-type]
+        tags=tags,
     )
     views.add_api_route(
         f"/{view.name}.parquet",
         download_parquet,
         methods=["GET"],
         summary=f"{view.title} (Parquet)",
-        tags=tags,  # type: ignore[arg-type]
+        tags=tags,
     )
 
 
