@@ -92,6 +92,33 @@ def test_every_analysis_view_pages_and_filters(served: dict[str, str]) -> None:
         assert http.get("/api/v1/leaks", params={"sort": "nope"}).status_code == 400
 
 
+def test_the_aftermath_views_answer_on_the_world(served: dict[str, str]) -> None:
+    """Impact breaks, propagation down the tiers and the seized media, each from its
+    estimator on the world's sightings and bodyfiles; the seized media are analyst-only."""
+    with client(served) as http:
+        tiers = http.get("/api/v1/propagation", params={"per_page": 100}).json()
+        assert tiers["total"] > 0
+        assert {row["tier"] for row in tiers["items"]} <= {
+            "p2p", "usenet", "ddl", "streaming", "iptv"
+        }
+        p2p = http.get("/api/v1/propagation", params={"tier": "p2p", "per_page": 100}).json()
+        assert p2p["total"] > 0 and {row["tier"] for row in p2p["items"]} == {"p2p"}
+        media = http.get("/api/v1/evidence", params={"per_page": 100}).json()
+        assert media["total"] == 3
+        assert {row["case_id"] for row in media["items"]} == {"op-demo"}
+        assert all(row["entries"] > 0 and row["role"] for row in media["items"])
+        impact = http.get("/api/v1/impact").json()
+        assert impact["view"] == "impact" and impact["total"] == len(impact["items"])
+        for row in impact["items"]:
+            assert row["after_per_day"] >= 0 and row["before_per_day"] >= 0
+        assert http.get("/impact").status_code == 200
+        assert http.get("/evidence").status_code == 200
+    with client(served, "viewer") as http:
+        assert http.get("/evidence").status_code == 403
+    with client(served, None) as http:
+        assert http.get("/api/v1/propagation").status_code == 401
+
+
 def test_search_etag_and_detail(served: dict[str, str]) -> None:
     with client(served) as http:
         first = http.get("/api/v1/releases", params={"q": "1080p", "per_page": 10})

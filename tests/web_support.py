@@ -13,8 +13,10 @@ from pathlib import Path
 
 import uvicorn
 
+from scenescope.analysis.impact_world import load_sightings
 from scenescope.catalog.importer import import_catalog
 from scenescope.catalog.match_run import match_releases
+from scenescope.evidence.store import add_media
 from scenescope.feeds.events import NukeEvent, PreReport
 from scenescope.feeds.files import FileFeed
 from scenescope.store import Store
@@ -58,6 +60,9 @@ def build_world(folder: Path) -> Path:
                                  "accounts.csv", "shipments.csv")],
         )
         match_releases(store)
+        load_sightings(store, files)
+        seized = sorted((files / "seized").glob("*.body"))[:3]
+        add_media(store, "op-demo", seized)
         at = dt.datetime(2020, 8, 30, 12, tzinfo=dt.UTC)
         store.apply(
             PreReport(name=n, pre_at=at + dt.timedelta(minutes=i), feed="hostile", category="X264")

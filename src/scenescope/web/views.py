@@ -314,3 +314,6 @@ register(
         chart=figures.trace_ranking,
     )
 )
+
+# The aftermath views register themselves on import (kept in their own module).
+from scenescope.web import views_story  # noqa: E402, F401
