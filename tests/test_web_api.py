@@ -222,3 +222,18 @@ def test_token_commands(tmp_path: Path) -> None:
     with Store.open(db) as store:
         hashes = store.connection.execute("SELECT secret_hash FROM api_tokens").fetchall()
     assert made.out.strip().split("_")[2] not in str(hashes)
+
+
+def test_an_empty_store_answers_every_view_with_an_empty_page(tmp_path: Path) -> None:
+    """A fresh store (nothing ingested): each analysis view is a 200 with no rows, sorted by
+    default or not — never a 400 about a sort column the empty answer does not have."""
+    store = Store.open(tmp_path / "empty.duckdb")
+    token = create_token(store.connection, "analyst").token
+    with running_server(store, WebOptions(rate_per_second=1000, rate_burst=1000)) as url:  # noqa: SIM117
+        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}) as http:
+            for name in ("leaks", "groups", "race", "impact", "propagation", "evidence"):
+                response = http.get(f"/api/v1/{name}")
+                assert response.status_code == 200, (name, response.text)
+                assert response.json()["total"] == 0
+            assert http.get("/api/v1/leaks", params={"sort": "-lead_days"}).status_code == 200
+    store.close()

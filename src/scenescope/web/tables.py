@@ -121,7 +121,8 @@ def select(
         if value is not None and value.strip() != "" and spec.column in table.column_names:
             table = table.filter(spec.expression(value))
     sort = query.get("sort") or default_sort
-    if sort:
+    # An analysis that found nothing has no columns to sort by: its empty page is the answer.
+    if sort and table.num_columns:
         column = sort.lstrip("-")
         if column not in table.column_names:
             raise QueryError(f"sort={sort!r}: not a column; one of {', '.join(table.column_names)}")
