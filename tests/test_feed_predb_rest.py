@@ -1,16 +1,25 @@
 """predb.ovh REST backfill against the loopback test server: paging, rate limits, retries,
-the resumable cursor, date ranges, and the `scenescope backfill` command."""
+the resumable cursor, date ranges, the `scenescope backfill` command, and answers encoded
+exactly as the public server's Go source writes them (`/stats`, error envelopes, nuke keys
+`typeId` / `preId`, fractional kB sizes)."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import http
 import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
+import httpx
 import pytest
+from websockets.asyncio.server import ServerConnection
+from websockets.datastructures import Headers
+from websockets.http11 import Request, Response
 
 from scenescope.feeds.cursor import list_cursors, load_cursor, run_backfill
 from scenescope.feeds.predb_rest import (
@@ -23,7 +32,7 @@ from scenescope.feeds.predb_rest import (
 )
 from scenescope.feeds.ratelimit import RateLimit
 from scenescope.store import Store
-from servers.predb import PredbTestServer, release_row
+from servers.predb import API, PredbTestServer, RequestLog, release_row
 
 SCENESCOPE = str(Path(sys.executable).parent / "scenescope")
 WINDOW = 0.4  # the test server's rate-limit window: the real 60 s, shrunk
@@ -32,6 +41,7 @@ FAST = PredbLimits(
     live=RateLimit(2, WINDOW),
     backoff_base_seconds=0.02,
     backoff_cap_seconds=0.2,
+    stats=RateLimit(4, WINDOW),
 )
 
 
@@ -226,3 +236,151 @@ def test_backfill_command_bad_url_is_one_line(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr.strip().startswith("error: not a predb URL")
     assert "Traceback" not in done.stderr
+
+
+# --- answers exactly as the public server writes them ------------------------------------
+
+
+def go_encode(body: Any) -> bytes:
+    """What Go's json.Encoder with SetIndent("", "    ") writes (the public server's apiSend):
+    four-space indent, `<`, `>`, `&` escaped, a trailing newline."""
+    text = json.dumps(body, indent=4, ensure_ascii=False)
+    for raw, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        text = text.replace(raw, escaped)
+    return (text + "\n").encode()
+
+
+class RealShapedServer(PredbTestServer):
+    """The test server answering as the public one does: HTTP 200 always (errors in the
+    envelope), its headers, Go's encoding, `/stats`, and an envelope error on demand."""
+
+    STATS_DATE = "2017-05-04T09:49:42.527504724+02:00"  # time.Time as Go writes it
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.envelope_error: str | None = None  # answer the next request with this message
+
+    def _process_request(self, conn: ServerConnection, request: Request) -> Response | None:
+        path = urlsplit(request.path).path
+        if self.envelope_error is not None:
+            message, self.envelope_error = self.envelope_error, None
+            self.requests.append(logged(path))
+            return self._json(conn, 200, {"status": "error", "message": message, "data": None})
+        if path == f"{API}/stats":
+            self.requests.append(logged(path))
+            data = {"total": len(self.rows), "date": self.STATS_DATE, "time": 0.893255737}
+            return self._json(conn, 200, {"status": "success", "message": "", "data": data})
+        if path.rstrip("/") not in (API, f"{API}/live", f"{API}/ws"):
+            return self._json(conn, 200, {"status": "error", "message": "not Found", "data": None})
+        return super()._process_request(conn, request)
+
+    @staticmethod
+    def _json(conn: ServerConnection, status: int, body: dict[str, Any]) -> Response:
+        if isinstance(body.get("data"), dict) and "rows" in body["data"]:
+            data = body["data"]  # the field order of the server's apiRowData struct
+            body = {**body, "data": {key: data[key] for key in
+                                     ("rowCount", "rows", "offset", "reqCount", "total", "time")}}
+        payload = go_encode(body)
+        headers = Headers([
+            ("Content-Type", "application/json; charset=utf-8"),
+            ("Access-Control-Allow-Origin", "*"),
+            ("Content-Length", str(len(payload))),
+        ])  # fmt: skip
+        return Response(status, http.HTTPStatus(status).phrase, headers, payload)
+
+
+def logged(path: str) -> RequestLog:
+    return RequestLog(path.removeprefix(API) or "/", time.monotonic(), 200)
+
+
+def real_row(row_id: int, name: str, pre_at: float, size: float, nuke: dict | None = None
+             ) -> dict:  # fmt: skip
+    row = release_row(row_id, name, pre_at, size_kb=size, genre="", nuke=nuke)
+    return {**row, "url": "http://imdb.com/title/tt3498622/"}
+
+
+def real_nuke(nuke_id: int, pre_id: int, type_id: int, reason: str, net: str, at: float
+              ) -> dict:  # fmt: skip
+    kinds = {1: "nuke", 2: "unnuke", 3: "modnuke", 4: "delpre", 5: "undelpre"}
+    return {"id": nuke_id, "typeId": type_id, "type": kinds[type_id], "preId": pre_id,
+            "reason": reason, "net": net, "nukeAt": int(at)}  # fmt: skip
+
+
+def test_backfill_of_answers_shaped_as_the_public_servers(tmp_path: Path) -> None:
+    now = time.time() - 3600
+    rows = [
+        real_row(7814699, "Tom.&.Jerry.S01E01.720p.WEB.h264-YAPG", now, 211.9),
+        real_row(7814700, "Dupe.Movie.2017.1080p.BluRay.x264-AIDA", now + 1, 4471368.217,
+                 real_nuke(431, 7814700, 1, "dupe.2016", "LocalNet", now + 60)),
+        real_row(7814701, "Fixed.Movie.2017.1080p.BluRay.x264-HAGGiS", now + 2, 258,
+                 real_nuke(432, 7814701, 2, "fine", "", now + 70)),
+    ]  # fmt: skip
+
+    async def scenario() -> tuple[list[tuple], list[tuple], bytes]:
+        async with RealShapedServer(rows) as server:
+            async with httpx.AsyncClient() as web:
+                raw = (await web.get(server.http_url.removeprefix("predb+"))).content
+            with Store.open(tmp_path / "s.duckdb") as store:
+                await run_backfill(store, server.http_url, BackfillRange(), limits=FAST)
+                sizes = store.connection.execute(
+                    "SELECT r.name, r.size_kb, p.size_kb FROM releases r "
+                    "JOIN pre_reports p USING (release_id) ORDER BY r.name"
+                ).fetchall()
+                states = store.connection.execute(
+                    "SELECT name, status, nuke_reason FROM release_state ORDER BY name"
+                ).fetchall()
+            return sizes, states, raw
+
+    sizes, states, raw = run(scenario())
+    assert b"Tom.\\u0026.Jerry" in raw and raw.endswith(b"}\n")  # the server's encoding
+    assert sizes == [
+        ("Dupe.Movie.2017.1080p.BluRay.x264-AIDA", 4471368.217, 4471368.217),
+        ("Fixed.Movie.2017.1080p.BluRay.x264-HAGGiS", 258.0, 258.0),
+        ("Tom.&.Jerry.S01E01.720p.WEB.h264-YAPG", 211.9, 211.9),
+    ]  # fractional kB kept exactly: the store's column is a DOUBLE
+    assert states == [
+        ("Dupe.Movie.2017.1080p.BluRay.x264-AIDA", "nuked", "dupe.2016"),
+        ("Fixed.Movie.2017.1080p.BluRay.x264-HAGGiS", "live", None),
+        ("Tom.&.Jerry.S01E01.720p.WEB.h264-YAPG", "live", None),
+    ]
+
+
+def test_stats_reads_the_public_servers_answer() -> None:
+    async def scenario() -> Any:
+        async with RealShapedServer(make_rows(7)) as server:
+            client = PredbRestClient(server.http_url, limits=FAST)
+            try:
+                return await client.stats()
+            finally:
+                await client.aclose()
+
+    stats = run(scenario())
+    assert stats.total == 7
+    # nanoseconds and a +02:00 offset, as Go writes time.Time; kept to the microsecond, in UTC
+    assert stats.date == dt.datetime(2017, 5, 4, 7, 49, 42, 527504, tzinfo=dt.UTC)
+    assert stats.scan_seconds == 0.893255737
+
+
+def test_an_error_envelope_with_http_200_is_a_clear_error_not_retried() -> None:
+    async def scenario() -> tuple[str, str, int]:
+        async with RealShapedServer(make_rows(3)) as server:
+            client = PredbRestClient(server.http_url, limits=FAST)
+            try:
+                server.envelope_error = "Incorrect parameters (count)"
+                with pytest.raises(PredbError) as bad_query:
+                    await client.search("", 1, 10)
+                sent = client.requests_sent
+                wrong = PredbRestClient(server.http_url.replace("/v1/", "/v9/"), limits=FAST)
+                with pytest.raises(PredbError) as not_found:
+                    await wrong.live()
+                await wrong.aclose()
+                page = await client.search("", 1, 10)  # the next answer is fine again
+                assert len(page.rows) == 3
+            finally:
+                await client.aclose()
+            return str(bad_query.value), str(not_found.value), sent
+
+    bad_query, not_found, sent = run(scenario())
+    assert "the server says: Incorrect parameters (count)" in bad_query
+    assert sent == 1  # the same question would get the same answer: no retry
+    assert "the server says: not Found" in not_found

@@ -1,6 +1,7 @@
 """predb.ovh websocket into a real store through `watch`: all eight actions, event-time
 ordering of nukes, malformed frames quarantined while the feed keeps running, and
-reconnect with `/live` gap-fill after the server drops the connection."""
+reconnect with `/live` gap-fill after the server drops the connection, and frames exactly as
+the public server sends them."""
 
 from __future__ import annotations
 
@@ -160,3 +161,59 @@ def test_drop_reconnect_and_gap_fill_via_live_and_pages(tmp_path: Path) -> None:
     assert connects == 2 and gap_fills == 1
     assert {"/live", "/"} <= seen
     assert len(names) == 14 and all(n in names for n in seen if n.startswith("Gap."))
+
+
+def go_frame(action: str, row: dict) -> str:
+    """A frame as the public server's gorilla WriteJSON sends it: Go's json.Encoder output,
+    compact, `<`, `>`, `&` escaped, newline-terminated."""
+    text = json.dumps({"action": action, "row": row}, separators=(",", ":"), ensure_ascii=False)
+    for raw, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        text = text.replace(raw, escaped)
+    return text + "\n"
+
+
+def test_frames_exactly_as_the_public_server_sends_them(tmp_path: Path) -> None:
+    t0 = int(time.time()) - 600
+    tom = {**release_row(7814699, "Tom.&.Jerry.S01E01.720p.WEB.h264-YAPG", t0, size_kb=211.9),
+           "genre": "", "url": ""}  # fmt: skip
+    dupe = release_row(7814700, "Dupe.Movie.2017.1080p.BluRay.x264-AIDA", t0 + 1,
+                       size_kb=4471368.217)  # fmt: skip
+    # nuke.go: {id, typeId, type, preId, reason, net, nukeAt}; the row is the whole release
+    nuke = {"id": 431, "typeId": 1, "type": "nuke", "preId": dupe["id"], "reason": "dupe.2016",
+            "net": "LocalNet", "nukeAt": t0 + 60}  # fmt: skip
+    modnuke = {**nuke, "id": 432, "typeId": 3, "type": "modnuke", "reason": "dupe.2015",
+               "net": "", "nukeAt": t0 + 90}  # fmt: skip
+    frames = [
+        go_frame("insert", tom),
+        go_frame("insert", dupe),
+        go_frame("nuke", {**dupe, "nuke": nuke}),
+        go_frame("modnuke", {**dupe, "nuke": modnuke}),
+    ]
+    assert "Tom.\\u0026.Jerry" in frames[0] and frames[0].endswith("}\n")
+
+    async def scenario() -> tuple[dict[str, tuple], list[tuple], int]:
+        async with PredbTestServer() as server:
+            with Store.open(tmp_path / "s.duckdb") as store:
+                async with WatchHarness([ws_feed(server)], store) as h:
+                    await asyncio.wait_for(server.client_connected.wait(), 10)
+                    for frame in frames:
+                        await server.send_raw(frame)
+                    marker = release_row(99, "Zulu.Marker.2020.720p.WEB.h264-END", t0 + 99)
+                    await server.send_raw(go_frame("insert", marker))
+                    await h.wait_for(lambda: marker["name"] in h.names(), what="all frames")
+                sizes = store.connection.execute(
+                    "SELECT name, size_kb FROM releases ORDER BY name"
+                ).fetchall()
+                [(quarantined,)] = store.connection.execute(
+                    "SELECT count(*) FROM quarantine"
+                ).fetchall()
+                return state(store), sizes, quarantined
+
+    got, sizes, quarantined = run(scenario())
+    assert quarantined == 0
+    assert got[dupe["name"]][:2] == ("nuked", "dupe.2015")  # the modnuke is the latest
+    assert got[tom["name"]][0] == "live"
+    assert sizes[:2] == [
+        ("Dupe.Movie.2017.1080p.BluRay.x264-AIDA", 4471368.217),
+        ("Tom.&.Jerry.S01E01.720p.WEB.h264-YAPG", 211.9),
+    ]

@@ -31,13 +31,80 @@ ROW = {
 }
 NUKE = {
     "id": 9,
-    "typeID": 1,
+    "typeId": 1,
     "type": "nuke",
+    "preId": 1,
+    "reason": "dupe",
+    "net": "LinkNET",
+    "nukeAt": 1597842000,
+}
+# The spelling of the server's documentation (and of worlds written before #14): still read.
+LEGACY_NUKE = {
+    "id": 9,
+    "typeID": 1,
+    "type": "NUKE",
     "preID": 1,
     "reason": "dupe",
     "net": "LinkNET",
     "nukeAt": 1597842000,
 }
+
+# Byte for byte what the public server (Go, encoding/json with a four-space indent) sends for
+# `GET /api/v1/?q=...`: fractional kB sizes, `typeId` / `preId`, empty strings (never null)
+# for a missing genre, url, reason or net, `&` escaped as \u0026, a trailing newline.
+REAL_RESPONSE = r"""{
+    "status": "success",
+    "message": "",
+    "data": {
+        "rowCount": 2,
+        "rows": [
+            {
+                "id": 7814699,
+                "name": "Tom.\u0026.Friends.2017.1080p.WEB.h264-YAPG",
+                "team": "YAPG",
+                "cat": "TV-HD",
+                "genre": "",
+                "url": "",
+                "size": 211.9,
+                "files": 45,
+                "preAt": 1493881734,
+                "nuke": {
+                    "id": 431,
+                    "typeId": 3,
+                    "type": "modnuke",
+                    "preId": 7814699,
+                    "reason": "bad.ivtc",
+                    "net": "",
+                    "nukeAt": 1493885334
+                }
+            },
+            {
+                "id": 7814680,
+                "name": "Some.Album-WEB-2017-ZzZz",
+                "team": "ZzZz",
+                "cat": "MP3",
+                "genre": "Dance",
+                "url": "http://junodownload.com",
+                "size": 7,
+                "files": 1,
+                "preAt": 1493880783,
+                "nuke": null
+            }
+        ],
+        "offset": 0,
+        "reqCount": 20,
+        "total": 7751247,
+        "time": 0.898239015
+    }
+}
+"""
+# A websocket frame as gorilla's WriteJSON sends it: compact, HTML-safe, newline-terminated.
+REAL_FRAME = (
+    '{"action":"nuke","row":{"id":7814727,"name":"Cats\\u0026Dogs.2016.720p.BluRay.x264-ESG",'
+    '"team":"ESG","cat":"X264","genre":"","url":"","size":4471.368,"files":47,'
+    '"preAt":1493884429,"nuke":{"id":88,"typeId":1,"type":"nuke","preId":7814727,'
+    '"reason":"dupe.2015","net":"LocalNet","nukeAt":1493888029}}}\n'
+)
 
 
 def test_release_row_becomes_a_pre_report() -> None:
@@ -70,7 +137,8 @@ def test_row_with_nuke_also_yields_the_nuke() -> None:
         ({**ROW, "preAt": "soon"}, "field 'preAt': not a unix time"),
         ({k: v for k, v in ROW.items() if k != "preAt"}, "missing field 'preAt'"),
         ({**ROW, "size": "big"}, "field 'size': expected a number, got str"),
-        ({**ROW, "nuke": {**NUKE, "typeID": 77, "type": "?"}}, "unknown typeID/type"),
+        ({**ROW, "nuke": {**NUKE, "typeId": 77, "type": "?"}}, "unknown typeId/type"),
+        ({**ROW, "nuke": {**LEGACY_NUKE, "typeID": 77, "type": "?"}}, "unknown typeId/type"),
         ("not a row", "expected an object, got str"),
     ],
 )
@@ -83,7 +151,7 @@ def test_malformed_rows_become_rejects(row: object, reason: str) -> None:
 
 @pytest.mark.parametrize("action", ["nuke", "unnuke", "modnuke", "delpre", "undelpre"])
 def test_nuke_frames_take_their_kind_from_the_action(action: str) -> None:
-    frame = {"action": action, "row": {**ROW, "nuke": {**NUKE, "typeID": 1}}}
+    frame = {"action": action, "row": {**ROW, "nuke": {**NUKE, "typeId": 1}}}
     events = frame_events(json.dumps(frame), seen_at=SEEN)
     assert isinstance(events[0], PreReport)  # the row's own pre is kept too
     assert isinstance(events[-1], NukeEvent) and events[-1].kind == action
@@ -133,3 +201,46 @@ def test_nuke_kind_reads_the_public_servers_spelling_and_ours() -> None:
 
     assert nuke_kind({"id": 1, "typeId": 2, "type": "UNNUKE", "preId": 9}) == "unnuke"
     assert nuke_kind({"id": 1, "typeID": 4, "preID": 9}) == "delpre"
+
+
+@pytest.mark.parametrize("nuke", [NUKE, LEGACY_NUKE], ids=["typeId/preId", "typeID/preID"])
+def test_both_spellings_of_the_nuke_keys_give_the_same_event(nuke: dict) -> None:
+    events = release_events({**ROW, "nuke": nuke}, seen_at=SEEN)
+    assert events[1] == NukeEvent(
+        name=ROW["name"],
+        kind="nuke",
+        at=dt.datetime(2020, 8, 19, 13, tzinfo=dt.UTC),
+        feed="predb.ovh",
+        reason="dupe",
+        network="LinkNET",
+        seen_at=SEEN,
+    )
+
+
+def test_a_response_exactly_as_the_public_server_writes_it() -> None:
+    rows = response_rows(json.loads(REAL_RESPONSE))
+    events = [e for row in rows for e in release_events(row, seen_at=SEEN)]
+    first, nuke, second = events
+    assert isinstance(first, PreReport) and isinstance(nuke, NukeEvent)
+    assert first.name == "Tom.&.Friends.2017.1080p.WEB.h264-YAPG"
+    assert first.size_kb == 211.9 and isinstance(first.size_kb, float)  # the fraction is kept
+    assert (first.files, first.category, first.genre) == (45, "TV-HD", None)
+    assert (nuke.kind, nuke.reason, nuke.network) == ("modnuke", "bad.ivtc", None)  # "" → None
+    assert nuke.at == dt.datetime.fromtimestamp(1493885334, dt.UTC)
+    assert isinstance(second, PreReport)
+    assert (second.size_kb, second.genre) == (7.0, "Dance")  # a whole kB is written as an int
+
+
+def test_a_frame_exactly_as_the_public_server_sends_it() -> None:
+    pre, nuke = frame_events(REAL_FRAME, seen_at=SEEN)
+    assert isinstance(pre, PreReport) and isinstance(nuke, NukeEvent)
+    assert pre.name == nuke.name == "Cats&Dogs.2016.720p.BluRay.x264-ESG"
+    assert pre.size_kb == 4471.368
+    assert (nuke.kind, nuke.reason, nuke.network) == ("nuke", "dupe.2015", "LocalNet")
+    assert nuke.at == dt.datetime.fromtimestamp(1493888029, dt.UTC)
+
+
+@pytest.mark.parametrize("size", [0.001, 1234.5, 4471.368, 52428800.999])
+def test_fractional_sizes_are_kept_exactly(size: float) -> None:
+    [event] = release_events({**ROW, "size": size}, seen_at=SEEN)
+    assert isinstance(event, PreReport) and event.size_kb == size

@@ -1,8 +1,13 @@
 """Pure conversion of predb.ovh API v1 data into feed events (no I/O).
 
 A release row (`{id, name, team, cat, genre, url, size, files, preAt, nuke}`), a nuke object
-(`{id, typeID, type, preID, reason, net, nukeAt}`) and a websocket frame (`{action, row}`)
+(`{id, typeId, type, preId, reason, net, nukeAt}`) and a websocket frame (`{action, row}`)
 become PreReport / NukeEvent records; anything malformed becomes a Reject saying which field.
+
+The public server's source spells the nuke keys `typeId` / `preId`; its documentation (and
+older scenescope worlds) `typeID` / `preID`: both are read. `size` is kB, fractional (the
+server divides its stored size by 1000: `211.9`), kept as a float — the store's column is a DOUBLE.
+`preId` only repeats the row's `id`, so it is not needed to place the nuke.
 """
 
 from __future__ import annotations
@@ -88,7 +93,7 @@ def nuke_kind(nuke: Mapping[str, Any]) -> str:
     kind = nuke.get("type")
     if isinstance(kind, str) and kind.lower() in NUKE_ACTIONS:
         return kind.lower()
-    raise RowError(f"nuke: unknown typeID/type {type_id!r}/{kind!r}")
+    raise RowError(f"nuke: unknown typeId/type {type_id!r}/{kind!r}")
 
 
 def nuke_event(
@@ -99,7 +104,7 @@ def nuke_event(
     seen_at: dt.datetime | None = None,
     kind: str | None = None,
 ) -> NukeEvent:
-    """A predb.ovh nuke object about release `name`; `kind` overrides typeID (ws action)."""
+    """A predb.ovh nuke object about release `name`; `kind` overrides typeId (ws action)."""
     if not isinstance(nuke, Mapping):
         raise RowError(f"field 'nuke': expected an object, got {type(nuke).__name__}")
     if "nukeAt" not in nuke or nuke["nukeAt"] is None:

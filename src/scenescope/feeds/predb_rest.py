@@ -1,7 +1,11 @@
-"""predb.ovh API v1 over HTTP: a polite client (`/` search pages, `/live`), the paged
-backfill by query and date range, and a `/live` poller usable as a watch feed.
+"""predb.ovh API v1 over HTTP: a polite client (`/` search pages, `/live`, `/stats`), the
+paged backfill by query and date range, and a `/live` poller usable as a watch feed.
 
 URLs: `predb+https://HOST/api/v1/` (and `predb+http://` for loopback tests).
+
+The public server answers every request with HTTP 200 and a `{status, message, data}`
+envelope; a failure is `{"status": "error", "message": "...", "data": null}`, reported here as
+a PredbError carrying the server's message (not retried: it answers the same next time).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import json
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
 import httpx
@@ -27,6 +31,7 @@ log = logging.getLogger(__name__)
 MAX_PAGE_ROWS = 100  # predb.ovh caps `count`
 SEARCH_LIMIT = RateLimit(30, 60.0)
 LIVE_LIMIT = RateLimit(2, 20.0)
+STATS_LIMIT = RateLimit(30, 60.0)  # undocumented: as `/` (the server caches it for 60 s)
 _SCHEMES = {
     "predb+https://": "https://",
     "predb+http://": "http://",
@@ -58,6 +63,16 @@ class PredbLimits:
     max_attempts: int = 8
     backoff_base_seconds: float = 1.0
     backoff_cap_seconds: float = 60.0
+    stats: RateLimit = STATS_LIMIT
+
+
+@dataclass(frozen=True, slots=True)
+class PredbStats:
+    """`GET /stats`: releases indexed, the server's clock, and how long its index scan took."""
+
+    total: int
+    date: dt.datetime | None  # None when the server's date does not parse
+    scan_seconds: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +111,11 @@ class PredbRestClient:
         self.base_url = http_base_url(url)
         self.limits = limits or PredbLimits()
         self._http = http or httpx.AsyncClient(timeout=30.0, headers={"User-Agent": "scenescope"})
-        self._buckets = {"": TokenBucket(self.limits.search), "live": TokenBucket(self.limits.live)}
+        self._buckets = {
+            "": TokenBucket(self.limits.search),
+            "live": TokenBucket(self.limits.live),
+            "stats": TokenBucket(self.limits.stats),
+        }
         self.feed = feed_label(url, "api")
         self.meter = meter or HealthMeter(self.feed)
         self.requests_sent = 0
@@ -113,7 +132,23 @@ class PredbRestClient:
         """`GET /live`: the latest pres."""
         return await self._get("live", {})
 
+    async def stats(self) -> PredbStats:
+        """`GET /stats`: a cheap check that the server and its index answer."""
+        response = await self._fetch("stats", {})
+        data = _data(response)
+        if not isinstance(data, dict) or not _is_int(data.get("total")):
+            raise PredbError(f"{response.url}: not a predb.ovh stats answer: {data!r:.200}")
+        scan = data.get("time")
+        return PredbStats(
+            total=data["total"],
+            date=_rfc3339(data.get("date")),
+            scan_seconds=float(scan) if _is_number(scan) else None,
+        )
+
     async def _get(self, endpoint: str, params: dict[str, str]) -> PredbPage:
+        return _page(await self._fetch(endpoint, params))
+
+    async def _fetch(self, endpoint: str, params: dict[str, str]) -> httpx.Response:
         backoff = Backoff(self.limits.backoff_base_seconds, self.limits.backoff_cap_seconds)
         bucket = self._buckets[endpoint]
         last_problem = ""
@@ -146,7 +181,7 @@ class PredbRestClient:
                 raise PredbError(
                     f"{response.url}: HTTP {response.status_code}: {response.text[:200]}"
                 )
-            return _page(response)
+            return response
         raise PredbError(
             f"{self.base_url}{endpoint}: gave up after "
             f"{self.limits.max_attempts} attempts ({last_problem})"
@@ -171,19 +206,60 @@ def _retry_after_seconds(response: httpx.Response) -> float | None:
         return None  # an HTTP-date: fall back to our own backoff
 
 
-def _page(response: httpx.Response) -> PredbPage:
+def _is_int(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: object) -> TypeGuard[int | float]:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _rfc3339(value: object) -> dt.datetime | None:
+    """The server's `date` (Go's RFC 3339 with up to nine fraction digits) as a UTC time."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
+    head, dot, rest = text.partition(".")
+    if dot:  # Python reads at most six fraction digits
+        digits = len(rest) - len(rest.lstrip("0123456789"))
+        text = f"{head}.{rest[:min(digits, 6)]}{rest[digits:]}"
+    try:
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed.astimezone(dt.UTC) if parsed.tzinfo else None
+
+
+def _document(response: httpx.Response) -> Any:
+    """The JSON body; a `{"status": "error"}` envelope (sent with HTTP 200) is a PredbError."""
     try:
         document = json.loads(response.content)
+    except ValueError as exc:
+        raise PredbError(f"{response.url}: not a predb.ovh response: {exc}") from exc
+    if isinstance(document, dict) and document.get("status") == "error":
+        message = document.get("message")
+        raise PredbError(f"{response.url}: the server says: {message or 'error'!s:.200}")
+    return document
+
+
+def _data(response: httpx.Response) -> Any:
+    document = _document(response)
+    return document.get("data") if isinstance(document, dict) else None
+
+
+def _page(response: httpx.Response) -> PredbPage:
+    document = _document(response)
+    try:
         rows = response_rows(document)
-    except (ValueError, RowError) as exc:
+    except RowError as exc:
         raise PredbError(f"{response.url}: not a predb.ovh response: {exc}") from exc
     data = document.get("data") if isinstance(document, dict) else None
     total = data.get("total") if isinstance(data, dict) else None
     offset = data.get("offset") if isinstance(data, dict) else None
     return PredbPage(
         rows=rows,
-        total=total if isinstance(total, int) else None,
-        offset=offset if isinstance(offset, int) else None,
+        total=total if _is_int(total) else None,
+        offset=offset if _is_int(offset) else None,
     )
 
 

@@ -1,6 +1,13 @@
 """Replays a simulated world live, on loopback: a predb.ovh-compatible HTTP API
-(`/api/v1/?q=&count=&page=`, `/api/v1/live`) and websocket (`/api/v1/ws`), and optionally an
-IRC bot posting `[PRE] [SECTION] name` / `[NUKE] name [reason] [net]` announce lines.
+(`/api/v1/?q=&count=&page=`, `/api/v1/live`, `/api/v1/stats`) and websocket (`/api/v1/ws`),
+and optionally an IRC bot posting `[PRE] [SECTION] name` / `[NUKE] name [reason] [net]` lines.
+
+Responses are shaped as the public predb.ovh server (Go, encoding/json) writes them: the
+`{status, message, data}` envelope, indented four spaces with a trailing newline, `<>&`
+escaped, `Content-Type: application/json; charset=utf-8`; an unknown path is HTTP 200 with
+`{"status": "error", "message": "not Found", "data": null}`, as the server's not-found
+handler answers. Nuke objects carry `typeId` / `preId` (frames of worlds written before the
+server's spelling was followed, with `typeID` / `preID`, are rewritten when loaded).
 
 The simulated clock runs at `speed` × real time from `start_at` (default: the first frame);
 frames at or before `start_at` are already visible to the HTTP API (a backfill), later ones
@@ -26,6 +33,11 @@ from websockets.http11 import Request, Response
 
 NUKE_ACTIONS = ("nuke", "unnuke", "modnuke", "delpre", "undelpre")
 MAX_COUNT = 100
+API = "/api/v1"
+# the spelling of the public server's source (nuke.go), for keys older worlds wrote otherwise
+_LEGACY_NUKE_KEYS = {"typeID": "typeId", "preID": "preId"}
+_GO_HTML_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                    ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))  # fmt: skip
 
 
 class ServeError(RuntimeError):
@@ -41,8 +53,48 @@ def frame_time(frame: dict[str, Any]) -> int:
     return int(row.get("preAt") or 0)
 
 
+def real_server_frame(line: str) -> str:
+    """A ws frame line with its nuke keys as the public server spells them (`typeId`,
+    `preId`); a frame already spelled so is returned as it is, byte for byte."""
+    if '"typeID"' not in line and '"preID"' not in line:
+        return line
+    frame = json.loads(line)
+    nuke = (frame.get("row") or {}).get("nuke") if isinstance(frame, dict) else None
+    if not isinstance(nuke, dict):
+        return line
+    frame["row"]["nuke"] = {_LEGACY_NUKE_KEYS.get(key, key): value for key, value in nuke.items()}
+    return json.dumps(frame, separators=(",", ":"), ensure_ascii=False)
+
+
+def go_json(value: Any, *, indent: bool) -> str:
+    """`value` as Go's encoding/json Encoder writes it: HTML-safe escapes, a trailing newline,
+    four-space indent for the HTTP API (`SetIndent("", "    ")`), compact for ws frames."""
+    text = json.dumps(
+        value, ensure_ascii=False, indent=4 if indent else None,
+        separators=(",", ": ") if indent else (",", ":"),
+    )  # fmt: skip
+    return go_escape(text) + "\n"
+
+
+def go_escape(text: str) -> str:
+    """JSON text with `<`, `>`, `&`, U+2028 and U+2029 escaped as Go's encoder does (they can
+    only occur inside strings, so the replacement is safe)."""
+    for raw, escaped in _GO_HTML_ESCAPES:
+        if raw in text:
+            text = text.replace(raw, escaped)
+    return text
+
+
+def rfc3339(ts: float) -> str:
+    """Unix seconds as Go formats a UTC time.Time in JSON (RFC 3339, trailing zeros of the
+    fraction dropped): `2020-03-04T12:00:00.5Z`."""
+    text = dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    return text.rstrip("0").rstrip(".") + "Z"
+
+
 def load_frames(out_dir: Path) -> list[tuple[int, str]]:
-    """(time, raw JSON line) of every ws frame of the world, in time order (stable)."""
+    """(time, raw JSON line) of every ws frame of the world, in time order (stable); nuke keys
+    spelled as the public server does (`real_server_frame`)."""
     path = out_dir / "ws_frames.jsonl"
     if not path.exists():
         raise ServeError(f"{path}: not found — run `scenescope simulate --out {out_dir}` first")
@@ -53,6 +105,7 @@ def load_frames(out_dir: Path) -> list[tuple[int, str]]:
             if not line:
                 continue
             try:
+                line = real_server_frame(line)
                 frames.append((frame_time(json.loads(line)), line))
             except (ValueError, AttributeError, TypeError) as exc:
                 raise ServeError(f"{path}:{number}: not a ws frame ({exc})") from None
@@ -152,7 +205,7 @@ class ReplayServer:
             self._apply(frame)
             self.cursor += 1
             self.released += 1
-            broadcast(self.clients, line)
+            broadcast(self.clients, go_escape(line) + "\n")  # as gorilla's WriteJSON sends it
             if self._irc is not None:
                 await self._irc.announce(frame)
             if self.released % 200 == 0:
@@ -175,29 +228,37 @@ class ReplayServer:
     def _http(self, connection: ServerConnection, request: Request) -> Response | None:
         parts = urlsplit(request.path)
         path = parts.path.rstrip("/")
-        if path == "/api/v1/ws":
+        if path == f"{API}/ws":
             return None  # websocket handshake
         query = parse_qs(parts.query)
         started = time.perf_counter()
-        if path == "/api/v1":
+        if path == API:
             rows, total, offset, count = self._search(query)
-        elif path == "/api/v1/live":
-            rows, total, offset, count = self._latest(query)
+            cache = "public, max-age=60"
+        elif path == f"{API}/live":
+            # the exact clone of `/`, uncached (a query is honoured too)
+            search = (query.get("q") or [""])[0].strip()
+            rows, total, offset, count = (self._search if search else self._latest)(query)
+            cache = "no-cache"
+        elif path == f"{API}/stats":
+            stats = {
+                "total": len(self.order),
+                "date": rfc3339(self.sim_now()),  # the server's clock: the simulated one
+                "time": time.perf_counter() - started,
+            }
+            return _api_response(_success(stats), "public, max-age=60")
         else:
-            return _json_response(
-                http.HTTPStatus.NOT_FOUND, {"status": "error", "message": "not found", "data": None}
-            )
+            not_found = {"status": "error", "message": "not Found", "data": None}
+            return _api_response(not_found, "no-store")
         data = {
             "rowCount": len(rows),
+            "rows": rows,
             "offset": offset,
             "reqCount": count,
             "total": total,
-            "time": round(time.perf_counter() - started, 6),
-            "rows": rows,
+            "time": time.perf_counter() - started,
         }
-        return _json_response(
-            http.HTTPStatus.OK, {"status": "success", "message": "", "data": data}
-        )
+        return _api_response(_success(data), cache)
 
     def _paging(self, query: dict[str, list[str]]) -> tuple[int, int]:
         count = max(1, min(MAX_COUNT, _int(query, "count", 20)))
@@ -240,16 +301,23 @@ def _int(query: dict[str, list[str]], key: str, default: int) -> int:
         return default
 
 
-def _json_response(status: http.HTTPStatus, body: dict[str, Any]) -> Response:
-    payload = json.dumps(body, separators=(",", ":")).encode()
+def _success(data: Any) -> dict[str, Any]:
+    return {"status": "success", "message": "", "data": data}
+
+
+def _api_response(body: dict[str, Any], cache_control: str) -> Response:
+    """An API answer as the public server sends it: always HTTP 200, the status in the body."""
+    payload = go_json(body, indent=True).encode()
     headers = Headers(
         [
-            ("Content-Type", "application/json"),
+            ("Content-Type", "application/json; charset=utf-8"),
+            ("Access-Control-Allow-Origin", "*"),
+            ("Cache-Control", cache_control),
             ("Content-Length", str(len(payload))),
             ("Connection", "close"),
         ]
     )
-    return Response(status.value, status.phrase, headers, payload)
+    return Response(http.HTTPStatus.OK.value, http.HTTPStatus.OK.phrase, headers, payload)
 
 
 class _IrcAnnouncer:

@@ -2,6 +2,8 @@
 happen (never a whole year in memory), in the formats of shared/DESIGN.md.
 
 Times are ISO-8601 UTC with a `Z` (`2020-08-25T06:00:00Z`); ws frames carry unix seconds.
+Frames are shaped as the public predb.ovh server writes them: nuke objects
+`{id, typeId, type, preId, reason, net, nukeAt}` (lower-case type), sizes as fractional kB.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import datetime as dt
 import json
 import re
 import time
+import zlib
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
@@ -77,6 +80,19 @@ def json_string(value: str) -> str:
     if _JSON_PLAIN.match(value):
         return '"' + value + '"'
     return json.dumps(value, ensure_ascii=False)
+
+
+def reported_size_kb(release: SimRelease) -> float:
+    """The size every feed reports for `release`, as predb.ovh writes it: fractional kB.
+
+    predb.ovh divides its stored size by 1000, so sizes carry up to three decimals. The
+    world draws whole kB (`size_kb`); the bytes below the kB are a fixed function of the name
+    (CRC-32, so the same on every run), and every output — pres CSV, ws frames — carries the
+    same value (formatted as `repr`, the text json.dumps writes for a float; exact in the
+    store's DOUBLE column).
+    """
+    extra_bytes = zlib.crc32(release.name.encode("utf-8")) % 1000
+    return (release.size_kb * 1000 + extra_bytes) / 1000
 
 
 def csv_field(value: str) -> str:
@@ -157,7 +173,7 @@ class WorldWriter:
         # hot path: lines are formatted directly; only the name can need CSV quoting
         name = csv_field(release.name)
         pre_at = iso(release.ts)
-        tail = f",{release.category},{release.size_kb},{release.files},"
+        tail = f",{release.category},{reported_size_kb(release)!r},{release.files},"
         pres = self.pres
         frame_head = ""
         for feed, reported in reports:
@@ -199,9 +215,9 @@ class WorldWriter:
         self.nuke_ids += 1
         nuke = {
             "id": self.nuke_ids,
-            "typeID": NUKE_TYPE_IDS[action.kind],
-            "type": action.kind.upper(),
-            "preID": release.id,
+            "typeId": NUKE_TYPE_IDS[action.kind],
+            "type": action.kind,
+            "preId": release.id,
             "reason": action.reason,
             "net": action.network,
             "nukeAt": action.ts,
@@ -219,7 +235,7 @@ class WorldWriter:
             f'{{"action":"insert","row":{{"id":{release.id},'
             f'"name":{json_string(release.name)},'
             f'"team":{json_string(team)},"cat":"{release.category}",'
-            f'"genre":"","url":"","size":{release.size_kb},"files":{release.files},'
+            f'"genre":"","url":"","size":{reported_size_kb(release)!r},"files":{release.files},'
         )
 
     def _frame(self, action: str, row: dict[str, Any]) -> None:
@@ -231,7 +247,7 @@ class WorldWriter:
 
 
 def _ws_row(release: SimRelease, pre_at: int, nuke: dict[str, Any] | None) -> dict[str, Any]:
-    """A release shaped like predb.ovh's: size in kB, preAt in unix seconds."""
+    """A release shaped like predb.ovh's: size in fractional kB, preAt in unix seconds."""
     team = release.name.rpartition("-")[2]
     return {
         "id": release.id,
@@ -240,7 +256,7 @@ def _ws_row(release: SimRelease, pre_at: int, nuke: dict[str, Any] | None) -> di
         "cat": release.category,
         "genre": "",
         "url": "",
-        "size": release.size_kb,
+        "size": reported_size_kb(release),
         "files": release.files,
         "preAt": pre_at,
         "nuke": nuke,
