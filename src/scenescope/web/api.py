@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 from scenescope.engine import Engine
 from scenescope.web import data
 from scenescope.web.auth import Principal, require
+from scenescope.web.cache import served_stale
 from scenescope.web.live import sse
 from scenescope.web.tables import Page, QueryError, csv_bytes, etag, parquet_bytes, select
 from scenescope.web.tokens import Role, TokenError
@@ -54,9 +55,13 @@ async def conditional(
     tag = etag(version, request.url.path, query, *parts)
     if request.headers.get("if-none-match") == tag:
         return Response(status_code=304, headers={"ETag": tag})
+    served_stale.set(False)
     response = await build()
-    response.headers["ETag"] = tag
     response.headers["Cache-Control"] = "private, no-cache"
+    if served_stale.get():  # an older version's answer, the current one being computed
+        response.headers["X-Scenescope-Stale"] = "1"
+    else:
+        response.headers["ETag"] = tag
     return response
 
 

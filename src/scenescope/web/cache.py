@@ -3,12 +3,22 @@
 `AnalysisCache.get(key, compute)` runs `compute(engine)` in a worker thread on its own DuckDB
 cursor, once per (key, store version) even when many requests ask at the same time; the
 event loop only awaits. The store version is the engine's (table counts), read at most once
-per `version_ttl_seconds` unless `invalidate()` says the store just changed.
+per `version_ttl_seconds` unless `invalidate()` says the store just changed — and then at most
+every `min_refresh_seconds`, so a feed committing many small batches a second does not make
+every request recount the tables.
+
+While a feed writes, the version moves every fraction of a second; an analysis that takes
+seconds would then be recomputed for nearly every request and never be ready. So a key that
+has a result for an older version answers with it at once while the new version is computed
+in the background (one computation per key at a time); `served_stale` tells the caller the
+answer was older than the store, so it is not tagged as current.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -20,31 +30,39 @@ from scenescope.engine import Engine
 
 T = TypeVar("T")
 MAX_ENTRIES = 256
+log = logging.getLogger(__name__)
+# Set when an answer in this request came from an older store version (see module doc).
+served_stale: contextvars.ContextVar[bool] = contextvars.ContextVar("served_stale", default=False)
 
 
 class StoreVersion:
     """The store's version, cheap to ask often: cached, refreshed on `invalidate()` or after
     `ttl_seconds` (writers in this process call invalidate; the TTL covers the rest)."""
 
-    def __init__(self, engine: Engine, ttl_seconds: float = 1.0) -> None:
+    def __init__(
+        self, engine: Engine, ttl_seconds: float = 1.0, min_refresh_seconds: float = 0.25
+    ) -> None:
         self._engine = engine
         self._ttl = ttl_seconds
+        self._min_refresh = min_refresh_seconds
         self._lock = threading.Lock()
         self._value = ""
         self._read_at = -1e9
+        self._dirty = False
         self.generation = 0  # bumped by invalidate(): lets waiters see a change
 
     def invalidate(self) -> None:
         with self._lock:
-            self._read_at = -1e9
+            self._dirty = True
             self.generation += 1
 
     def current(self) -> str:
         with self._lock:
-            now = time.monotonic()
-            if now - self._read_at > self._ttl:
+            age = time.monotonic() - self._read_at
+            if age > self._ttl or (self._dirty and age > self._min_refresh):
                 self._value = self._engine.cursor().version()
-                self._read_at = now
+                self._read_at = time.monotonic()
+                self._dirty = False
             return self._value
 
 
@@ -57,27 +75,47 @@ class AnalysisCache:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="scenescope-web")
         self._results: OrderedDict[tuple[str, str], Any] = OrderedDict()
         self._running: dict[tuple[str, str], asyncio.Future[Any]] = {}
+        self._latest: dict[str, tuple[str, Any]] = {}  # key -> (version, result): the newest
 
-    async def get(self, key: str, compute: Callable[[Engine], T]) -> T:
+    async def get(self, key: str, compute: Callable[[Engine], T], *, fresh: bool = False) -> T:
+        """`compute`'s result for the current store version; with an older version's result
+        at hand (and not `fresh`), that one at once while the current one is computed."""
         loop = asyncio.get_running_loop()
         store_version = await loop.run_in_executor(self._pool, self.version.current)
         slot = (key, store_version)
         if slot in self._results:
             self._results.move_to_end(slot)
             return self._results[slot]
-        running = self._running.get(slot)
-        if running is None:
-            running = loop.run_in_executor(self._pool, self._compute, compute)
-            self._running[slot] = running
-            try:
-                value = await running
-            finally:
-                self._running.pop(slot, None)
+        older = self._latest.get(key)
+        if older is not None and not fresh:
+            if not any(running_key == key for running_key, _ in self._running):
+                self._start(loop, slot, compute)
+            served_stale.set(True)
+            return older[1]
+        running = self._running.get(slot) or self._start(loop, slot, compute)
+        return await asyncio.shield(running)
+
+    def _start(
+        self, loop: asyncio.AbstractEventLoop, slot: tuple[str, str], compute: Callable[[Engine], T]
+    ) -> asyncio.Future[T]:
+        running: asyncio.Future[T] = loop.run_in_executor(self._pool, self._compute, compute)
+        self._running[slot] = running
+
+        def done(future: asyncio.Future[T]) -> None:
+            self._running.pop(slot, None)
+            if future.cancelled():
+                return
+            if future.exception() is not None:
+                log.warning("computing %s failed: %s", slot[0], future.exception())
+                return
+            value = future.result()
             self._results[slot] = value
+            self._latest[slot[0]] = (slot[1], value)
             while len(self._results) > MAX_ENTRIES:
                 self._results.popitem(last=False)
-            return value
-        return await asyncio.shield(running)
+
+        running.add_done_callback(done)
+        return running
 
     async def run(self, compute: Callable[[Engine], T]) -> T:
         """Run uncached work (a search, a detail page) in a worker on its own cursor."""

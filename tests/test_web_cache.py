@@ -1,0 +1,83 @@
+"""The workbench's analysis cache on a real store while it is written: a result is computed
+once per store version, and while a newer version's result is being computed the older one
+answers at once (flagged stale), so a feed committing many batches a second does not make
+every request wait for a recomputation."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import threading
+from pathlib import Path
+
+from scenescope.engine import Engine
+from scenescope.feeds.events import PreReport
+from scenescope.store import Store
+from scenescope.web.cache import AnalysisCache, StoreVersion, served_stale
+
+AT = dt.datetime(2024, 3, 1, 12, tzinfo=dt.UTC)
+
+
+def pre(i: int) -> PreReport:
+    return PreReport(
+        name=f"Cache.Test.{i}.2024.1080p.WEB.H264-GRP", pre_at=AT, feed="test", category="X264"
+    )
+
+
+def test_stale_while_the_new_version_is_computed(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "cache.duckdb")
+    store.apply([pre(0)])
+    engine = Engine.of(store)
+    version = StoreVersion(engine, ttl_seconds=60, min_refresh_seconds=0)
+    cache = AnalysisCache(engine, version, workers=2)
+    release = threading.Event()
+    calls: list[int] = []
+
+    def count(e: Engine) -> int:
+        calls.append(1)
+        if len(calls) > 1:
+            release.wait(10)  # the recomputation is slow until the test lets it finish
+        return int(e.scalar("SELECT count(*) FROM releases"))
+
+    async def scenario() -> tuple[int, bool, int, bool, int, int]:
+        first = await cache.get("count", count)
+        store.apply([pre(1)])
+        version.invalidate()
+        served_stale.set(False)
+        stale = await cache.get("count", count)  # answers before the slow recomputation
+        was_stale = served_stale.get()
+        release.set()
+        for _ in range(200):
+            await asyncio.sleep(0.02)
+            served_stale.set(False)
+            fresh = await cache.get("count", count)
+            if not served_stale.get():
+                break
+        served_stale.set(False)
+        forced = await cache.get("count", count, fresh=True)
+        return first, was_stale, stale, served_stale.get(), fresh, forced
+
+    try:
+        first, was_stale, stale, last_stale, fresh, forced = asyncio.run(scenario())
+    finally:
+        cache.close()
+        store.close()
+    assert (first, stale, fresh, forced) == (1, 1, 2, 2)
+    assert was_stale and not last_stale
+    assert len(calls) == 2  # one computation per version, however many requests asked
+
+
+def test_the_version_is_not_recounted_for_every_commit(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "version.duckdb")
+    engine = Engine.of(store)
+    version = StoreVersion(engine, ttl_seconds=60, min_refresh_seconds=30)
+    before = version.current()
+    store.apply([pre(2)])
+    version.invalidate()
+    assert version.current() == before  # within the minimum refresh interval
+    quick = StoreVersion(engine, ttl_seconds=60, min_refresh_seconds=0)
+    quick.current()
+    store.apply([pre(3)])
+    quick.invalidate()
+    assert quick.current() != before
+    store.close()
