@@ -32,7 +32,7 @@ import httpx
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
-from search import build
+from search import WORDS, build
 
 SCENESCOPE = [str(Path(sys.executable).with_name("scenescope"))]
 BARE_APP = textwrap.dedent(
@@ -85,10 +85,10 @@ class Load:
 
 
 async def open_loop(
-    url: str, headers: dict[str, str], rate: float, seconds: float, label: str
+    urls: list[str], headers: dict[str, str], rate: float, seconds: float, label: str
 ) -> Load:
-    """`rate` requests a second for `seconds`, each at its scheduled time; latency counts from
-    the schedule, so queueing in the client or the server shows."""
+    """`rate` requests a second for `seconds` (taking `urls` in turn), each at its scheduled
+    time; latency counts from the schedule, so queueing in the client or the server shows."""
     latencies: list[float] = []
     errors = 0
     limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
@@ -101,7 +101,7 @@ async def open_loop(
             due = start + i / rate
             await asyncio.sleep(max(0.0, due - time.perf_counter()))
             try:
-                response = await http.get(url)
+                response = await http.get(urls[i % len(urls)])
                 if response.status_code != 200:
                     errors += 1
                     return
@@ -227,7 +227,7 @@ def main() -> None:
         try:
             wait_http(f"http://127.0.0.1:{bare_port}/constant")
             peer = asyncio.run(
-                open_loop(f"http://127.0.0.1:{bare_port}/constant", {}, args.rate, args.seconds,
+                open_loop([f"http://127.0.0.1:{bare_port}/constant"], {}, args.rate, args.seconds,
                           "peer: bare FastAPI constant")
             )
         finally:
@@ -249,14 +249,20 @@ def main() -> None:
                 for warm in ("/api/v1/releases?q=ghost", "/api/v1/leaks?per_page=50"):
                     httpx.get(base + warm, headers=headers, timeout=600)
                 sent_before, load_started = feed.sent, time.perf_counter()
+                # many different queries, as many analysts would send (no one answer cached)
+                words = [w.lower() for w in WORDS]
+                groups = [f"grp{(i * 37) % 3000}" for i in range(300)]
                 cases = [
-                    ("search 'ghost'", "/api/v1/releases?q=ghost"),
-                    ("search --group grp42", "/api/v1/releases?group=grp42"),
-                    ("leaks board", "/api/v1/leaks?per_page=50"),
+                    ("search a word", [f"/api/v1/releases?q={w}" for w in words]),
+                    ("search two words", [f"/api/v1/releases?q={a}+{b}"
+                                          for a, b in zip(words, words[7:], strict=False)]),
+                    ("search --group", [f"/api/v1/releases?group={g}" for g in groups]),
+                    ("leaks board", [f"/api/v1/leaks?per_page=50&page={p}" for p in (1, 2, 3)]),
                 ]
                 loads = []
-                for label, route in cases:
-                    load = open_loop(base + route, headers, args.rate, args.seconds, label)
+                for label, routes in cases:
+                    urls = [base + route for route in routes]
+                    load = open_loop(urls, headers, args.rate, args.seconds, label)
                     loads.append(asyncio.run(load))
                 ingest_seconds = time.perf_counter() - load_started
                 sent = feed.sent - sent_before

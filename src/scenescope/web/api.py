@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 from collections.abc import Awaitable, Callable
 from enum import Enum
 from typing import Any
@@ -183,7 +184,12 @@ async def releases(request: Request, _: Principal = ANALYST) -> Response:
     query = dict(request.query_params)
 
     async def build() -> Response:
-        body = await state_of(request).cache.run(lambda e: search_releases(e, query))
+        # the same search on the same store version is the same page: asked again (a busy
+        # board, several analysts), it is answered from the cache, never from an older version
+        key = "search:" + json.dumps(sorted(query.items()))
+        body = await state_of(request).cache.get(
+            key, lambda e: search_releases(e, query), fresh=True
+        )
         return JSONResponse(body)
 
     return await conditional(request, build)
