@@ -51,6 +51,9 @@ def spark_session(
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        # Spark's default INT96 reads back as a zone-less nanosecond time; DuckDB writes UTC
+        # microseconds, and the two engines' result files must read back the same
+        .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
         .config("spark.pyspark.python", sys.executable)
         .config("spark.executorEnv.PYTHONPATH", python_path)
         .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
