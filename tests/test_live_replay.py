@@ -33,7 +33,7 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, in
     leg: (store path, world dir, leaks found)."""
     out = tmp_path_factory.mktemp("live") / "demo"
     args = ["demo", "--out", str(out), "--scale", "0.05", "--seed", str(SEED)]
-    result = CliRunner().invoke(app, [*args, "--no-live", "--json"])
+    result = CliRunner().invoke(app, [*args, "--no-live", "--no-serve", "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads([line for line in result.stdout.splitlines() if line.startswith("{")][-1])
     assert report["live"] is None

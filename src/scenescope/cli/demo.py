@@ -1,16 +1,25 @@
-"""`scenescope demo`: the story end to end on the embedded default.
+"""`scenescope demo`: the story end to end on the embedded default, ending in the workbench.
 
 Simulate the default world, ingest its pres and nukes through the files connector into a
 DuckDB store, import its catalog, match releases to titles, print the leaks found and score
-them against the world's truth, then replay a slice live over the predb.ovh websocket into
-`watch` with alerts to a signed webhook. Every step is the production path, with progress shown.
+them against the world's truth (families, the trace to supply accounts, the operation's
+impact), add the operation's seized media as an evidence case and triage it, replay a slice
+live over the predb.ovh websocket into `watch` with alerts to a signed webhook, write the
+report (`scenescope report`), then create a token and serve the workbench on loopback
+(`scenescope serve`'s own `serve`) until Ctrl-C. Every step is the production path, with
+progress shown.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+import signal
+import socket
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +38,32 @@ if TYPE_CHECKING:
     from scenescope.store import Store
 
 WORLD_FILES = ("pres.csv", "nukes.csv", "titles.csv", "release_dates.csv", "truth.json")
+HOST = "127.0.0.1"  # the demo's workbench is for this machine only
+TOKEN_ROLE = "admin"  # the demo's user owns the store: every page, tokens and rules too
+TOKEN_NAME = "demo"
+STEP_LABELS = (
+    ("simulate_s", "simulate"),
+    ("ingest_s", "ingest"),
+    ("catalog_match_s", "catalog + match"),
+    ("leaks_s", "leaks"),
+    ("score_families_s", "score + families"),
+    ("trace_s", "trace"),
+    ("impact_s", "impact"),
+    ("evidence_s", "seized media"),
+    ("live_s", "live"),
+    ("report_s", "report"),
+)
+
+
+class Steps:
+    """The numbered rules between steps ("3/7 ..."), counted from the steps that will run."""
+
+    def __init__(self, console: Any, total: int) -> None:
+        self.console, self.total, self.done = console, total, 0
+
+    def next(self, text: str) -> None:
+        self.done += 1
+        self.console.rule(f"{self.done}/{self.total} {text}")
 
 
 def demo_command(
@@ -44,12 +79,19 @@ def demo_command(
     no_live: bool = typer.Option(
         False, "--no-live", help="Skip the live replay (websocket → watch → webhook alerts)."
     ),
+    no_serve: bool = typer.Option(
+        False, "--no-serve", help="Stop after the report instead of serving the workbench."
+    ),
+    port: int = typer.Option(
+        8080, "--port", min=0, max=65535, help="Workbench port on 127.0.0.1 (a free one if taken)."
+    ),
     db: Path | None = DB_OPTION,
     json_out: bool = JSON_OPTION,
 ) -> None:
-    """Simulate a world, ingest it, import its catalog, find leaks and score them vs truth."""
+    """Simulate a world, ingest it, find leaks, families, sources, impact and seized-media
+    evidence, score them against truth, write the report and serve the workbench (Ctrl-C)."""
 
-    from scenescope.demo.pipeline import Timings, top_leaks
+    from scenescope.demo.pipeline import Timings
     from scenescope.store import Store, StoreError
     from scenescope.world.config import ConfigError, load_config
 
@@ -69,8 +111,9 @@ def demo_command(
     _claim_store(store_path, own=db is None)
     timings = Timings()
     started = time.perf_counter()
+    steps = Steps(console, 7 - no_live)
     if fresh or not _world_matches(world_dir, config):
-        console.rule(f"1/6 Simulating the default world (seed {config.world.seed}, scale {scale})")
+        steps.next(f"Simulating the default world (seed {config.world.seed}, scale {scale})")
         from scenescope.cli.world import _simulate_with_progress
 
         if world_dir.exists():
@@ -81,7 +124,7 @@ def demo_command(
             f"{summary.nukes:,} nukes, {summary.titles:,} catalog titles → {world_dir}"
         )
     else:
-        console.rule(f"1/6 Reusing the simulated world in {world_dir} (seed {config.world.seed})")
+        steps.next(f"Reusing the simulated world in {world_dir} (seed {config.world.seed})")
     timings.seconds["simulate_s"] = time.perf_counter() - started
 
     try:
@@ -89,28 +132,65 @@ def demo_command(
     except StoreError as exc:
         fail(str(exc))
     with store:
-        findings = _run_story(store, world_dir, console, timings, quiet=json_out)
+        findings = _run_story(store, world_dir, console, timings, steps, quiet=json_out)
+        if not json_out:
+            _print_findings(console, findings, top, out / "impact")
+        findings = _run_seized(store, world_dir, findings, console, timings, steps)
+        if not json_out and findings.evidence is not None:
+            _print_evidence(console, findings.evidence)
+    leaks = list(findings.leaks)
+    live = None if no_live else _live_leg(store_path, world_dir, leaks, console, timings, steps)
+    try:
+        store = Store.open(store_path)
+    except StoreError as exc:
+        fail(str(exc))
+    with store:
+        report = _write_report(store, out / "report.html", console, timings, steps)
+        dashboard = None if no_serve else _dashboard(store, port)
+        timings.seconds["total_s"] = time.perf_counter() - started
+        if json_out:
+            summary = _json_summary(
+                store_path, world_dir, findings, timings, top, live, report, dashboard
+            )
+            print_json_lines([summary])
+        else:
+            _print_where_to_look(console, store_path, out, report, dashboard, timings)
+        if dashboard is not None:
+            _serve(store, dashboard, console, quiet=json_out)
+
+
+def _json_summary(
+    store_path: Path,
+    world_dir: Path,
+    findings: Any,
+    timings: Any,
+    top: int,
+    live: dict[str, Any] | None,
+    report: Any,
+    dashboard: Dashboard | None,
+) -> dict[str, Any]:
+    from scenescope.demo.pipeline import top_leaks
+
+    story = findings.to_dict()
+    return {
+        "store": str(store_path),
+        "world": str(world_dir),
+        "leaks": len(findings.leaks),
+        "score": story["score"],
+        "families": story["families"],
+        "trace": story["trace"],
+        "impact": story["impact"],
+        "evidence": story["evidence"],
+        "timings": timings.to_dict(),
+        "top_leaks": [leak.to_dict() for leak in top_leaks(list(findings.leaks), top)],
+        "live": live,
+        "report": report.to_dict(),
+        "dashboard": None if dashboard is None else dashboard.to_dict(),
+    }
+
+
+def _print_findings(console: Any, findings: Any, top: int, impact_folder: Path) -> None:
     leaks, score, families = list(findings.leaks), findings.score, findings.families.families
-    traced = findings.trace
-    if json_out:
-        live = None if no_live else _live_leg(store_path, world_dir, leaks, console, timings)
-        print_json_lines(
-            [
-                {
-                    "store": str(store_path),
-                    "world": str(world_dir),
-                    "leaks": len(leaks),
-                    "score": score.to_dict(),
-                    "families": [f.to_dict() for f in families],
-                    "trace": findings.to_dict()["trace"],
-                    "impact": findings.to_dict()["impact"],
-                    "timings": timings.to_dict(),
-                    "top_leaks": [leak.to_dict() for leak in top_leaks(leaks, top)],
-                    "live": live,
-                }
-            ]
-        )
-        return
     _print_leaks(console, leaks, top)
     console.rule("Against the world's ground truth")
     console.print(score.summary(), markup=False, highlight=False)
@@ -123,18 +203,12 @@ def demo_command(
                 markup=False,
                 highlight=False,
             )
-    if traced is not None:
-        _print_trace(console, traced)
+    if findings.trace is not None:
+        _print_trace(console, findings.trace)
     if findings.impact is not None:
-        _print_impact(console, findings.impact, out / "impact")
-    if not no_live:
-        _live_leg(store_path, world_dir, leaks, console, timings)
-    console.print(
-        f"store: {store_path} — try `scenescope leaks --db {store_path} --group NAME`, "
-        f"`scenescope families --db {store_path}`, `scenescope search --db {store_path} WORD`",
-        markup=False,
-        highlight=False,
-    )
+        _print_impact(console, findings.impact, impact_folder)
+    if findings.evidence is not None:
+        _print_evidence(console, findings.evidence)
 
 
 def _claim_store(store_path: Path, *, own: bool) -> None:
@@ -169,17 +243,19 @@ def _world_matches(world_dir: Path, config: Any) -> bool:
     return bool(truth.get("config_digest") == config_digest(config))
 
 
-def _run_story(store: Store, world_dir: Path, console: Any, timings: Any, *, quiet: bool) -> Any:
+def _run_story(
+    store: Store, world_dir: Path, console: Any, timings: Any, steps: Steps, *, quiet: bool
+) -> Any:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from scenescope.cli.ingest_progress import ingest_files
     from scenescope.demo.pipeline import analyse, import_and_match, world_feeds
 
-    console.rule("2/6 Ingesting pres and nukes through the files connector")
+    steps.next("Ingesting pres and nukes through the files connector")
     with timings.step("ingest_s"):
         ingest_files(store, world_feeds(world_dir), show_rejects=5, quiet=quiet)
 
-    console.rule("3/6 Importing the catalog and matching releases to titles")
+    steps.next("Importing the catalog, shipments and sightings; matching releases to titles")
     with (
         timings.step("catalog_match_s"),
         Progress(
@@ -205,18 +281,58 @@ def _run_story(store: Store, world_dir: Path, console: Any, timings: Any, *, qui
         f"{matched.unmatched:,} unmatched",
         markup=False,
     )
-    console.rule("4/6 Finding leaks, 5/6 scoring against truth and inferring families")
-    return analyse(store, world_dir, timings)
+    steps.next(
+        "Finding leaks, inferring families, tracing sources, measuring the operation's impact"
+    )
+    with console.status("leaks, families, trace to accounts, impact of the operation"):
+        return analyse(store, world_dir, timings, evidence=False)
+
+
+def _run_seized(
+    store: Store, world_dir: Path, findings: Any, console: Any, timings: Any, steps: Steps
+) -> Any:
+    """Add the operation's seized media as one evidence case and triage it."""
+    from dataclasses import replace
+
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from scenescope.demo.pipeline import add_seized_media, seized_sources, triage_seized
+
+    sources = seized_sources(world_dir)
+    steps.next(f"Seized media: {len(sources)} listings of the operation as an evidence case")
+    if not sources:
+        console.print("the world seized no media", markup=False)
+        return findings
+    with (
+        timings.step("evidence_s"),
+        Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total} media"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as progress,
+    ):
+        task = progress.add_task("adding", total=len(sources) + 1)
+        for label, source in sources:
+            progress.update(task, description=f"adding {label} ({source.name})")
+            add_seized_media(store, world_dir, only=(label,))
+            progress.advance(task)
+        progress.update(task, description="triage")
+        triage = triage_seized(store, world_dir)
+        progress.advance(task)
+    return replace(findings, evidence=triage)
 
 
 def _live_leg(
-    store_path: Path, world_dir: Path, leaks: list[Any], console: Any, timings: Any
+    store_path: Path, world_dir: Path, leaks: list[Any], console: Any, timings: Any, steps: Steps
 ) -> dict[str, Any] | None:
-    """Step 6: the figures above are already computed; replay a slice live into the store."""
+    """The figures above are already computed; replay a slice live into the store."""
     from scenescope.demo.live import LiveReplayError, replay_into_store
     from scenescope.store import Store, StoreError
 
-    console.rule("6/6 Live: replaying the busiest retail-leak hours over the predb.ovh websocket")
+    steps.next("Live: replaying the busiest retail-leak hours over the predb.ovh websocket")
     started = time.perf_counter()
     try:
         with Store.open(store_path) as store:
@@ -230,6 +346,227 @@ def _live_leg(
     for line in live.summary_lines():
         console.print(line, markup=False, highlight=False)
     return live.to_dict()
+
+
+def _print_evidence(console: Any, triaged: Any) -> None:
+    """The seized-media triage: each medium's role and what it held, and how right it was."""
+    from rich.table import Table
+    from rich.text import Text
+
+    result = triaged.result
+    table = Table(
+        title=f"Case {result.case_id}: {len(result.media)} seized media triaged",
+        title_justify="left",
+    )
+    for header in ("medium", "read as", "role", "releases", "before pre", "discs early", "groups"):
+        table.add_column(header, overflow="fold")
+    for m in result.media:
+        cells = (
+            m.label,
+            m.kind,
+            m.role,
+            f"{m.releases:,}",
+            f"{m.before_pre:,}",
+            f"{m.discs_before_street}/{m.discs}",
+            ", ".join(m.groups[:5]),
+        )
+        table.add_row(*(Text(str(c)) for c in cells))
+    console.print(table)
+    figures = triaged.score.figures
+
+    def share(name: str) -> str:
+        value = figures.get(name)
+        return "n/a" if value is None else f"{value:.2f}"
+
+    console.print(
+        f"triage vs truth: roles right {share('role_accuracy')}, releases found precision "
+        f"{share('release_precision')} / recall {share('release_recall')}, before/after the "
+        f"pre exact {share('before_after_exact')}, early discs found {share('disc_recall')}; "
+        f"{len(result.shared)} releases on more than one medium; "
+        f"`scenescope evidence report {result.case_id}`",
+        markup=False,
+        highlight=False,
+    )
+
+
+def _write_report(store: Store, path: Path, console: Any, timings: Any, steps: Steps) -> Any:
+    """The `scenescope report` document over the demo's store."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from scenescope.report.document import ReportError, write_report
+    from scenescope.web.views import registered_views
+
+    steps.next(f"Writing the report ({path})")
+    with (
+        timings.step("report_s"),
+        Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total} sections"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as progress,
+    ):
+        task = progress.add_task("report", total=len(registered_views()) + 1)
+        started = [False]
+
+        def section(title: str) -> None:
+            if started[0]:
+                progress.advance(task)
+            started[0] = True
+            progress.update(task, description=title)
+
+        try:
+            written = write_report(store, path, on_section=section)
+        except ReportError as exc:
+            fail(str(exc))
+        progress.update(task, completed=len(registered_views()) + 1)
+    console.print(
+        f"wrote {written.html}: headline figures and {len(written.sections)} sections (charts, "
+        f"top rows, method notes) in {written.seconds:.1f} s "
+        f"(`scenescope report --out FILE [--pdf FILE]` writes it again)",
+        markup=False,
+        highlight=False,
+    )
+    return written
+
+
+@dataclass(frozen=True, slots=True)
+class Dashboard:
+    """Where the demo serves the workbench, and the token to sign in with."""
+
+    host: str
+    port: int
+    token: str
+    role: str
+    wanted_port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}/"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "docs": self.url + "api/docs",
+            "token": self.token,
+            "role": self.role,
+            "port": self.port,
+            "port_taken": self.port != self.wanted_port,
+        }
+
+
+def _dashboard(store: Store, port: int) -> Dashboard:
+    """A token for the demo's user and a port on loopback (the one asked for, else a free one)."""
+    from scenescope.web.tokens import create_token
+
+    new = create_token(store.connection, TOKEN_ROLE, TOKEN_NAME)
+    return Dashboard(HOST, free_port(HOST, port), new.token, new.info.role.name, port)
+
+
+def free_port(host: str, wanted: int) -> int:
+    """`wanted` when nothing listens on it (0: any), else a free port the system picks."""
+    for candidate in (wanted, 0) if wanted else (0,):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            # as uvicorn binds: a port left in TIME_WAIT by a previous run counts as free
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((host, candidate))
+            except OSError:
+                continue
+            return int(probe.getsockname()[1])
+    raise OSError(f"no free port on {host}")
+
+
+def _print_where_to_look(
+    console: Any,
+    store_path: Path,
+    out: Path,
+    report: Any,
+    dashboard: Dashboard | None,
+    timings: Any,
+) -> None:
+    from rich.table import Table
+
+    console.rule(f"Where to look (the story took {timings.seconds.get('total_s', 0):.0f} s)")
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column(overflow="fold")
+    table.add_row("report", str(report.html))
+    if (out / "impact").exists():
+        table.add_row("impact charts", f"{out / 'impact'}/ (counterfactual, gainers, impact.json)")
+    table.add_row("store", f"{store_path} (every command takes --db {store_path})")
+    if dashboard is None:
+        table.add_row(
+            "workbench",
+            f"scenescope token create --role admin --db {store_path}; "
+            f"scenescope serve --db {store_path}",
+        )
+    else:
+        taken = (
+            ""
+            if dashboard.port == dashboard.wanted_port
+            else (f" (port {dashboard.wanted_port} was taken)")
+        )
+        table.add_row("dashboard", dashboard.url + taken)
+        table.add_row("API docs", dashboard.url + "api/docs")
+        table.add_row("token", dashboard.token)
+        table.add_row(
+            "",
+            f"({dashboard.role} token: paste it on the sign-in page, or send it as "
+            "'Authorization: Bearer TOKEN' to /api/v1/...)",
+        )
+    console.print(table)
+    spent = ", ".join(
+        f"{label} {timings.seconds[key]:.0f} s"
+        for key, label in STEP_LABELS
+        if timings.seconds.get(key, 0) >= 0.5
+    )
+    console.print(f"time: {spent}", markup=False, highlight=False)
+
+
+class _Stop(Exception):
+    """SIGTERM while serving: stop like Ctrl-C (uvicorn re-raises the signal after its own
+    graceful shutdown, and this handler turns it into a clean return)."""
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    def stop(signum: int, frame: Any) -> None:
+        raise _Stop
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _serve(store: Store, dashboard: Dashboard, console: Any, *, quiet: bool) -> None:
+    """The workbench over the demo's store through `scenescope serve`'s own `serve`, until
+    Ctrl-C; the store is closed by the caller's `with` on the way out."""
+    from scenescope.web.app import WebOptions
+    from scenescope.web.server import ServeOptions, serve
+
+    options = ServeOptions(host=dashboard.host, port=dashboard.port, log_level="warning")
+
+    def ready(url: str) -> None:
+        if not quiet:
+            console.print(
+                f"serving the workbench on {url} — Ctrl-C to stop", markup=False, highlight=False
+            )
+
+    try:
+        with _terminate_as_interrupt():
+            serve(store, options, WebOptions(), on_ready=ready)
+    except (KeyboardInterrupt, _Stop):
+        pass
+    except SystemExit as exc:  # uvicorn exits when it cannot bind (the port taken meanwhile)
+        if exc.code:
+            fail(f"cannot listen on {dashboard.host}:{dashboard.port}")
+    if not quiet:
+        console.print("workbench stopped; the store is closed", markup=False)
 
 
 def _print_trace(console: Any, traced: Any) -> None:

@@ -1,6 +1,7 @@
 """The demo's story as library steps, each the production path: ingest a world's feed files,
 import its catalog (titles, dates, episodes, accounts, shipments) and match, then run the
-analyses (leaks, families, tracing leaks to accounts) and score them against the world's truth.
+analyses (leaks, families, tracing leaks to accounts, the operation's impact) and score them
+against the world's truth, add the operation's seized media as an evidence case and triage it.
 
 The CLI (`scenescope demo`), the tests and the benchmarks call these; they print nothing and
 report progress through optional callbacks.
@@ -16,6 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scenescope.analysis.affiliation import AffiliationResult
+from scenescope.analysis.evidence_world import CASE as EVIDENCE_CASE
+from scenescope.analysis.evidence_world import WorldTriage
 from scenescope.analysis.impact_world import WorldImpact
 from scenescope.analysis.leak_metrics import LeakScore
 from scenescope.analysis.records import Leak
@@ -24,6 +27,7 @@ from scenescope.catalog.importer import ImportReport
 from scenescope.catalog.match_run import MatchSummary
 
 if TYPE_CHECKING:
+    from scenescope.evidence.store import AddedMedium
     from scenescope.store import Store
 
 FEED_FILES = ("pres.csv", "nukes.csv")
@@ -74,6 +78,7 @@ class StoryFindings:
     families: AffiliationResult
     trace: WorldTrace | None = None  # None when the world has no shipment records
     impact: WorldImpact | None = None  # None when the world has no pres to study
+    evidence: WorldTriage | None = None  # None when the world seized no media
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -95,11 +100,21 @@ class StoryFindings:
                 "breaks": [b.to_dict() for b in self.impact.breaks.breaks],
                 "detect": self.impact.detect_score.to_dict(),
             },
+            "evidence": None
+            if self.evidence is None
+            else {
+                "case": self.evidence.result.case_id,
+                "media": [m.to_dict() for m in self.evidence.result.media],
+                "score": self.evidence.score.to_dict(),
+            },
         }
 
 
-def analyse(store: Store, world_dir: Path, timings: Timings | None = None) -> StoryFindings:
-    """Leaks (scored against the world's truth, title matches included) and families."""
+def analyse(
+    store: Store, world_dir: Path, timings: Timings | None = None, *, evidence: bool = True
+) -> StoryFindings:
+    """Leaks (scored against the world's truth, title matches included), families, the trace
+    to supply accounts, the operation's impact and (with `evidence`) the seized-media triage."""
     from scenescope.analysis.affiliation import infer_families
     from scenescope.analysis.impact_world import impact_world, load_sightings
     from scenescope.analysis.leak_metrics import score_leaks
@@ -120,7 +135,61 @@ def analyse(store: Store, world_dir: Path, timings: Timings | None = None) -> St
     with timings.step("impact_s"):
         load_sightings(store, world_dir)
         impact = impact_world(store, world_dir)
-    return StoryFindings(leaks, score, families, traced, impact)
+    triage = None
+    if evidence and seized_sources(world_dir):
+        with timings.step("evidence_s"):
+            add_seized_media(store, world_dir)
+            triage = triage_seized(store, world_dir)
+    return StoryFindings(leaks, score, families, traced, impact, triage)
+
+
+def seized_sources(world_dir: Path) -> list[tuple[str, Path]]:
+    """(label, listing) of each medium the world's operation seized: its disk image when the
+    world wrote one and The Sleuth Kit can read it (`fls`), else its bodyfile."""
+    import shutil
+
+    from scenescope.world.seized import seized_media
+    from scenescope.world.truth_records import WorldTruth
+
+    truth = world_dir / "truth.json"
+    if not truth.exists():
+        return []
+    can_read_images = shutil.which("fls") is not None
+    sources = []
+    for medium in seized_media(WorldTruth.load(world_dir).raw):
+        image = world_dir / medium.image if medium.image else None
+        if image is not None and can_read_images and image.exists():
+            sources.append((medium.label, image))
+        elif medium.file and (world_dir / medium.file).exists():
+            sources.append((medium.label, world_dir / medium.file))
+    return sources
+
+
+def add_seized_media(
+    store: Store,
+    world_dir: Path,
+    case_id: str = EVIDENCE_CASE,
+    *,
+    only: Sequence[str] | None = None,
+) -> list[AddedMedium]:
+    """Add the world's seized media (bodyfiles, and the disk image through TSK) to one
+    evidence case, each under its own label (`only` these labels, if given); adding them
+    again replaces them (idempotent)."""
+    from scenescope.evidence.store import add_media
+
+    added: list[AddedMedium] = []
+    for label, source in seized_sources(world_dir):
+        if only is None or label in only:
+            added += add_media(store, case_id, [source], label=label)
+    return added
+
+
+def triage_seized(store: Store, world_dir: Path, case_id: str = EVIDENCE_CASE) -> WorldTriage:
+    """The case's triage (each medium's role, releases held before the pre, early discs),
+    scored against the world's truth."""
+    from scenescope.analysis.evidence_world import triage_world
+
+    return triage_world(store, world_dir, case_id)
 
 
 def evaluate_world(store: Store, world_dir: Path | str) -> LeakScore:
