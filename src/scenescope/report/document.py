@@ -13,6 +13,7 @@ Chromium's print-to-PDF of the same file (headless, no network).
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 import subprocess
 import tempfile
@@ -28,12 +29,14 @@ if TYPE_CHECKING:
     from scenescope.store import Store
 
 TOP_ROWS = 10
+CELL_CHARS = 90  # longer cells (a family's group list) are clipped, their length said
 MAX_EVENTS = 3
 MAX_TARGET_GROUPS = 8
 TARGET_WINDOW_DAYS = 28
 MIN_TARGET_DROP = 0.5
 MIN_TARGET_PRES = 10
 PDF_TIMEOUT_SECONDS = 120
+REPORT_SORT = {"leaks": "-lead_days"}  # a manager's top rows: the earliest leaks first
 ProgressCallback = Callable[[str], None]
 
 
@@ -172,7 +175,8 @@ def _view_section(
             note=f"not computed: {type(exc).__name__}: {exc}",
         )
         return failed, None
-    sort = view.default_sort if view.default_sort.lstrip("-") in table.column_names else ""
+    sort = REPORT_SORT.get(view.name, view.default_sort)
+    sort = sort if sort.lstrip("-") in table.column_names else ""
     page = select(table, view.filters, {**query, "per_page": "1000"}, sort)
     selected = page.table
     rows = selected.to_pylist()
@@ -368,7 +372,12 @@ def cell_text(value: Any) -> str:
         return f"{value:,}"
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
-    return clipped(value, 120)
+    if isinstance(value, str) and _ISO_UTC.fullmatch(value):
+        return f"{value[:10]} {value[11:16]}"
+    return clipped(value, CELL_CHARS)
+
+
+_ISO_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|\+00:00)?")
 
 
 TEMPLATE = """<!doctype html>
@@ -448,7 +457,7 @@ def render_html(
 
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     figures = [
-        (label, cell_text(headline[key][:16] if isinstance(headline[key], str) else headline[key]))
+        (label, cell_text(headline[key]))
         for key, label in HEADLINE_LABELS
         if headline.get(key) is not None
     ]
