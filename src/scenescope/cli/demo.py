@@ -446,6 +446,11 @@ class Dashboard:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}/"
 
+    @property
+    def port_taken(self) -> bool:
+        """The port asked for was in use (0 asks for any free port)."""
+        return self.wanted_port != 0 and self.port != self.wanted_port
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "url": self.url,
@@ -453,7 +458,7 @@ class Dashboard:
             "token": self.token,
             "role": self.role,
             "port": self.port,
-            "port_taken": self.port != self.wanted_port,
+            "port_taken": self.port_taken,
         }
 
 
@@ -504,11 +509,7 @@ def _print_where_to_look(
             f"scenescope serve --db {store_path}",
         )
     else:
-        taken = (
-            ""
-            if dashboard.port == dashboard.wanted_port
-            else (f" (port {dashboard.wanted_port} was taken)")
-        )
+        taken = f" (port {dashboard.wanted_port} was taken)" if dashboard.port_taken else ""
         table.add_row("dashboard", dashboard.url + taken)
         table.add_row("API docs", dashboard.url + "api/docs")
         table.add_row("token", dashboard.token)
