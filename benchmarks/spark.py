@@ -7,8 +7,9 @@ releases at a time, each table through its own ParquetWriter), in the layout
 `scenescope analyze` runs every analysis on each engine as a child process, so each engine's
 time and memory are its own. Prints, per input size of a scaling curve (1 / 10 / 100 %), the
 wall time of each engine, the ratio Spark / DuckDB, the growth per 10x, and each engine's peak
-memory: the DuckDB child's own peak RSS; for Spark the Python driver's peak, the JVM's peak and
-the peak of the whole process tree (driver + JVM + Python workers), read from /proc.
+memory, sampled from /proc: the DuckDB child's high-water mark; for Spark the Python driver's
+and the JVM's high-water marks and the peak of the whole process tree (driver + JVM + Python
+workers, as proportional set size so shared pages count once).
 
     .venv/bin/python benchmarks/spark.py                    # full size: hours on 2 cores
     .venv/bin/python benchmarks/spark.py --fraction 0.01    # 10^6 sightings + 100k pres
@@ -27,7 +28,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -446,9 +447,9 @@ def generate(
 # --- measuring a child ------------------------------------------------------------------------
 
 
-def _status_kb(pid: int, key: str) -> int:
+def _status_kb(pid: int, key: str, file: str = "status") -> int:
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        for line in Path(f"/proc/{pid}/{file}").read_text().splitlines():
             if line.startswith(key + ":"):
                 return int(line.split()[1])
     except (OSError, ValueError):
@@ -487,18 +488,22 @@ def _comm(pid: int) -> str:
 class Measured:
     seconds: float
     summary: dict[str, Any]
-    driver_peak_mb: float  # the child's own peak RSS (getrusage via wait4)
-    jvm_peak_mb: float = 0.0  # the JVM's high-water mark (VmHWM)
-    tree_peak_mb: float = 0.0  # the most the whole process tree held at once (sum of VmRSS)
-    jvm_pids: set[int] = field(default_factory=set)
+    # high-water marks (VmHWM) of the child itself and of its JVM; not getrusage: a child's
+    # ru_maxrss starts from its parent's RSS at the fork, which is this generator's
+    driver_peak_mb: float
+    jvm_peak_mb: float
+    # the most the whole tree held at once: the sum of proportional set sizes (Pss), so the
+    # pages Spark's forked Python workers share are counted once
+    tree_peak_mb: float
 
 
 def measure(command: list[str], env: dict[str, str], interval_s: float = 0.2) -> Measured:
     """Run `command` (a `scenescope analyze --json`), sampling its process tree's memory from
-    /proc until it exits; its own peak RSS comes from wait4."""
+    /proc every `interval_s` until it exits."""
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    jvm_hwm: dict[int, int] = {}
+    hwm: dict[int, int] = {}  # pid -> its VmHWM, kB
+    jvms: set[int] = set()
     tree_peak_kb = [0]
     done = threading.Event()
 
@@ -506,9 +511,10 @@ def measure(command: list[str], env: dict[str, str], interval_s: float = 0.2) ->
         while not done.wait(interval_s):
             total = 0
             for pid in _tree(process.pid):
-                total += _status_kb(pid, "VmRSS")
+                total += _status_kb(pid, "Pss", "smaps_rollup")
+                hwm[pid] = max(hwm.get(pid, 0), _status_kb(pid, "VmHWM"))
                 if _comm(pid) == "java":
-                    jvm_hwm[pid] = max(jvm_hwm.get(pid, 0), _status_kb(pid, "VmHWM"))
+                    jvms.add(pid)
             tree_peak_kb[0] = max(tree_peak_kb[0], total)
 
     chunks: dict[str, list[bytes]] = {"out": [], "err": []}
@@ -524,8 +530,7 @@ def measure(command: list[str], env: dict[str, str], interval_s: float = 0.2) ->
     ]
     for thread in threads:
         thread.start()
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
+    process.wait()
     seconds = time.perf_counter() - started
     done.set()
     for thread in threads:
@@ -537,8 +542,8 @@ def measure(command: list[str], env: dict[str, str], interval_s: float = 0.2) ->
     return Measured(
         seconds,
         summary,
-        usage.ru_maxrss / 1024,
-        max(jvm_hwm.values(), default=0) / 1024,
+        hwm.get(process.pid, 0) / 1024,
+        max((hwm[pid] for pid in jvms), default=0) / 1024,
         tree_peak_kb[0] / 1024,
     )
 
@@ -653,11 +658,11 @@ def main() -> None:
                 f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB"
             )
             duck = analyze("duckdb", data.folder, root / f"out-duckdb-{label.rstrip('%')}", args)
-            print(f"  duckdb: {duck.seconds:8.1f} s   peak RSS {duck.driver_peak_mb:,.0f} MB")
+            print(f"  duckdb: {duck.seconds:8.1f} s   peak {duck.driver_peak_mb:,.0f} MB")
             spark = analyze("spark", data.folder, root / f"out-spark-{label.rstrip('%')}", args)
             print(
                 f"  spark:  {spark.seconds:8.1f} s   peak driver {spark.driver_peak_mb:,.0f} MB,"
-                f" JVM {spark.jvm_peak_mb:,.0f} MB, whole tree {spark.tree_peak_mb:,.0f} MB"
+                f" JVM {spark.jvm_peak_mb:,.0f} MB, whole tree (Pss) {spark.tree_peak_mb:,.0f} MB"
             )
             same = duck.summary["rows"] == spark.summary["rows"]
             print(
