@@ -75,10 +75,14 @@ def build_datasets(folder: Path) -> Datasets:
     return Datasets(folder / "full", folder / "names_only")
 
 
-def analyze(engine: str, dataset: Path, out: Path, master: str = "local[2]") -> EngineRun:
-    """`scenescope analyze` in this process (every analysis), as a shell would run it."""
+def analyze(
+    engine: str, dataset: Path, out: Path, *, master: str = "local[2]", uris: bool = False
+) -> EngineRun:
+    """`scenescope analyze` in this process (every analysis), as a shell would run it; with
+    `uris`, --input and --out are given as file:// URIs (the object-storage code path)."""
+    source, target = (dataset.as_uri(), out.as_uri()) if uris else (dataset, out)
     result = run(
-        "analyze", "--engine", engine, "--master", master, "--input", dataset, "--out", out,
+        "analyze", "--engine", engine, "--master", master, "--input", source, "--out", target,
         "--json",
     )  # fmt: skip
     assert result.code == 0, result.err[-3000:]
@@ -113,8 +117,11 @@ def datasets(tmp_path_factory: pytest.TempPathFactory) -> Datasets:
 
 @pytest.fixture(scope="module")
 def spark_run(datasets: Datasets, tmp_path_factory: pytest.TempPathFactory) -> EngineRun:
-    """Spark started once for the module: every analysis on local[2] over the names-only set."""
-    return analyze("spark", datasets.names_only, tmp_path_factory.mktemp("spark-out"))
+    """Spark started once for the module: every analysis on local[2] over the names-only set,
+    read and written through URIs as a cluster reads object storage (s3a:// is the same
+    Hadoop filesystem call with another scheme)."""
+    out = tmp_path_factory.mktemp("spark-out") / "results"  # a folder Spark itself creates
+    return analyze("spark", datasets.names_only, out, uris=True)
 
 
 @pytest.fixture(scope="module")
@@ -169,6 +176,18 @@ def test_the_json_summaries_agree(spark_run: EngineRun, duckdb_run: EngineRun) -
                     assert _close(value, right[column]), (analysis, name, column, value)
     leaks = json.loads((spark_run.out / "leaks.json").read_text())
     assert leaks["outputs"]["leak_summary"]["data"], "the leak summary is printed in full"
+
+
+def test_duckdb_refuses_a_uri_in_one_line(datasets: Datasets, tmp_path: Path) -> None:
+    for args in (
+        ("--input", "s3a://bucket/scenescope", "--out", str(tmp_path)),
+        ("--input", str(datasets.full), "--out", "s3a://bucket/results"),
+    ):
+        result = run("analyze", "--engine", "duckdb", *args)
+        assert result.code == 2, result
+        assert "use --engine spark" in result.err and "Traceback" not in result.err
+        assert len(result.err.strip().splitlines()) == 1, result.err
+    assert not any(tmp_path.iterdir())
 
 
 def _close(left: Any, right: Any) -> bool:

@@ -76,13 +76,20 @@ def register(app: typer.Typer) -> None:
         master: str = typer.Option(
             "local[2]", "--master", help="Spark master URL (local[N], spark://HOST:PORT)."
         ),
-        input_dir: Path = typer.Option(..., "--input", help="A folder `export --parquet` wrote."),
-        out: Path = typer.Option(..., "--out", help="Folder for the Parquet + JSON results."),
+        input_dir: str = typer.Option(
+            ..., "--input", help="A folder `export --parquet` wrote (spark: or a URI, s3a://...)."
+        ),
+        out: str = typer.Option(
+            ..., "--out", help="Folder for the Parquet + JSON results (spark: or a URI)."
+        ),
+        shuffle_partitions: int = typer.Option(
+            8, "--shuffle-partitions", min=1, help="spark: partitions per shuffle (cores x 2-4)."
+        ),
         json_lines: bool = JSON_OPTION,
     ) -> None:
         """Run the batch analyses' plan over a Parquet dataset on Spark or DuckDB."""
         from scenescope.engine import plan
-        from scenescope.engine.parquet import ParquetError
+        from scenescope.engine.parquet import Location, ParquetError, is_uri
         from scenescope.engine.plan_run import DuckDBRunner, Runner, run_plan, write_outputs
 
         chosen = list(analyses or [])
@@ -91,13 +98,21 @@ def register(app: typer.Typer) -> None:
             fail(f"unknown analysis {unknown[0]!r}; choose from {', '.join(plan.ANALYSES)}")
         if engine not in ("spark", "duckdb"):
             fail(f"--engine {engine!r}: choose spark or duckdb")
+        for option, value in (("--input", input_dir), ("--out", out)):
+            if engine == "duckdb" and is_uri(value):
+                fail(
+                    f"{option} {value}: --engine duckdb reads and writes local folders; "
+                    "use --engine spark for a URI (or copy it here)"
+                )
+        source: Location = input_dir if is_uri(input_dir) else Path(input_dir)
+        target: Location = out if is_uri(out) else Path(out)
         runner: Runner
         session = None
         if engine == "spark":
             from scenescope.engine.spark import SparkRunner, SparkUnavailableError, spark_session
 
             try:
-                session = spark_session(master)
+                session = spark_session(master, shuffle_partitions=shuffle_partitions)
             except SparkUnavailableError as exc:
                 fail(str(exc))
             runner = SparkRunner(session)
@@ -105,10 +120,10 @@ def register(app: typer.Typer) -> None:
             runner = DuckDBRunner()
         try:
             try:
-                run = run_plan(runner, input_dir, chosen)
+                run = run_plan(runner, source, chosen)
             except (ParquetError, FileNotFoundError) as exc:
                 fail(str(exc))
-            written = write_outputs(runner, out, chosen)
+            written = write_outputs(runner, target, chosen)
         finally:
             if session is not None:
                 session.stop()

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeAlias
 
 import duckdb
 
@@ -30,6 +33,23 @@ TABLES: dict[str, tuple[str | None, str | None]] = {
 MONTH = "part_month"
 CATEGORY = "part_category"
 MANIFEST = "scenescope-parquet.json"
+
+
+# a local folder, or a URI an engine's filesystem reads (s3a://bucket/dir, hdfs://nn/dir, file:///)
+Location: TypeAlias = str | Path
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def is_uri(location: Location) -> bool:
+    """Whether `location` names a filesystem by scheme (s3a://, hdfs://, file://)."""
+    return isinstance(location, str) and bool(_SCHEME.match(location))
+
+
+def child(location: Location, name: str) -> Location:
+    """`location`/`name`: a path joined as a path, a URI as text (a Path would fold its //)."""
+    if is_uri(location):
+        return str(location).rstrip("/") + "/" + name
+    return Path(location) / name
 
 
 class ParquetError(Exception):
@@ -159,12 +179,26 @@ def table_glob(folder: Path, table: str) -> str:
     return str(folder / table / "**" / "*.parquet")
 
 
-def dataset_tables(folder: Path) -> dict[str, int]:
-    """table -> rows, from the dataset's manifest."""
-    path = folder / MANIFEST
-    if not path.exists():
-        raise ParquetError(f"{path}: no manifest; is {folder} a `scenescope export --parquet` dir?")
-    manifest = json.loads(path.read_text(encoding="utf-8"))
+def dataset_tables(
+    folder: Location, read_text: Callable[[str], str] | None = None
+) -> dict[str, int]:
+    """table -> rows, from the dataset's manifest (read with `read_text` for a URI)."""
+    path = child(folder, MANIFEST)
+    hint = f"{path}: no manifest; is {folder} a `scenescope export --parquet` dir?"
+    if is_uri(folder):
+        if read_text is None:
+            raise ParquetError(
+                f"{folder}: this engine reads local folders only; use --engine spark"
+            )
+        try:
+            text = read_text(str(path))
+        except FileNotFoundError:
+            raise ParquetError(hint) from None
+    else:
+        if not Path(path).exists():
+            raise ParquetError(hint)
+        text = Path(path).read_text(encoding="utf-8")
+    manifest = json.loads(text)
     return {name: int(info["rows"]) for name, info in manifest["tables"].items()}
 
 

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from scenescope.engine import plan
-from scenescope.engine.parquet import dataset_tables, read_sql
+from scenescope.engine.parquet import Location, child, dataset_tables, is_uri, read_sql
 
 # a few whole-dataset aggregates are small enough to print in the JSON in full
 SMALL_ROWS = 5_000
@@ -29,10 +29,15 @@ class Runner(Protocol):
     hands results back as Arrow."""
 
     dialect: str
+    reads_uris: bool  # whether --input / --out may be URIs (s3a://, hdfs://, file://)
 
-    def load(self, folder: Path, table: str, columns: tuple[str, ...]) -> None: ...
+    def load(self, folder: Location, table: str, columns: tuple[str, ...]) -> None: ...
 
-    def load_releases(self, folder: Path) -> None: ...
+    def load_releases(self, folder: Location) -> None: ...
+
+    def read_text(self, location: str) -> str: ...
+
+    def write_text(self, location: str, text: str) -> None: ...
 
     def create(self, name: str, sql: str) -> None: ...
 
@@ -40,7 +45,7 @@ class Runner(Protocol):
 
     def fetch(self, name: str) -> pa.Table: ...
 
-    def write(self, name: str, path: Path) -> None: ...
+    def write(self, name: str, path: Location) -> None: ...
 
 
 def unparsed(batch: pa.RecordBatch) -> pa.Array:
@@ -82,18 +87,19 @@ class DuckDBRunner:
     """The plan on an embedded DuckDB over the same Parquet (the local peer of Spark)."""
 
     dialect = "duckdb"
+    reads_uris = False
 
     def __init__(self, connection: duckdb.DuckDBPyConnection | None = None) -> None:
         self.connection = connection or duckdb.connect()
         self.connection.execute("SET TimeZone = 'UTC'")
 
-    def load(self, folder: Path, table: str, columns: tuple[str, ...]) -> None:
+    def load(self, folder: Location, table: str, columns: tuple[str, ...]) -> None:
         self.connection.execute(
-            f"CREATE OR REPLACE VIEW {table} AS {read_sql(folder, table, list(columns))}"
+            f"CREATE OR REPLACE VIEW {table} AS {read_sql(Path(folder), table, list(columns))}"
         )
 
-    def load_releases(self, folder: Path) -> None:
-        sql = read_sql(folder, "releases", list(plan.RELEASE_COLUMNS))
+    def load_releases(self, folder: Location) -> None:
+        sql = read_sql(Path(folder), "releases", list(plan.RELEASE_COLUMNS))
         needs = self.connection.execute(f"SELECT count(*) FROM ({sql}) WHERE kind IS NULL")
         if not needs.fetchall()[0][0]:
             self.load(folder, "releases", plan.RELEASE_COLUMNS)
@@ -115,7 +121,13 @@ class DuckDBRunner:
     def fetch(self, name: str) -> pa.Table:
         return self.connection.sql(f"SELECT * FROM {name}").to_arrow_table()
 
-    def write(self, name: str, path: Path) -> None:
+    def read_text(self, location: str) -> str:
+        return Path(location).read_text(encoding="utf-8")
+
+    def write_text(self, location: str, text: str) -> None:
+        Path(location).write_text(text, encoding="utf-8")
+
+    def write(self, name: str, path: Location) -> None:
         target = "'" + str(path).replace("'", "''") + "'"
         self.connection.execute(f"COPY {name} TO {target} (FORMAT parquet, COMPRESSION zstd)")
 
@@ -132,15 +144,16 @@ class PlanRun:
         return {"engine": self.engine, "rows": self.rows, "seconds": self.seconds}
 
 
-def run_plan(runner: Runner, folder: Path, analyses: list[str] | None = None) -> PlanRun:
-    """Load the dataset at `folder` into `runner` and build the steps the analyses need."""
+def run_plan(runner: Runner, folder: Location, analyses: list[str] | None = None) -> PlanRun:
+    """Load the dataset at `folder` (a path, or a URI for a runner that reads them) into
+    `runner` and build the steps the analyses need."""
     outputs = plan.outputs_of(list(analyses or []))
-    present = dataset_tables(folder)
+    present = dataset_tables(folder, runner.read_text if runner.reads_uris else None)
     seconds: dict[str, float] = {}
     started = time.perf_counter()
     for table, columns in plan.INPUT_COLUMNS.items():
         if table not in present:
-            raise FileNotFoundError(f"{folder / table}: the dataset has no {table} table")
+            raise FileNotFoundError(f"{child(folder, table)}: the dataset has no {table} table")
         if table == "releases":
             runner.load_releases(folder)
         else:
@@ -159,25 +172,33 @@ def sorted_output(runner: Runner, name: str, key: tuple[str, ...]) -> pa.Table:
     return table.sort_by([(column, "ascending") for column in key])
 
 
-def write_outputs(runner: Runner, out: Path, analyses: list[str] | None = None) -> list[Path]:
+def write_outputs(
+    runner: Runner, out: Location, analyses: list[str] | None = None
+) -> list[Location]:
     """Each output relation as out/<name>.parquet, and per analysis out/<analysis>.json with the
-    row counts (and the rows of the aggregates, when small)."""
-    out.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
+    row counts (and the rows of the aggregates, when small). A URI `out` is written through
+    the runner's filesystem (the JSON too), a path on this machine."""
+    if not is_uri(out):
+        Path(out).mkdir(parents=True, exist_ok=True)
+    written: list[Location] = []
     aggregates = {step.name for step in plan.AGGREGATES}
     for analysis in analyses or list(plan.ANALYSES):
         summary: dict[str, Any] = {"analysis": analysis, "engine": runner.dialect, "outputs": {}}
         for name, key in plan.ANALYSES[analysis].outputs.items():
-            path = out / f"{name}.parquet"
+            path = child(out, f"{name}.parquet")
             runner.write(name, path)
             rows = runner.count(name)
-            entry: dict[str, Any] = {"rows": rows, "parquet": path.name}
+            entry: dict[str, Any] = {"rows": rows, "parquet": f"{name}.parquet"}
             if rows <= SMALL_ROWS and name in aggregates:
                 entry["data"] = _jsonable(sorted_output(runner, name, key).to_pylist())
             summary["outputs"][name] = entry
             written.append(path)
-        json_path = out / f"{analysis}.json"
-        json_path.write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
+        json_path = child(out, f"{analysis}.json")
+        text = json.dumps(summary, indent=2, default=str) + "\n"
+        if is_uri(json_path):
+            runner.write_text(str(json_path), text)
+        else:
+            Path(json_path).write_text(text, encoding="utf-8")
         written.append(json_path)
     return written
 

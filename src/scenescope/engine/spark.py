@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from scenescope.engine import plan
-from scenescope.engine.parquet import MONTH
+from scenescope.engine.parquet import MONTH, Location, child
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -78,21 +78,22 @@ class SparkRunner:
     """The plan on a Spark session; each step is a cached temporary view."""
 
     dialect = "spark"
+    reads_uris = True  # Hadoop's filesystems: s3a://, hdfs://, gs://, abfss://, file://
 
     def __init__(self, session: SparkSession) -> None:
         self.session = session
         self._frames: dict[str, Any] = {}
 
-    def _read(self, folder: Path, table: str, columns: tuple[str, ...]) -> Any:
-        frame = self.session.read.parquet(str(folder / table))
+    def _read(self, folder: Location, table: str, columns: tuple[str, ...]) -> Any:
+        frame = self.session.read.parquet(str(child(folder, table)))
         return frame.select(*[c for c in columns if c != MONTH])
 
-    def load(self, folder: Path, table: str, columns: tuple[str, ...]) -> None:
+    def load(self, folder: Location, table: str, columns: tuple[str, ...]) -> None:
         frame = self._read(folder, table, columns)
         frame.createOrReplaceTempView(table)
         self._frames[table] = frame
 
-    def load_releases(self, folder: Path) -> None:
+    def load_releases(self, folder: Location) -> None:
         frame = self._read(folder, "releases", plan.RELEASE_COLUMNS)
         if frame.where("kind IS NULL").limit(1).count():
             frame = frame.mapInArrow(_parse_partitions, frame.schema)
@@ -111,7 +112,29 @@ class SparkRunner:
     def fetch(self, name: str) -> pa.Table:
         return self._frames[name].toArrow()
 
-    def write(self, name: str, path: Path) -> None:
+    def read_text(self, location: str) -> str:
+        """A small text file (the manifest) through Spark's filesystem for `location`."""
+        from pyspark.errors import AnalysisException
+
+        try:
+            rows = self.session.read.text(location, wholetext=True).collect()
+        except AnalysisException as exc:  # PATH_NOT_FOUND
+            raise FileNotFoundError(location) from exc
+        return str(rows[0][0]) if rows else ""
+
+    def write_text(self, location: str, text: str) -> None:
+        """One file (a JSON summary) through Hadoop's filesystem for `location`."""
+        context = self.session.sparkContext
+        jvm = context._jvm
+        assert jvm is not None
+        path = jvm.org.apache.hadoop.fs.Path(location)
+        stream = path.getFileSystem(context._jsc.hadoopConfiguration()).create(path, True)
+        try:
+            stream.write(bytearray(text.encode("utf-8")))
+        finally:
+            stream.close()
+
+    def write(self, name: str, path: Location) -> None:
         self._frames[name].write.mode("overwrite").parquet(str(path))
 
     def close(self) -> None:
