@@ -1,7 +1,8 @@
 """The plan on Apache Spark equals the plan on DuckDB: a small simulated world exported as
 Parquet (a third of its releases as bare names, so Spark parses them in its Python workers),
-`scenescope analyze` run on both engines over the same files, every output compared row for
-row; and, in a slow test, the same on a standalone master + worker started on loopback."""
+`scenescope analyze` run on both engines over the same files (Spark through file:// URIs, the
+object-storage path), every output compared row for row; and, in a slow test, the same on a
+standalone master + worker started on loopback."""
 
 from __future__ import annotations
 
