@@ -119,6 +119,31 @@ def test_the_aftermath_views_answer_on_the_world(served: dict[str, str]) -> None
         assert http.get("/api/v1/propagation").status_code == 401
 
 
+def test_impact_study_of_the_worlds_operation(served: dict[str, str]) -> None:
+    """The study of the world's operation day through the API and its page: the targets are
+    chosen (the family that went quietest), a bad date is a 400 naming the parameter."""
+    with client(served) as http:
+        body = http.get("/api/v1/impact/study", params={"event": "2020-08-25"})
+        assert body.status_code == 200, body.text
+        summary = body.json()["summary"]
+        assert summary["event"] == "2020-08-25" and summary["targeted_groups"]
+        named = http.get(
+            "/api/v1/impact/study", params={"event": "2020-08-25", "groups": "SOMEGRP"}
+        ).json()
+        assert named["summary"]["targeted_groups"] == ["SOMEGRP"]
+        bad = http.get("/api/v1/impact/study", params={"event": "last tuesday"})
+        assert bad.status_code == 400 and "event" in bad.json()["error"]
+    with client(served, "viewer") as http:
+        page = http.get("/impact/study", params={"event": "2020-08-25"})
+        assert page.status_code == 200 and "Impact study of 2020-08-25" in page.text
+        for group in summary["targeted_groups"]:
+            assert f"/groups/{group}" in page.text
+        assert http.get("/impact/study").status_code == 200  # the form alone
+        assert http.get("/api/v1/impact/study", params={"event": "2020-08-25"}).status_code == 403
+    with client(served, None) as http:
+        assert http.get("/impact/study", params={"event": "2020-08-25"}).status_code == 401
+
+
 def test_search_etag_and_detail(served: dict[str, str]) -> None:
     with client(served) as http:
         first = http.get("/api/v1/releases", params={"q": "1080p", "per_page": 10})

@@ -31,10 +31,6 @@ if TYPE_CHECKING:
 TOP_ROWS = 10
 CELL_CHARS = 90  # longer cells (a family's group list) are clipped, their length said
 MAX_EVENTS = 3
-MAX_TARGET_GROUPS = 8
-TARGET_WINDOW_DAYS = 28
-MIN_TARGET_DROP = 0.5
-MIN_TARGET_PRES = 10
 PDF_TIMEOUT_SECONDS = 120
 REPORT_SORT = {"leaks": "-lead_days"}  # a manager's top rows: the earliest leaks first
 ProgressCallback = Callable[[str], None]
@@ -204,6 +200,7 @@ def _impact_section(
     counterfactual with its 90% interval; the targeted groups are the family that went
     quietest across the drop."""
     from scenescope.analysis.impact import Impact, ImpactParams
+    from scenescope.analysis.impact_targets import family_members, quietest_family
     from scenescope.report.figures import svg_data_uri
     from scenescope.report.impact_charts import counterfactual_chart, summary_text
 
@@ -239,10 +236,13 @@ def _impact_section(
         return ReportSection(
             "impact-events", title, summary, method, 0, (), (), note="no drop found"
         )
-    families = _families(engine, tables.get("families"))
+    try:
+        families = family_members(engine, tables.get("families"))
+    except Exception:  # families could not be inferred: the studies name no targets
+        families = []
     rows, charts, text = [], [], []
     for day, size in drops[:MAX_EVENTS]:
-        targets = _targets(engine, day, families)
+        targets = quietest_family(engine, day, families)
         try:
             result = Impact().fit(engine, ImpactParams(event=day, groups=targets))
         except Exception as exc:
@@ -293,51 +293,6 @@ def _breaks(engine: Engine, table: pa.Table | None) -> list[tuple[dt.date, float
     from scenescope.analysis.impact_detect import BreakDetector
 
     return [(b.date, b.size) for b in BreakDetector().fit(engine).breaks]
-
-
-def _families(
-    engine: Engine, table: pa.Table | None
-) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
-    """(member names, member keys) of each inferred family: from the Families view's table
-    when the report has it, else inferred."""
-    if table is not None and {"group", "family_id"} <= set(table.column_names):
-        members: dict[Any, list[str]] = {}
-        for row in table.select(["group", "family_id"]).to_pylist():
-            if row["family_id"] is not None and row["group"]:
-                members.setdefault(row["family_id"], []).append(str(row["group"]))
-        return [(tuple(m), tuple(g.lower() for g in m)) for m in members.values()]
-    try:
-        from scenescope.analysis.affiliation import infer_families
-
-        found = infer_families(engine.connection).families
-    except Exception:
-        return []
-    return [(tuple(f.members), tuple(f.member_keys)) for f in found]
-
-
-def _targets(
-    engine: Engine, day: dt.date, families: Sequence[tuple[tuple[str, ...], tuple[str, ...]]]
-) -> tuple[str, ...]:
-    """The family that went quietest across `day`: its pres in the four weeks after against
-    the four weeks before fell the most (by at least half); none if no family did."""
-    start = dt.datetime.combine(day, dt.time.min, dt.UTC)
-    window = dt.timedelta(days=TARGET_WINDOW_DAYS)
-    counts = {
-        key: (int(before), int(after))
-        for key, before, after in engine.rows(
-            "SELECT group_key, count(*) FILTER (WHERE pre_at < ?), count(*) FILTER (WHERE pre_at"
-            " >= ?) FROM release_state WHERE pre_at >= ? AND pre_at < ? GROUP BY group_key",
-            [start, start, start - window, start + window],
-        )
-    }
-    best: tuple[str, ...] = ()
-    best_drop = MIN_TARGET_DROP
-    for members, keys in families:
-        before = sum(counts.get(k, (0, 0))[0] for k in keys)
-        after = sum(counts.get(k, (0, 0))[1] for k in keys)
-        if before >= MIN_TARGET_PRES and 1 - after / before >= best_drop:
-            best, best_drop = members, 1 - after / before
-    return best[:MAX_TARGET_GROUPS]
 
 
 def _headline(engine: Engine, period: ReportPeriod) -> dict[str, Any]:

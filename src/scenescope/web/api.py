@@ -277,6 +277,38 @@ async def races(
     return JSONResponse({"races": [r.to_dict() for r in result.races]})
 
 
+async def impact_study(request: Request) -> Any:
+    """The impact study of `event` (YYYY-MM-DD) for `groups` (comma-separated; default: the
+    inferred family that went quietest across the day) and `category` prefixes."""
+    from scenescope.analysis.impact_targets import study
+
+    query = request.query_params
+    text = (query.get("event") or "").strip()
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise QueryError(f"event={text!r}: expected a date, YYYY-MM-DD") from None
+    chosen = [g.strip() for g in (query.get("groups") or "").split(",") if g.strip()]
+    categories = [c.strip() for c in (query.get("category") or "").split(",") if c.strip()]
+    key = f"impact-study:{day}:{','.join(chosen)}:{','.join(categories)}"
+
+    def compute(engine: Engine) -> Any:
+        return study(engine, day, chosen or None, categories=categories)
+
+    try:
+        return await state_of(request).cache.get(key, compute, fresh=True)
+    except ValueError as exc:
+        raise QueryError(f"impact of {day}: {exc}") from None
+
+
+@router.get("/impact/study", tags=["analyses"], summary="One event's impact study")
+async def impact_study_json(request: Request, _: Principal = ANALYST) -> Response:
+    """Weekly observed vs counterfactual with intervals, the removal vs the chill, who filled
+    the gap, who came back, the lower tiers; `event`, `groups`, `category`."""
+    result = await impact_study(request)
+    return JSONResponse(data.jsonable(result.to_dict()))
+
+
 async def account_sheet(request: Request, account_id: str) -> dict[str, Any] | None:
     from scenescope.analysis.trace_sheet import evidence_rows
 

@@ -270,6 +270,40 @@ def _family_chart(result: Any) -> str | None:
     return figures.svg_data_uri(figures.family_graph(nodes, edges))
 
 
+@router.get("/impact/study")
+async def impact_study(request: Request, _: Principal = VIEWER) -> Response:
+    from scenescope.report import impact_charts
+
+    query = dict(request.query_params)
+    if not query.get("event"):
+        return render(request, "impact_study.html", query=query, result=None, charts=[])
+    result = await api.impact_study(request)
+
+    def draw(_engine: Any) -> tuple[list[str | None], str]:
+        charts = [
+            figures.svg_data_uri(make(result))
+            for make in (
+                impact_charts.counterfactual_chart,
+                impact_charts.split_chart,
+                impact_charts.gainers_chart,
+                impact_charts.tiers_chart,
+            )
+        ]
+        return charts, impact_charts.summary_text(result)
+
+    key = f"impact-study-charts:{sorted(query.items())}"
+    charts, summary = await request.app.state.web.cache.get(key, draw, fresh=True)
+    return render(
+        request,
+        "impact_study.html",
+        query=query,
+        result=result.summary(),
+        weeks=[w.to_dict() for w in result.weeks],
+        charts=charts,
+        summary=summary,
+    )
+
+
 @router.get("/trace/accounts/{account_id}")
 async def account(request: Request, account_id: str, _: Principal = VIEWER) -> Response:
     sheet = await api.account_sheet(request, account_id)

@@ -73,6 +73,7 @@ register(
             Filter("until", "date", "until", "breaks before this date"),
         ),
         default_sort="date",
+        links={"date": "/impact/study?event={date}"},  # each break's study
         columns=(
             "date",
             "size",
