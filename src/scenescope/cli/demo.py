@@ -14,12 +14,7 @@ from __future__ import annotations
 
 import json
 import shutil
-import signal
-import socket
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,14 +28,13 @@ from scenescope.cli.common import (
     output_console,
     print_json_lines,
 )
+from scenescope.cli.demo_print import print_impact, print_leaks, print_trace
+from scenescope.cli.demo_serve import Dashboard, dashboard_for, serve_dashboard
 
 if TYPE_CHECKING:
     from scenescope.store import Store
 
 WORLD_FILES = ("pres.csv", "nukes.csv", "titles.csv", "release_dates.csv", "truth.json")
-HOST = "127.0.0.1"  # the demo's workbench is for this machine only
-TOKEN_ROLE = "admin"  # the demo's user owns the store: every page, tokens and rules too
-TOKEN_NAME = "demo"
 STEP_LABELS = (
     ("simulate_s", "simulate"),
     ("ingest_s", "ingest"),
@@ -146,7 +140,7 @@ def demo_command(
         fail(str(exc))
     with store:
         report = _write_report(store, out / "report.html", console, timings, steps)
-        dashboard = None if no_serve else _dashboard(store, port)
+        dashboard = None if no_serve else dashboard_for(store, port)
         timings.seconds["total_s"] = time.perf_counter() - started
         if json_out:
             summary = _json_summary(
@@ -156,7 +150,7 @@ def demo_command(
         else:
             _print_where_to_look(console, store_path, out, report, dashboard, timings)
         if dashboard is not None:
-            _serve(store, dashboard, console, quiet=json_out)
+            serve_dashboard(store, dashboard, console, quiet=json_out)
 
 
 def _json_summary(
@@ -191,7 +185,7 @@ def _json_summary(
 
 def _print_findings(console: Any, findings: Any, top: int, impact_folder: Path) -> None:
     leaks, score, families = list(findings.leaks), findings.score, findings.families.families
-    _print_leaks(console, leaks, top)
+    print_leaks(console, leaks, top)
     console.rule("Against the world's ground truth")
     console.print(score.summary(), markup=False, highlight=False)
     if families:
@@ -204,9 +198,9 @@ def _print_findings(console: Any, findings: Any, top: int, impact_folder: Path) 
                 highlight=False,
             )
     if findings.trace is not None:
-        _print_trace(console, findings.trace)
+        print_trace(console, findings.trace)
     if findings.impact is not None:
-        _print_impact(console, findings.impact, impact_folder)
+        print_impact(console, findings.impact, impact_folder)
     if findings.evidence is not None:
         _print_evidence(console, findings.evidence)
 
@@ -432,58 +426,6 @@ def _write_report(store: Store, path: Path, console: Any, timings: Any, steps: S
     return written
 
 
-@dataclass(frozen=True, slots=True)
-class Dashboard:
-    """Where the demo serves the workbench, and the token to sign in with."""
-
-    host: str
-    port: int
-    token: str
-    role: str
-    wanted_port: int
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}/"
-
-    @property
-    def port_taken(self) -> bool:
-        """The port asked for was in use (0 asks for any free port)."""
-        return self.wanted_port != 0 and self.port != self.wanted_port
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "url": self.url,
-            "docs": self.url + "api/docs",
-            "token": self.token,
-            "role": self.role,
-            "port": self.port,
-            "port_taken": self.port_taken,
-        }
-
-
-def _dashboard(store: Store, port: int) -> Dashboard:
-    """A token for the demo's user and a port on loopback (the one asked for, else a free one)."""
-    from scenescope.web.tokens import create_token
-
-    new = create_token(store.connection, TOKEN_ROLE, TOKEN_NAME)
-    return Dashboard(HOST, free_port(HOST, port), new.token, new.info.role.name, port)
-
-
-def free_port(host: str, wanted: int) -> int:
-    """`wanted` when nothing listens on it (0: any), else a free port the system picks."""
-    for candidate in (wanted, 0) if wanted else (0,):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-            # as uvicorn binds: a port left in TIME_WAIT by a previous run counts as free
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                probe.bind((host, candidate))
-            except OSError:
-                continue
-            return int(probe.getsockname()[1])
-    raise OSError(f"no free port on {host}")
-
-
 def _print_where_to_look(
     console: Any,
     store_path: Path,
@@ -525,136 +467,6 @@ def _print_where_to_look(
         if timings.seconds.get(key, 0) >= 0.5
     )
     console.print(f"time: {spent}", markup=False, highlight=False)
-
-
-class _Stop(Exception):
-    """SIGTERM while serving: stop like Ctrl-C (uvicorn re-raises the signal after its own
-    graceful shutdown, and this handler turns it into a clean return)."""
-
-
-@contextmanager
-def _terminate_as_interrupt() -> Iterator[None]:
-    def stop(signum: int, frame: Any) -> None:
-        raise _Stop
-
-    previous = signal.signal(signal.SIGTERM, stop)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-def _serve(store: Store, dashboard: Dashboard, console: Any, *, quiet: bool) -> None:
-    """The workbench over the demo's store through `scenescope serve`'s own `serve`, until
-    Ctrl-C; the store is closed by the caller's `with` on the way out."""
-    from scenescope.web.app import WebOptions
-    from scenescope.web.server import ServeOptions, serve
-
-    options = ServeOptions(host=dashboard.host, port=dashboard.port, log_level="warning")
-
-    def ready(url: str) -> None:
-        if not quiet:
-            console.print(
-                f"serving the workbench on {url} — Ctrl-C to stop", markup=False, highlight=False
-            )
-
-    try:
-        with _terminate_as_interrupt():
-            serve(store, options, WebOptions(), on_ready=ready)
-    except (KeyboardInterrupt, _Stop):
-        pass
-    except SystemExit as exc:  # uvicorn exits when it cannot bind (the port taken meanwhile)
-        if exc.code:
-            fail(f"cannot listen on {dashboard.host}:{dashboard.port}")
-    if not quiet:
-        console.print("workbench stopped; the store is closed", markup=False)
-
-
-def _print_trace(console: Any, traced: Any) -> None:
-    from rich.table import Table
-    from rich.text import Text
-
-    figures = traced.score.figures
-    table = Table(
-        title="Retail leaks traced to the supply accounts they came from (top 5)",
-        title_justify="left",
-    )
-    for header in ("account", "kind", "posterior", "90% interval", "leaks explained", "groups"):
-        table.add_column(header, overflow="fold")
-    for account in traced.result.accounts[:5]:
-        cells = (
-            f"{account.account_id} {account.name or ''}".strip(),
-            account.kind or "",
-            f"{account.posterior:.2f}",
-            f"{account.lower:.2f}–{account.upper:.2f}",
-            f"{account.leaks_explained:.1f}",
-            ", ".join(account.groups[:4]),
-        )
-        table.add_row(*(Text(str(c)) for c in cells))
-    console.print(table)
-    recall = figures.get("recall_at_k")
-    naive = traced.naive_recall
-    console.print(
-        f"trace vs truth: {len(traced.fronts)} true fronts, recall in the top k "
-        f"{'n/a' if recall is None else f'{recall:.2f}'} (naive count of early-received leaked "
-        f"titles: {'n/a' if naive is None else f'{naive:.2f}'}); "
-        f"`scenescope trace --account ID --out DIR` writes an account's evidence sheet",
-        markup=False,
-        highlight=False,
-    )
-
-
-def _print_impact(console: Any, impact: Any, folder: Path) -> None:
-    """The operation's effect (the recorded event), the breaks found without being told, and
-    how both compare with the world's truth; the charts go to `folder`."""
-    from scenescope.report.impact_charts import summary_text, write_report
-
-    console.rule("The operation and its aftermath")
-    breaks = [b for b in impact.breaks.breaks if b.size < 0]
-    found = ", ".join(f"{b.date} ({b.size:+.0%})" for b in breaks[:3]) or "none"
-    console.print(f"drops found in the daily pres without being told: {found}", markup=False)
-    if impact.result is None:
-        return
-    for line in summary_text(impact.result).splitlines()[2:-2]:
-        console.print(line, markup=False, highlight=False)
-    write_report(impact.result, folder)
-    score = impact.score.to_dict() if impact.score is not None else {}
-    coverage, error = score.get("coverage"), score.get("direct_share_error")
-    console.print(
-        "impact vs truth: the world's own counterfactual inside the 90% interval in "
-        f"{'n/a' if coverage is None else f'{coverage:.0%}'} of the weeks, removal share off by "
-        f"{'n/a' if error is None else f'{error * 100:.1f} points'}; charts and impact.json in "
-        f"{folder}; `scenescope impact --event DATE --family F --out DIR`, "
-        "`scenescope propagation`",
-        markup=False,
-        highlight=False,
-    )
-
-
-def _print_leaks(console: Any, leaks: list[Any], count: int) -> None:
-    from rich.table import Table
-    from rich.text import Text
-
-    from scenescope.demo.pipeline import top_leaks
-
-    by_class: dict[str, int] = {}
-    for leak in leaks:
-        by_class[leak.source_class] = by_class.get(leak.source_class, 0) + 1
-    classes = ", ".join(f"{n:,} {k}" for k, n in sorted(by_class.items(), key=lambda kv: -kv[1]))
-    table = Table(
-        title=f"{len(leaks):,} leaks found ({classes}); top {count} by lead, across sources",
-        title_justify="left",
-    )
-    table.add_column("release", overflow="fold", min_width=34, ratio=3)
-    for header in ("source", "group", "official date", "lead"):
-        table.add_column(header, overflow="fold")
-    for leak in top_leaks(leaks, count):
-        official = f"{leak.official_date} {leak.window or ''} {leak.territory or ''}".strip()
-        lead = f"{leak.lead_days:.1f} d" if abs(leak.lead_days) >= 1 else f"{leak.lead_hours:.1f} h"
-        cells = (leak.release_name, leak.source_class, leak.group, official, lead)
-        # Release names are hostile: Text() keeps them from being read as Rich markup.
-        table.add_row(*(Text("" if c is None else str(c)) for c in cells))
-    console.print(table)
 
 
 def register(app: typer.Typer) -> None:
