@@ -199,8 +199,7 @@ def _impact_section(
     """For each drop the break detector finds (largest first), the weekly pres against the
     counterfactual with its 90% interval; the targeted groups are the family that went
     quietest across the drop."""
-    from scenescope.analysis.impact import Impact, ImpactParams
-    from scenescope.analysis.impact_targets import family_members, quietest_family
+    from scenescope.analysis.impact_targets import family_members, study
     from scenescope.report.figures import svg_data_uri
     from scenescope.report.impact_charts import counterfactual_chart, summary_text
 
@@ -242,9 +241,8 @@ def _impact_section(
         families = []
     rows, charts, text = [], [], []
     for day, size in drops[:MAX_EVENTS]:
-        targets = quietest_family(engine, day, families)
         try:
-            result = Impact().fit(engine, ImpactParams(event=day, groups=targets))
+            result = study(engine, day, families=families)
         except Exception as exc:
             text.append(f"{day}: not estimated ({type(exc).__name__}: {exc})")
             continue
@@ -253,7 +251,7 @@ def _impact_section(
             (
                 day.isoformat(),
                 f"{size:+.0%}",
-                ", ".join(targets) or "(none)",
+                ", ".join(result.params.groups) or "(none)",
                 cell_text(s.get("weeks")),
                 cell_text(s.get("direct_lost")),
                 cell_text(s.get("chill_lost")),
