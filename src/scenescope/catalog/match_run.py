@@ -31,40 +31,55 @@ NON_VIDEO_SECTIONS = (
     "MP3|FLAC|0DAY|EBOOK|GAME|PDA|APPS|MVID|MDVDR|MBLURAY|AUDIOBOOK|ABOOK|MUSIC|CONSOLE"
     "|PS[2-5]|PSP|PSV|XBOX|NSW|WII|NDS|3DS|DOX|LINUX|MACOS"
 )
-_INPUT_SQL = """
-CREATE OR REPLACE TEMP TABLE match_input AS
+# the columns a group of releases shares: the matcher scores each distinct group once
+GROUP_COLUMNS: tuple[str, ...] = (
+    "title",
+    "year",
+    "episode_like",
+    "season",
+    "episode",
+    "absolute",
+    "date",
+)
+
+
+def match_input_sql(join: str = "") -> str:
+    """The releases worth matching, one row each with what the matcher reads (a SELECT over
+    `releases`; `join` restricts them, e.g. `JOIN chosen USING (release_id)`). Also the
+    engine plan's definition (engine/matching.py), so it is written portably: no parameters,
+    `array_length` for list lengths."""
+    sections = "'" + NON_VIDEO_SECTIONS.replace("'", "''") + "'"
+    return f"""
 SELECT
     r.release_id,
     r.title,
     r.year,
     (r.kind = 'episode' OR r.season IS NOT NULL OR r.date IS NOT NULL
-        OR coalesce(len(r.episodes), 0) > 0) AS episode_like,
+        OR coalesce(array_length(r.episodes), 0) > 0) AS episode_like,
     r.season,
     r.episodes[1] AS episode,
     coalesce(r.absolute_episode, false) AS absolute,
     r.date
 FROM releases r {join}
-WHERE NOT regexp_matches(upper(coalesce(r.category, '')), ?)
+WHERE NOT regexp_matches(upper(coalesce(r.category, '')), {sections})
   AND (r.source IS NOT NULL OR r.resolution IS NOT NULL OR r.video_codec IS NOT NULL
        OR r.streaming_service IS NOT NULL OR r.season IS NOT NULL OR r.date IS NOT NULL
-       OR coalesce(len(r.episodes), 0) > 0)
+       OR coalesce(array_length(r.episodes), 0) > 0)
 """
 
-_GROUPS_SQL = """
+
+def group_join_sql(left: str, right: str) -> str:
+    """The condition joining rows of `left` to their group in `right` (NULLs equal)."""
+    return " AND ".join(f"{left}.{c} IS NOT DISTINCT FROM {right}.{c}" for c in GROUP_COLUMNS)
+
+
+_GROUPS_SQL = f"""
 CREATE OR REPLACE TEMP TABLE match_groups AS
 SELECT row_number() OVER () - 1 AS group_id, *
-FROM (
-    SELECT DISTINCT title, year, episode_like, season, episode, absolute, date FROM match_input
-)
+FROM (SELECT DISTINCT {", ".join(GROUP_COLUMNS)} FROM match_input)
 """
 
-_GROUP_JOIN = """
-    JOIN match_groups g
-      ON i.title IS NOT DISTINCT FROM g.title AND i.year IS NOT DISTINCT FROM g.year
-     AND i.episode_like = g.episode_like AND i.season IS NOT DISTINCT FROM g.season
-     AND i.episode IS NOT DISTINCT FROM g.episode AND i.absolute = g.absolute
-     AND i.date IS NOT DISTINCT FROM g.date
-"""
+_GROUP_JOIN = f"JOIN match_groups g ON {group_join_sql('i', 'g')}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +131,7 @@ def match_releases(
             "SELECT group_id, title, year, episode_like, season, episode, absolute, date"
             " FROM match_groups"
         ).to_arrow_table()
-        results = _score_groups(matcher, groups, on_progress)
+        results = score_groups(matcher, groups, on_progress)
         conn.register("match_results", results)
         conn.execute("BEGIN TRANSACTION")
         try:
@@ -153,22 +168,23 @@ def match_releases(
 
 
 def _select_input(conn: duckdb.DuckDBPyConnection, release_ids: Iterable[int] | None) -> None:
+    create = "CREATE OR REPLACE TEMP TABLE match_input AS "
     if release_ids is None:
-        conn.execute(_INPUT_SQL.format(join=""), [NON_VIDEO_SECTIONS])
+        conn.execute(create + match_input_sql())
         return
     ids = pa.table({"release_id": pa.array(sorted(set(release_ids)), pa.int64())})
     conn.register("match_ids", ids)
     try:
-        conn.execute(
-            _INPUT_SQL.format(join="JOIN match_ids USING (release_id)"), [NON_VIDEO_SECTIONS]
-        )
+        conn.execute(create + match_input_sql("JOIN match_ids USING (release_id)"))
     finally:
         conn.unregister("match_ids")
 
 
-def _score_groups(
-    matcher: Matcher, groups: pa.Table, on_progress: ProgressCallback | None
+def score_groups(
+    matcher: Matcher, groups: pa.Table, on_progress: ProgressCallback | None = None
 ) -> pa.Table:
+    """Every candidate of each group (group_id + GROUP_COLUMNS), one row per candidate keyed
+    by group_id: title_id, status, score, reason, season, episode, air_date."""
     columns: dict[str, list[Any]] = {
         name: []
         for name in (

@@ -130,26 +130,40 @@ def known_title_ids(conn: duckdb.DuckDBPyConnection) -> set[str]:
     return {row[0] for row in conn.execute("SELECT title_id FROM catalog_titles").fetchall()}
 
 
-def load_titles(conn: duckdb.DuckDBPyConnection) -> list[CatalogTitle]:
-    rows = conn.execute(
-        "SELECT title_id, kind, title, year, original_title, aliases, studio "
-        "FROM catalog_titles ORDER BY title_id"
-    ).fetchall()
+# what the matcher's index is built from, in the order it is built in (the engine plan reads
+# the same over Parquet, so both build one index)
+TITLES_SQL = (
+    "SELECT title_id, kind, title, year, original_title, aliases, studio "
+    "FROM catalog_titles ORDER BY title_id"
+)
+EPISODES_SQL = (
+    "SELECT title_id, season, episode, air_date, territory FROM catalog_episodes "
+    "ORDER BY title_id, season, episode, air_date NULLS LAST"
+)
+
+
+def titles_from_rows(rows: list[tuple[Any, ...]]) -> list[CatalogTitle]:
+    """Records from TITLES_SQL's rows."""
     return [
         CatalogTitle(tid, kind, title, year, original, tuple(aliases or ()), studio)
         for tid, kind, title, year, original, aliases, studio in rows
     ]
 
 
-def load_episodes(conn: duckdb.DuckDBPyConnection) -> list[Episode]:
-    rows = conn.execute(
-        "SELECT title_id, season, episode, air_date, territory FROM catalog_episodes "
-        "ORDER BY title_id, season, episode, air_date NULLS LAST"
-    ).fetchall()
+def episodes_from_rows(rows: list[tuple[Any, ...]]) -> list[Episode]:
+    """Records from EPISODES_SQL's rows."""
     return [
         Episode(tid, season, episode, air, territory)
         for tid, season, episode, air, territory in rows
     ]
+
+
+def load_titles(conn: duckdb.DuckDBPyConnection) -> list[CatalogTitle]:
+    return titles_from_rows(conn.execute(TITLES_SQL).fetchall())
+
+
+def load_episodes(conn: duckdb.DuckDBPyConnection) -> list[Episode]:
+    return episodes_from_rows(conn.execute(EPISODES_SQL).fetchall())
 
 
 def load_release_dates(

@@ -1,6 +1,7 @@
 """The batch analyses as one plan for two engines: each step is the store's own relation SQL
 (engine/relations.py, engine/series.py, built from engine/rules.py) or an aggregate written once
-in DuckDB's dialect, made portable by a few rewrites and transpiled by sqlglot for Spark.
+in DuckDB's dialect, made portable by a few rewrites and transpiled by sqlglot for Spark; the
+catalog matcher's scoring is a Python batch step both engines map (engine/matching.py).
 
 Portable rewrites (applied for both engines, so both run the same query): DuckDB's `hash(...)`
 keys become readable string keys (the hash functions of the engines differ); `epoch(...)` is
@@ -9,10 +10,11 @@ microsecond-exact in both; `timezone('UTC', x)` is `x` (both sessions run in UTC
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
+import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 
@@ -30,6 +32,7 @@ RELEASE_COLUMNS: tuple[str, ...] = (
     "season",
     "episodes",
     "date",
+    "absolute_episode",
     "source",
     "streaming_service",
     "resolution",
@@ -44,11 +47,23 @@ INPUT_COLUMNS: dict[str, tuple[str, ...]] = {
     "pre_reports": ("release_id", "feed", "pre_at", "trusted"),
     "nuke_events": ("release_id", "kind", "reason", "event_at"),
     "sightings": ("release_id", "tier", "seen_at", "lag_ok"),
-    "catalog_titles": ("title_id", "kind", "title", "studio"),
+    "catalog_titles": ("title_id", "kind", "title", "year", "original_title", "aliases", "studio"),
     "catalog_release_dates": ("title_id", "territory", "release_window", "date"),
     "catalog_episodes": ("title_id", "season", "episode", "territory", "air_date"),
-    "release_matches": ("release_id", "title_id", "status", "season", "episode", "air_date"),
+    "release_matches": (
+        "release_id",
+        "title_id",
+        "status",
+        "score",
+        "reason",
+        "season",
+        "episode",
+        "air_date",
+    ),
 }
+# input tables read in under another name (the plan builds its own `release_matches`: the
+# exported matches, and the fresh ones of the releases it parsed)
+INPUT_NAMES: dict[str, str] = {"release_matches": "stored_matches"}
 _KEY_SEPARATOR = "|"
 _NULL_MARK = "~"
 
@@ -83,9 +98,33 @@ class _Names:
         return True
 
 
+BatchFunction = Callable[[Any, Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]
+Query = Callable[[str], pa.Table]
+
+
+@dataclass(frozen=True, slots=True)
+class MapStep:
+    """A step computed in Python: `function(payload, batches)` over the Arrow batches of
+    `source`, yielding rows of `schema` (Spark maps it over partitions, DuckDB over one
+    stream). `payload(query)` gathers what the function needs (small: e.g. the catalog)
+    through the engine, once, on the driver."""
+
+    name: str
+    depends: tuple[str, ...]
+    source: str
+    schema: pa.Schema
+    function: BatchFunction
+    payload: Callable[[Query], Any]
+
+
+# the store's relations that read `release_matches`, which in the plan is a step of its own
+_READS_MATCHES = ("group_releases", "release_leads")
+
+
 def _store_step(name: str) -> Step:
     rel = registered_relations()[name]
-    return Step(name, rel.depends, rel.build(cast(Engine, _Names())))
+    depends = (*rel.depends, "release_matches") if name in _READS_MATCHES else rel.depends
+    return Step(name, depends, rel.build(cast(Engine, _Names())))
 
 
 # aggregates on top of the store's relations, each written once (DuckDB dialect)
@@ -140,6 +179,12 @@ ANALYSES: dict[str, Analysis] = {
     a.name: a
     for a in (
         Analysis(
+            "match",
+            {"release_matches": ("release_id", "title_id")},
+            "each release's catalog candidates (the exported ones, and the plan's own for the"
+            " names it parsed)",
+        ),
+        Analysis(
             "impact",
             {
                 "daily_pres": ("day", "category", "group_key", "source_class"),
@@ -169,9 +214,12 @@ ANALYSES: dict[str, Analysis] = {
 }
 
 
-def steps() -> dict[str, Step]:
-    """Every step of the plan by name: the store's relations, then the aggregates."""
-    out = {
+def steps() -> dict[str, Step | MapStep]:
+    """Every step of the plan by name: matching, the store's relations, then the aggregates."""
+    from scenescope.engine.matching import matching_steps
+
+    out: dict[str, Step | MapStep] = {step.name: step for step in matching_steps()}
+    out |= {
         name: _store_step(name)
         for name in (
             "group_releases",
@@ -185,10 +233,10 @@ def steps() -> dict[str, Step]:
     return out
 
 
-def order(names: list[str]) -> list[Step]:
+def order(names: list[str]) -> list[Step | MapStep]:
     """The steps the outputs `names` need, dependencies first."""
     every = steps()
-    seen: dict[str, Step] = {}
+    seen: dict[str, Step | MapStep] = {}
 
     def visit(name: str) -> None:
         if name in seen:
@@ -256,6 +304,10 @@ def _spark(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.Literal) and not node.is_string and "." in node.this:
         # Spark reads 3600.0 as a DECIMAL; DuckDB's arithmetic on it is DOUBLE
         return exp.cast(node.copy(), exp.DataType.build("double"))
+    if isinstance(node, exp.Bracket) and len(node.expressions) == 1:
+        # `list[i]`: DuckDB gives NULL past the end, Spark's ANSI subscript fails; `get` is
+        # Spark's NULL-past-the-end subscript (0-based, as sqlglot holds the index)
+        return exp.Anonymous(this="get", expressions=[node.this.copy(), node.expressions[0].copy()])
     if isinstance(node, exp.Tuple) and isinstance(node.parent, exp.ArgMin | exp.ArgMax):
         return cast(exp.Expression, exp.func("struct", *[e.copy() for e in node.expressions]))
     return node

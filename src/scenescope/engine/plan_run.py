@@ -1,6 +1,9 @@
 """Running the plan (engine/plan.py) over a Parquet dataset: the runner protocol both engines
 implement, the DuckDB runner, the name parser as a batch function (the same one Spark maps over
 Arrow batches), and writing each analysis as Parquet + JSON.
+
+Each runner loads `releases` (parsing the names that came without their fields) and beside it
+`unparsed_releases` (release_id of those names: the ones the plan matches itself).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from scenescope.engine import plan
+from scenescope.engine.matching import UNPARSED
 from scenescope.engine.parquet import Location, child, dataset_tables, is_uri, read_sql
 
 # a few whole-dataset aggregates are small enough to print in the JSON in full
@@ -31,9 +35,15 @@ class Runner(Protocol):
     dialect: str
     reads_uris: bool  # whether --input / --out may be URIs (s3a://, hdfs://, file://)
 
-    def load(self, folder: Location, table: str, columns: tuple[str, ...]) -> None: ...
+    def load(
+        self, folder: Location, table: str, columns: tuple[str, ...], name: str | None = None
+    ) -> None: ...
 
     def load_releases(self, folder: Location) -> None: ...
+
+    def query(self, sql: str) -> pa.Table: ...
+
+    def map_batches(self, step: plan.MapStep, payload: Any) -> None: ...
 
     def read_text(self, location: str) -> str: ...
 
@@ -93,15 +103,21 @@ class DuckDBRunner:
         self.connection = connection or duckdb.connect()
         self.connection.execute("SET TimeZone = 'UTC'")
 
-    def load(self, folder: Location, table: str, columns: tuple[str, ...]) -> None:
+    def load(
+        self, folder: Location, table: str, columns: tuple[str, ...], name: str | None = None
+    ) -> None:
         self.connection.execute(
-            f"CREATE OR REPLACE VIEW {table} AS {read_sql(Path(folder), table, list(columns))}"
+            f"CREATE OR REPLACE VIEW {name or table} AS "
+            f"{read_sql(Path(folder), table, list(columns))}"
         )
 
     def load_releases(self, folder: Location) -> None:
         sql = read_sql(Path(folder), "releases", list(plan.RELEASE_COLUMNS))
-        needs = self.connection.execute(f"SELECT count(*) FROM ({sql}) WHERE kind IS NULL")
-        if not needs.fetchall()[0][0]:
+        self.connection.execute(
+            f"CREATE OR REPLACE TABLE {UNPARSED} AS SELECT release_id FROM ({sql}) "
+            "WHERE kind IS NULL"
+        )
+        if not self.count(UNPARSED):
             self.load(folder, "releases", plan.RELEASE_COLUMNS)
             return
         reader = self.connection.sql(sql).to_arrow_reader(batch_size=65_536)
@@ -113,6 +129,23 @@ class DuckDBRunner:
 
     def create(self, name: str, sql: str) -> None:
         self.connection.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
+
+    def query(self, sql: str) -> pa.Table:
+        return self.connection.sql(sql).to_arrow_table()
+
+    def map_batches(self, step: plan.MapStep, payload: Any) -> None:
+        reader = self.connection.sql(f"SELECT * FROM {step.source}").to_arrow_reader(65_536)
+        mapped = pa.RecordBatchReader.from_batches(
+            step.schema, step.function(payload, iter(reader))
+        )
+        table = mapped.read_all()
+        self.connection.register("mapped_batches", table)
+        try:
+            self.connection.execute(
+                f"CREATE OR REPLACE TABLE {step.name} AS SELECT * FROM mapped_batches"
+            )
+        finally:
+            self.connection.unregister("mapped_batches")
 
     def count(self, name: str) -> int:
         # fetchall, not fetchone: a half-read result blocks the next query on the connection
@@ -157,11 +190,18 @@ def run_plan(runner: Runner, folder: Location, analyses: list[str] | None = None
         if table == "releases":
             runner.load_releases(folder)
         else:
-            runner.load(folder, table, columns)
+            runner.load(folder, table, columns, plan.INPUT_NAMES.get(table))
     seconds["load"] = time.perf_counter() - started
+
+    def query(sql: str) -> pa.Table:
+        return runner.query(plan.render(sql, runner.dialect))
+
     for step in plan.order(list(outputs)):
         started = time.perf_counter()
-        runner.create(step.name, plan.render(step.sql, runner.dialect))
+        if isinstance(step, plan.MapStep):
+            runner.map_batches(step, step.payload(query))
+        else:
+            runner.create(step.name, plan.render(step.sql, runner.dialect))
         seconds[step.name] = time.perf_counter() - started
     return PlanRun(runner.dialect, {name: runner.count(name) for name in outputs}, seconds)
 

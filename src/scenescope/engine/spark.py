@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from scenescope.engine import plan
+from scenescope.engine.matching import UNPARSED
 from scenescope.engine.parquet import MONTH, Location, child
 
 if TYPE_CHECKING:
@@ -83,19 +84,25 @@ class SparkRunner:
     def __init__(self, session: SparkSession) -> None:
         self.session = session
         self._frames: dict[str, Any] = {}
+        self._broadcasts: list[Any] = []
 
     def _read(self, folder: Location, table: str, columns: tuple[str, ...]) -> Any:
         frame = self.session.read.parquet(str(child(folder, table)))
         return frame.select(*[c for c in columns if c != MONTH])
 
-    def load(self, folder: Location, table: str, columns: tuple[str, ...]) -> None:
+    def load(
+        self, folder: Location, table: str, columns: tuple[str, ...], name: str | None = None
+    ) -> None:
         frame = self._read(folder, table, columns)
-        frame.createOrReplaceTempView(table)
-        self._frames[table] = frame
+        frame.createOrReplaceTempView(name or table)
+        self._frames[name or table] = frame
 
     def load_releases(self, folder: Location) -> None:
         frame = self._read(folder, "releases", plan.RELEASE_COLUMNS)
-        if frame.where("kind IS NULL").limit(1).count():
+        unparsed = frame.where("kind IS NULL").select("release_id").cache()
+        unparsed.createOrReplaceTempView(UNPARSED)
+        self._frames[UNPARSED] = unparsed
+        if unparsed.limit(1).count():
             frame = frame.mapInArrow(_parse_partitions, frame.schema)
         frame = frame.cache()
         frame.createOrReplaceTempView("releases")
@@ -105,6 +112,27 @@ class SparkRunner:
         frame = self.session.sql(sql).cache()
         frame.createOrReplaceTempView(name)
         self._frames[name] = frame
+
+    def query(self, sql: str) -> pa.Table:
+        return self.session.sql(sql).toArrow()
+
+    def map_batches(self, step: plan.MapStep, payload: Any) -> None:
+        """`step.function` over the source's partitions in the Python workers; the payload
+        goes out once per executor as a broadcast."""
+        from pyspark.sql.pandas.types import from_arrow_schema
+
+        shared = self.session.sparkContext.broadcast(payload)
+        function = step.function
+
+        def mapped(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+            yield from function(shared.value, batches)
+
+        # a partition per core: each builds what the function needs from the payload once
+        source = self._frames[step.source].repartition(self.session.sparkContext.defaultParallelism)
+        frame = source.mapInArrow(mapped, from_arrow_schema(step.schema)).cache()
+        frame.createOrReplaceTempView(step.name)
+        self._frames[step.name] = frame
+        self._broadcasts.append(shared)
 
     def count(self, name: str) -> int:
         return int(self._frames[name].count())
@@ -141,3 +169,6 @@ class SparkRunner:
         for frame in self._frames.values():
             frame.unpersist()
         self._frames.clear()
+        for shared in self._broadcasts:
+            shared.unpersist()
+        self._broadcasts.clear()
