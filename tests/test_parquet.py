@@ -1,6 +1,7 @@
 """The store as Parquet and the plan on DuckDB over it: export -> import gives every table back
 row for row; --since keeps a consistent slice; the plan's relations over Parquet equal the
-store's own; releases exported as bare names are parsed by the plan to the same results."""
+store's own; releases exported as bare names are parsed and matched by the plan to the same
+results (its matches equal the library matcher's, ties and timing decisions included)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ import pytest
 
 from cli_support import run
 from scenescope.analysis.trace_world import load_world
+from scenescope.catalog import match_releases
+from scenescope.catalog.records import CatalogTitle, ReleaseDate
+from scenescope.catalog.tables import load_release_dates, upsert_release_dates, upsert_titles
 from scenescope.engine import Engine, plan
 from scenescope.engine.parquet import TABLES, export_parquet, import_parquet, table_glob
 from scenescope.engine.plan_run import DuckDBRunner, run_plan, sorted_output
@@ -43,19 +47,47 @@ def simulated_store(folder: Path) -> Path:
     return db
 
 
-def strip_parsed(folder: Path, every: int = 3) -> None:
-    """Rewrite the dataset's releases so every `every`-th carries its name only (as a feed
-    exporting names without parsing them would)."""
+def add_title_twins(db: Path, count: int = 16) -> None:
+    """Give a few matched films a same-named, same-year catalog twin and re-run the library's
+    matcher: half the twins carry the original's dates (the tie stays possible), half none
+    (the timing decides for the original, when its dates are near the pre)."""
+    with Store.open(db) as store:
+        conn = store.connection
+        films = conn.execute(
+            "SELECT title_id, title, year FROM catalog_titles WHERE kind = 'movie' "
+            "AND year IS NOT NULL AND title_id IN "
+            "(SELECT title_id FROM release_matches WHERE status = 'matched') "
+            "ORDER BY title_id LIMIT ?",
+            [count],
+        ).fetchall()
+        upsert_titles(conn, [CatalogTitle(f"{tid}-twin", "movie", t, y) for tid, t, y in films])
+        dated = [
+            ReleaseDate(f"{tid}-twin", d.territory, d.window, d.date)
+            for tid, _, _ in films[::2]
+            for d in load_release_dates(conn, tid)
+        ]
+        upsert_release_dates(conn, dated)
+        match_releases(store)
+
+
+def _rewrite(folder: Path, table: str, sql: str) -> None:
     conn = duckdb.connect()
-    source = f"read_parquet('{table_glob(folder, 'releases')}', hive_partitioning = false)"
+    source = f"read_parquet('{table_glob(folder, table)}', hive_partitioning = false)"
+    rows = conn.sql(sql.format(source=source)).to_arrow_table()
+    shutil.rmtree(folder / table)
+    (folder / table).mkdir()
+    conn.register("rewritten", rows)
+    conn.execute(f"COPY rewritten TO '{folder / table / 'part-0.parquet'}' (FORMAT parquet)")
+
+
+def strip_parsed(folder: Path, every: int = 3) -> None:
+    """Rewrite the dataset's releases so every `every`-th carries its name only, and has no
+    matches (as a feed exporting names without parsing or matching them would)."""
     nulls = ", ".join(
         f'CASE WHEN release_id % {every} = 0 THEN NULL ELSE "{c}" END AS "{c}"' for c in PARSED
     )
-    table = conn.sql(f"SELECT * REPLACE ({nulls}) FROM {source}").to_arrow_table()
-    shutil.rmtree(folder / "releases")
-    (folder / "releases").mkdir()
-    conn.register("stripped", table)
-    conn.execute(f"COPY stripped TO '{folder / 'releases' / 'part-0.parquet'}' (FORMAT parquet)")
+    _rewrite(folder, "releases", f"SELECT * REPLACE ({nulls}) FROM {{source}}")
+    _rewrite(folder, "release_matches", f"SELECT * FROM {{source}} WHERE release_id % {every} <> 0")
 
 
 def same_rows(left: pa.Table, right: pa.Table, name: str) -> None:
@@ -86,6 +118,7 @@ def _plain(value: Any) -> Any:
 def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("parquet")
     db = simulated_store(folder)
+    add_title_twins(db)
     with Store.open(db, read_only=True) as store:
         export_parquet(store.connection, folder / "dataset")
     return db, folder / "dataset"
@@ -177,6 +210,31 @@ def test_names_without_parsed_fields_are_parsed_by_the_plan(
     assert unparsed > 1000
     for name, key in plan.outputs_of([]).items():
         same_rows(sorted_output(full, name, key), sorted_output(names_only, name, key), name)
+
+
+def test_the_plans_matches_equal_the_library_matchers(
+    world: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """Every release as a bare name and no matches exported: the plan parses and matches them
+    all, and its matches are the store's (`catalog.match_releases`) row for row — scores,
+    reasons, the ties left possible and the ties the timing decided."""
+    db, dataset = world
+    bare = tmp_path / "bare"
+    shutil.copytree(dataset, bare)
+    strip_parsed(bare, every=1)
+    runner = DuckDBRunner()
+    run = run_plan(runner, bare, ["match"])
+    mine = sorted_output(runner, "release_matches", ("release_id", "title_id"))
+    with Store.open(db, read_only=True) as store:
+        theirs = store.connection.sql(
+            "SELECT * EXCLUDE (matched_at) FROM release_matches ORDER BY release_id, title_id"
+        ).to_arrow_table()
+    assert run.rows["release_matches"] == theirs.num_rows > 1000
+    same_rows(mine, theirs, "release_matches")
+    statuses = mine.column("status").to_pylist()
+    reasons = mine.column("reason").to_pylist()
+    assert statuses.count("possible") >= 2, "a tie the name cannot break is kept possible"
+    assert any(r.startswith("name tie decided by timing") for r in reasons)
 
 
 def plan_source(folder: Path) -> str:

@@ -117,14 +117,16 @@ class MapStep:
     payload: Callable[[Query], Any]
 
 
-# the store's relations that read `release_matches`, which in the plan is a step of its own
-_READS_MATCHES = ("group_releases", "release_leads")
+# store tables that in the plan are steps of their own (a relation reading one depends on it)
+_PLAN_BUILT = ("release_matches",)
 
 
 def _store_step(name: str) -> Step:
     rel = registered_relations()[name]
-    depends = (*rel.depends, "release_matches") if name in _READS_MATCHES else rel.depends
-    return Step(name, depends, rel.build(cast(Engine, _Names())))
+    sql = rel.build(cast(Engine, _Names()))
+    reads = {table.name for table in sqlglot.parse_one(sql, read="duckdb").find_all(exp.Table)}
+    built = tuple(t for t in _PLAN_BUILT if t in reads and t not in rel.depends)
+    return Step(name, (*rel.depends, *built), sql)
 
 
 # aggregates on top of the store's relations, each written once (DuckDB dialect)
