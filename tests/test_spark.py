@@ -1,5 +1,6 @@
 """The plan on Apache Spark equals the plan on DuckDB: a small simulated world exported as
-Parquet (a third of its releases as bare names, so Spark parses them in its Python workers),
+Parquet (a third of its releases as bare names without matches, so Spark parses and matches
+them in its Python workers, same-named catalog twins making ties for the timing to decide),
 `scenescope analyze` run on both engines over the same files (Spark through file:// URIs, the
 object-storage path), every output compared row for row; and, in a slow test, the same on a
 standalone master + worker started on loopback."""
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
@@ -36,7 +38,7 @@ from scenescope.sightings import import_sightings, link_sightings
 from scenescope.store import Store
 from scenescope.world.config import load_config
 from scenescope.world.simulate import simulate
-from test_parquet import FLOAT_TOLERANCE, same_rows, strip_parsed
+from test_parquet import FLOAT_TOLERANCE, add_title_twins, same_rows, strip_parsed
 
 pytestmark = pytest.mark.skipif(
     shutil.which("java") is None,
@@ -69,6 +71,7 @@ def build_datasets(folder: Path) -> Datasets:
         load_world(store, folder / "world")
         import_sightings(store, folder / "world" / "sightings.csv")
         link_sightings(store)
+    add_title_twins(db)
     with Store.open(db, read_only=True) as store:
         export_parquet(store.connection, folder / "full")
     shutil.copytree(folder / "full", folder / "names_only")
@@ -145,17 +148,28 @@ def test_every_output_on_spark_equals_duckdb_row_for_row(
     rows = spark_run.summary["rows"]
     assert rows["daily_pres"] > 1000 and rows["sighting_lags"] > 1000
     assert rows["race_entries"] > 1000 and rows["release_leads"] > 500
+    assert rows["release_matches"] > 1000
+    # Spark's own matching ran: the possible ties and the timing's decisions are among its rows
+    matches = read_output(spark_run.out, "release_matches")
+    assert "possible" in matches.column("status").to_pylist()
+    assert any(r.startswith("name tie decided") for r in matches.column("reason").to_pylist())
 
 
 def test_names_spark_parses_give_what_the_store_parsed_on_ingest(
     datasets: Datasets, spark_run: EngineRun
 ) -> None:
-    """Spark's outputs over the names-only set equal DuckDB's over the fully parsed export:
-    the parser in Spark's Python workers is the ingest parser."""
+    """Spark's outputs over the names-only set equal DuckDB's over the fully parsed and matched
+    export: the parser in Spark's Python workers is the ingest parser, and its matches (the
+    release_matches output included) are the library matcher's."""
     stored = DuckDBRunner()
     run_plan(stored, datasets.full)
-    bare = pq.read_table(datasets.names_only / "releases", columns=["kind"]).column("kind")
-    assert bare.null_count > 1000
+    bare = pq.read_table(datasets.names_only / "releases", columns=["release_id", "kind"])
+    assert bare.column("kind").null_count > 1000
+    exported = pq.read_table(datasets.names_only / "release_matches", columns=["release_id"])
+    unmatched = set(
+        pc.filter(bare.column("release_id"), pc.is_null(bare.column("kind"))).to_pylist()
+    )
+    assert not unmatched & set(exported.column("release_id").to_pylist())
     for name, key in plan.outputs_of([]).items():
         theirs = in_order(sorted_output(stored, name, key), key)
         same_rows(in_order(read_output(spark_run.out, name), key), theirs, name)
