@@ -11,6 +11,7 @@ memberships, for ours and the peer.
 
     .venv/bin/python benchmarks/families.py --seeds 10 --scale 0.1
     .venv/bin/python benchmarks/families.py --calibrate     # refit on the calibration seeds
+    .venv/bin/python benchmarks/families.py --successors    # each seed with and without one
 
 The reported seeds (101.., independent 301..) are never the calibration seeds (CALIBRATION).
 """
@@ -44,7 +45,12 @@ from scenescope.analysis.family_metrics import (
     family_outcomes,
     reliability_table,
 )
-from scenescope.analysis.successors import SuccessorResult, Successors
+from scenescope.analysis.successors import (
+    SuccessorCandidate,
+    SuccessorResult,
+    Successors,
+    SuccessorSettings,
+)
 from scenescope.catalog.importer import import_catalog
 from scenescope.catalog.match_run import match_releases
 from scenescope.engine import Engine
@@ -256,10 +262,17 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=0.1)
     parser.add_argument("--min-releases", type=int, default=20)
     parser.add_argument("--calibrate", action="store_true")
+    parser.add_argument(
+        "--successors", action="store_true", help="successors only, each seed with and without"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         if args.calibrate:
             calibrate(Path(tmp), args.scale)
+            return
+        if args.successors:
+            seeds = [args.first_seed + i for i in range(args.seeds)]
+            successor_report(Path(tmp), seeds, args.scale)
             return
         seeds = [args.first_seed + i for i in range(args.seeds)]
         report(Path(tmp), seeds, args.scale, [301 + i for i in range(args.independent)], args)
@@ -322,6 +335,93 @@ def report(
         f"{sum(1 for s in ranks if not s.details.get('true_pairs') and s['reported'])}"
     )
     print("timings: " + ", ".join(f"{k} {v:.2f} s" for k, v in timings.items()))
+
+
+def naive_successors(result: SuccessorResult) -> dict[str, SuccessorCandidate]:
+    """The peer: per dark group, the newcomer whose releases look most alike (raw signature
+    similarity, no chance level), scored by that similarity."""
+    best: dict[str, SuccessorCandidate] = {}
+    for c in result.candidates:
+        key = c.predecessor.lower()
+        if key not in best or c.specialty_similarity > best[key].specialty_similarity:
+            best[key] = c
+    return best
+
+
+def successor_line(result: SuccessorResult, truth: WorldTruth) -> str:
+    """Ours and the naive peer on one world: the true successor's rank, score and runner-up, or
+    (no successor) the top score against the threshold."""
+    naive = naive_successors(result)
+    threshold = result.threshold
+    if truth.successors:
+        parts = []
+        for s in truth.successors:
+            mine = [c for c in result.candidates if c.predecessor.lower() == s.old.lower()]
+            hit = next((c for c in mine if c.successor.lower() == s.new.lower()), None)
+            top = next((c for c in mine if c.rank == 1), None)
+            peer = naive.get(s.old.lower())
+            runner = (
+                (top.runner_up_score or 0.0) if top and hit is top else (top.score if top else 0)
+            )
+            parts.append(
+                f"{s.old} -> {s.new}: ours rank {hit.rank if hit else '-'} score "
+                f"{hit.score if hit else 0:.2f} runner-up "
+                f"{runner:.2f}"
+                f"{' (above)' if hit and hit.above_threshold else ''}; naive first "
+                f"{peer.successor if peer else '-'} {peer.specialty_similarity if peer else 0:.2f}"
+            )
+        return " | ".join(parts)
+    tops = [c for c in result.candidates if c.rank == 1]
+    best = max(tops, key=lambda c: c.score, default=None)
+    peer = max(naive.values(), key=lambda c: c.specialty_similarity, default=None)
+    return (
+        f"no successor: ours top {best.score if best else 0:.2f} "
+        f"({best.predecessor + '->' + best.successor if best else '-'}) vs threshold "
+        f"{threshold:.2f}, {sum(c.above_threshold for c in tops)} above; naive top "
+        f"{peer.specialty_similarity if peer else 0:.2f}, "
+        f"{sum(c.specialty_similarity >= threshold for c in naive.values())} above"
+    )
+
+
+def successor_report(directory: Path, seeds: list[int], scale: float) -> None:
+    """Each seed twice, with the renamed successor and without: ours beside the naive peer."""
+    firsts = above = false_worlds = naive_firsts = naive_false = 0
+    for seed in seeds:
+        for variant in ("default", "no successor"):
+            world = simulated(directory / variant.replace(" ", "-"), seed, scale, variant)
+            result = Successors().fit(world.engine, SuccessorSettings(top=50))
+            print(f"{world.label:<30} {successor_line(result, world.truth)}")
+            naive = naive_successors(result)
+            if world.truth.successors:
+                for s in world.truth.successors:
+                    top = next(
+                        (
+                            c
+                            for c in result.candidates
+                            if c.predecessor.lower() == s.old.lower() and c.rank == 1
+                        ),
+                        None,
+                    )
+                    right = top is not None and top.successor.lower() == s.new.lower()
+                    firsts += right
+                    above += right and top is not None and top.above_threshold
+                    peer = naive.get(s.old.lower())
+                    naive_firsts += peer is not None and peer.successor.lower() == s.new.lower()
+            else:
+                false_worlds += bool(result.successors())
+                naive_false += any(
+                    c.specialty_similarity >= result.threshold for c in naive.values()
+                )
+            if world.store is not None:
+                world.store.close()
+    print(
+        f"\nours: true successor first on {firsts} of {len(seeds)} seeds ({above} above the "
+        f"threshold); worlds without one reporting one: {false_worlds} of {len(seeds)}"
+    )
+    print(
+        f"naive peer (most alike newcomer): first on {naive_firsts} of {len(seeds)}; worlds "
+        f"without one with a newcomer that alike: {naive_false} of {len(seeds)}"
+    )
 
 
 if __name__ == "__main__":

@@ -1,23 +1,24 @@
 """Successors: when a group goes dark, which new group picks up where it left off.
 
-A candidate is a group that first appears within weeks of the dark group's last pre; it is
-scored, in SQL, on the same specialty (category / source / resolution / codec / language
-mix, and the naming habits of its release names), what it continues (the same shows, or
-the same drop partners where titles do not recur) and the same timing profile.
+A candidate is a group that first appears within weeks of the dark group's last pre. Its score
+is a probability measured against chance: how many of the groups active across the silence
+(the field) look as much like the dark group, and whether the candidate continues more of its
+drop partners and titles than those look-alike peers do (SQL in `successor_evidence`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
-import pyarrow as pa
 
 from scenescope.analysis.base import Estimator
-from scenescope.analysis.groups import _utc, dormant_groups
-from scenescope.engine import Engine, Scratch, Source
+from scenescope.analysis.groups import GroupSummary, _utc, dormant_groups
+from scenescope.analysis.successor_evidence import PairEvidence, pair_evidence
+from scenescope.engine import Engine, Source
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,17 +28,26 @@ class SuccessorSettings:
     before_days: float = 14.0  # a successor may start a little before the old group stops
     after_days: float = 84.0  # ... and up to twelve weeks after
     min_releases: int = 5
-    proximity_scale_days: float = 28.0
-    weight_specialty: float = 0.35
-    weight_titles: float = 0.25
-    weight_timing: float = 0.2
-    weight_volume: float = 0.1
-    weight_proximity: float = 0.1
-    specialty_sharpness: float = 4.0  # exponent on the specialty similarity in the score
-    partner_sharpness: float = 4.0  # exponent on the drop-partner similarity
-    lead_scale_days: float = 7.0  # median leads this far apart apart: similarity e^-1
+    # the profile test: a candidate whose releases' signatures (section, format as written)
+    # could be a sample of the dark group's passes the chi-square test at this z (0.1%);
+    # samples count at most this many releases, so a big group may drift a little
+    profile_z: float = 3.09
+    max_sample: float = 300.0
+    drift: float = 0.05  # chance a true successor changed its profile enough to fail the test
+    peers: int = 5  # look-alike peers: the field groups closest to the dark group's profile
+    partner_weight: float = 6.0  # log-likelihood per unit partner cosine above the peers'
+    continuity_weight: float = 4.0  # ... per unit share of continued works above the peers'
+    pseudo_releases: float = 20.0  # a candidate with this many releases gets half that weight
+    min_continued_works: int = 2  # works others continued after the silence before it counts
+    after_share: float = 0.9  # share of successors that start after the silence, not before
+    # prior that a dark group has a successor among its candidates: groups that went dark at
+    # the same hour as others (a raid) rename more often than a group that fades alone
+    prior_alone: float = 0.2
+    prior_joint: float = 0.5
+    joint_hours: float = 6.0
+    lead_scale_days: float = 7.0  # median leads this far apart: similarity e^-1 (shown only)
     min_leads: int = 3  # matched releases needed before a group's lead profile counts
-    threshold: float = 0.6  # a candidate scoring at least this is reported as a successor
+    threshold: float = 0.8  # a candidate with at least this probability is reported
     top: int = 5  # candidates kept per dark group
     now: dt.datetime | None = None  # "now" for dormancy (default: the store's last pre)
 
@@ -49,12 +59,12 @@ class SuccessorCandidate:
     predecessor: str
     successor: str
     rank: int  # 1 = best candidate for this predecessor
-    score: float  # 0..1
+    score: float  # 0..1: the probability that this candidate is the successor
     predecessor_last_pre: dt.datetime
     successor_first_pre: dt.datetime
     gap_days: float  # successor's first pre minus predecessor's last pre
-    specialty_similarity: float  # format / category / language mix and naming habits (cosines)
-    title_overlap: float  # shared titles over the smaller title set
+    specialty_similarity: float  # 1 - half the signature divergence: 1 = the same mix
+    title_overlap: float  # share of the works others continued after the silence it continued
     timing_similarity: float  # clock profile (hour, weekday) and lead against official dates
     volume_ratio: float  # smaller weekly rate over the larger
     lead_days: tuple[float | None, float | None] = (None, None)  # median lead, old and new
@@ -62,6 +72,12 @@ class SuccessorCandidate:
     runner_up: str | None = None  # for rank 1: the next candidate, and its score
     runner_up_score: float | None = None
     above_threshold: bool = False  # rank 1 and scoring at least the threshold
+    profile_consistent: bool = False  # its releases could be a sample of the dark group's
+    field_size: int = 0  # groups active across the silence (what chance looks like)
+    field_as_close: int = 0  # of those, how many pass the profile test at its sample size
+    partner_margin: float = 0.0  # partner cosine above its look-alike peers' median
+    continuity_margin: float = 0.0  # continued share above its look-alike peers' median
+    likelihood_ratio: float = 1.0  # P(evidence | successor) / P(evidence | a field group)
 
     @property
     def margin(self) -> float | None:
@@ -70,10 +86,18 @@ class SuccessorCandidate:
             return None
         return self.score - (self.runner_up_score or 0.0)
 
+    def chance(self) -> str:
+        """What the profile evidence is worth, in words."""
+        if not self.profile_consistent:
+            return "its releases do not look like a sample of the dark group's"
+        return (
+            f"{self.field_as_close} of {self.field_size} groups active at the silence look "
+            "as much like the dark group"
+        )
+
     def describe(self) -> str:
-        if self.above_threshold:
-            return f"likely successor of {self.predecessor} (score {self.score:.2f})"
-        return f"possible successor of {self.predecessor} (score {self.score:.2f})"
+        kind = "likely" if self.above_threshold else "possible"
+        return f"{kind} successor of {self.predecessor} (score {self.score:.2f}; {self.chance()})"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -98,108 +122,14 @@ class SuccessorCandidate:
                 "volume_ratio": round(self.volume_ratio, 4),
                 "partner_similarity": round(self.partner_similarity, 4),
                 "median_lead_days": [None if v is None else round(v, 2) for v in self.lead_days],
+                "profile_consistent": self.profile_consistent,
+                "field_size": self.field_size,
+                "field_as_close": self.field_as_close,
+                "partner_margin": round(self.partner_margin, 4),
+                "continuity_margin": round(self.continuity_margin, 4),
+                "likelihood_ratio": round(self.likelihood_ratio, 4),
             },
         }
-
-
-_FEATURES_SQL = """
-WITH raw AS (
-  SELECT group_key, 'specialty' AS kind, 'c:' || coalesce(lower(category), '') AS feature
-  FROM {t}
-  UNION ALL SELECT group_key, 'specialty', 's:' || source_class FROM {t}
-  UNION ALL SELECT group_key, 'specialty', 'r:' || resolution FROM {t}
-  UNION ALL SELECT group_key, 'specialty', 'v:' || codec FROM {t}
-  UNION ALL SELECT group_key, 'specialty', 'l:' || coalesce(list_sort(languages)[1], '')
-  FROM {t}
-  UNION ALL SELECT group_key, 'timing', 'h:' || CAST(hour(pre_at AT TIME ZONE 'UTC') AS VARCHAR)
-  FROM {t}
-  UNION ALL SELECT group_key, 'timing', 'd:' || CAST(isodow(pre_at AT TIME ZONE 'UTC') AS VARCHAR)
-  FROM {t}
-  UNION ALL
-  -- naming habits: the name's tokens as written (case kept: H264 vs h264, BluRay vs BLURAY),
-  -- without the title's words, numbers and the group tag
-  SELECT g.group_key, 'habits', 'w:' || token
-  FROM (SELECT g.group_key,
-               unnest(list_filter(string_split(regexp_replace(r.name, '-[^-]*$', ''), '.'),
-                      lambda t: NOT list_contains(string_split(lower(coalesce(r.title, '')), ' '),
-                                                  lower(t))
-                                AND NOT regexp_full_match(t, '[0-9]+|S[0-9]+E[0-9]+'))) AS token
-        FROM {t} g JOIN releases r USING (release_id)
-        WHERE g.group_key IN (SELECT group_key FROM {keys})) g
-  UNION ALL
-  -- drop partners: groups that released the same title in another format within hours; a
-  -- renamed group keeps its supply, so it drops with the same partners
-  SELECT x.group_key, 'partners', 'p:' || y.group_key
-  FROM {t} x JOIN {t} y ON y.title_key = x.title_key AND y.group_key <> x.group_key
-   AND y.format_key <> x.format_key
-   AND y.pre_at BETWEEN x.pre_at - INTERVAL 2 HOUR AND x.pre_at + INTERVAL 2 HOUR
-  WHERE x.group_key IN (SELECT group_key FROM {keys})
-), counted AS (
-  SELECT group_key, kind, feature, count(*) AS n FROM raw
-  WHERE group_key IN (SELECT group_key FROM {keys})
-  GROUP BY ALL
-)
-SELECT group_key, kind, feature,
-       n / sqrt(sum(n * n) OVER (PARTITION BY group_key, kind)) AS w
-FROM counted
-"""
-
-_TITLES_SQL = """
-SELECT DISTINCT group_key, work_key AS work
-FROM {t}
-WHERE work_key IS NOT NULL AND group_key IN (SELECT group_key FROM {keys})
-"""
-
-_SCORE_SQL = """
-WITH sim AS (
-  SELECT p.old_key, p.new_key, fx.kind, sum(fx.w * fy.w) AS cosine
-  FROM {pairs} p
-  JOIN {features} fx ON fx.group_key = p.old_key
-  JOIN {features} fy ON fy.group_key = p.new_key AND fy.kind = fx.kind
-                            AND fy.feature = fx.feature
-  GROUP BY ALL
-), shared AS (
-  SELECT p.old_key, p.new_key, count(*) AS n
-  FROM {pairs} p
-  JOIN {titles} tx ON tx.group_key = p.old_key
-  JOIN {titles} ty ON ty.group_key = p.new_key AND ty.work = tx.work
-  GROUP BY ALL
-), sizes AS (SELECT group_key, count(*) AS works FROM {titles} GROUP BY ALL)
-SELECT p.old_key, p.new_key, p.old_name, p.new_name, p.old_last, p.new_first,
-       epoch(p.new_first - p.old_last) / 86400.0 AS gap_days,
-       (coalesce(max(s.cosine) FILTER (WHERE s.kind = 'specialty'), 0)
-        + coalesce(max(s.cosine) FILTER (WHERE s.kind = 'habits'), 0)) / 2 AS specialty,
-       coalesce(max(s.cosine) FILTER (WHERE s.kind = 'timing'), 0) AS timing,
-       coalesce(any_value(sh.n), 0) / greatest(1, least(any_value(zx.works),
-                                                       any_value(zy.works))) AS titles,
-       least(p.old_rate, p.new_rate) / greatest(p.old_rate, p.new_rate, 1e-9) AS volume,
-       coalesce(max(s.cosine) FILTER (WHERE s.kind = 'partners'), 0) AS partners
-FROM {pairs} p
-LEFT JOIN sim s USING (old_key, new_key)
-LEFT JOIN shared sh USING (old_key, new_key)
-LEFT JOIN sizes zx ON zx.group_key = p.old_key
-LEFT JOIN sizes zy ON zy.group_key = p.new_key
-GROUP BY p.old_key, p.new_key, p.old_name, p.new_name, p.old_last, p.new_first,
-         p.old_rate, p.new_rate
-"""
-
-
-_PAIRS_SQL = """
-WITH g AS (
-  SELECT group_key, any_value(n.group_name) AS name, min(pre_at) AS first_pre,
-         max(pre_at) AS last_pre, count(*) AS releases,
-         count(*) / greatest(epoch(max(pre_at) - min(pre_at)) / 604800.0, 1.0) AS rate
-  FROM {t} JOIN {names} n USING (group_key)
-  GROUP BY group_key HAVING count(*) >= $min_releases
-)
-SELECT o.group_key AS old_key, n.group_key AS new_key, o.name AS old_name,
-       n.name AS new_name, o.last_pre AS old_last, n.first_pre AS new_first,
-       o.rate AS old_rate, n.rate AS new_rate
-FROM g o JOIN g n
-  ON n.first_pre BETWEEN o.last_pre - to_seconds($before) AND o.last_pre + to_seconds($after)
- AND n.first_pre > o.first_pre AND n.group_key <> o.group_key
-WHERE o.group_key IN (SELECT group_key FROM {dark})
-"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,8 +164,16 @@ class Successors(Estimator[SuccessorSettings, SuccessorResult]):
         if not dark:
             return SuccessorResult((), settings.threshold)
         with engine.scratch() as pad:
-            rows, leads = _scored_pairs(engine, pad, [d.group_key for d in dark], settings)
-        return SuccessorResult(_rank(rows, leads, settings), settings.threshold)
+            evidence = pair_evidence(
+                engine,
+                pad,
+                [d.group_key for d in dark],
+                min_releases=settings.min_releases,
+                before_days=settings.before_days,
+                after_days=settings.after_days,
+                min_leads=settings.min_leads,
+            )
+        return SuccessorResult(_rank(evidence, dark, settings), settings.threshold)
 
 
 def find_successors(
@@ -257,120 +195,163 @@ def find_successors(
     return list(Successors()(source, dataclasses.replace(settings, **changes)).candidates)
 
 
-def _scored_pairs(
-    engine: Engine, pad: Scratch, dark: list[str], settings: SuccessorSettings
-) -> tuple[list[tuple[Any, ...]], dict[str, float]]:
-    table = engine.relation("group_releases")
-    names = engine.relation("group_names")
-    leads_table = engine.relation("release_leads")
-    dark_table = pad.register("dark", pa.table({"group_key": pa.array(dark, pa.string())}))
-    pairs = pad.create(
-        "pairs",
-        _PAIRS_SQL.format(t=table, names=names, dark=dark_table),
-        {  # type: ignore[arg-type]
-            "min_releases": settings.min_releases,
-            "before": settings.before_days * 86400.0,
-            "after": settings.after_days * 86400.0,
-        },
-    )
-    keys = pad.create(
-        "keys", f"SELECT old_key AS group_key FROM {pairs} UNION SELECT new_key FROM {pairs}"
-    )
-    features = pad.create("features", _FEATURES_SQL.format(t=table, keys=keys))
-    titles = pad.create("titles", _TITLES_SQL.format(t=table, keys=keys))
-    rows = engine.rows(_SCORE_SQL.format(pairs=pairs, features=features, titles=titles))
-    lead_rows = engine.rows(
-        f"""
-        SELECT g.group_key, median(l.lead_days)
-        FROM {table} g JOIN {leads_table} l USING (release_id)
-        WHERE l.lead_days IS NOT NULL AND g.group_key IN (SELECT group_key FROM {keys})
-        GROUP BY g.group_key HAVING count(*) >= ?
-        """,
-        [settings.min_leads],
-    )
-    return rows, {str(k): float(v) for k, v in lead_rows if v is not None}
+@dataclass(frozen=True, slots=True)
+class _Weighed:
+    """One candidate's evidence against its dark group's field."""
+
+    row: tuple[Any, ...]
+    consistent: bool
+    as_close: int
+    field_size: int
+    partner_margin: float
+    continuity_margin: float
+    log_lr: float
+
+
+def _critical(df: int, z: float) -> float:
+    """The chi-square quantile at standard-normal z (Wilson-Hilferty)."""
+    df = max(df, 1)
+    return float(df * (1 - 2 / (9 * df) + z * math.sqrt(2 / (9 * df))) ** 3)
+
+
+def _weigh(
+    old: str, rows: list[tuple[Any, ...]], ev: PairEvidence, settings: SuccessorSettings
+) -> list[_Weighed]:
+    """The likelihood ratio of each candidate of one dark group: its profile against the
+    field's at its sample size, then partners and continuity beyond its look-alike peers."""
+    candidates = [r for r in rows if r[10]]
+    field = [r for r in rows if not r[10]]
+    span = settings.before_days + settings.after_days
+
+    def divergence(row: tuple[Any, ...]) -> tuple[float, int]:
+        return ev.divergence.get((old, row[1]), (2.0, 2))
+
+    field_div = np.array([divergence(r)[0] for r in field], dtype=float)
+    field_crit = np.array([_critical(divergence(r)[1] - 1, settings.profile_z) for r in field])
+    field_partners = np.array([ev.partners.get((old, r[1]), 0.0) for r in field])
+    field_continued = np.array([_continued(ev, old, r[1], settings) for r in field])
+    out = []
+    for row in candidates:
+        sample = min(settings.max_sample, row[8] * row[9] / max(row[8] + row[9], 1))
+        value, signatures = divergence(row)
+        consistent = 2 * sample * value <= _critical(signatures - 1, settings.profile_z)
+        # which field groups would pass the same test at this candidate's sample size
+        passing = 2 * sample * field_div <= field_crit
+        as_close = int(passing.sum())
+        share = (as_close + 0.5) / (len(field) + 1)
+        log_lr = (
+            math.log((1 - settings.drift) / share)
+            if consistent
+            else math.log(settings.drift / max(1 - share, 1e-9))
+        )
+        # the look-alike peers: the field groups closest to the dark group's profile
+        peers = np.zeros(len(field), dtype=bool)
+        peers[np.argsort(field_div, kind="stable")[: settings.peers]] = True
+        partner_margin = ev.partners.get((old, row[1]), 0.0) - _median(field_partners[peers])
+        continued = _continued(ev, old, row[1], settings)
+        continuity_margin = (
+            continued - _median(field_continued[peers]) if not math.isnan(continued) else 0.0
+        )
+        # a few releases say little about partners and titles: shrink towards no evidence
+        weight = row[9] / (row[9] + settings.pseudo_releases)
+        log_lr += weight * settings.partner_weight * max(partner_margin, 0.0)
+        log_lr += weight * settings.continuity_weight * max(continuity_margin, 0.0)
+        # when: most successors start after the silence; newcomers arrive any time
+        gap = (row[5] - row[4]).total_seconds() / 86400.0
+        if gap >= 0:
+            log_lr += math.log(settings.after_share * span / settings.after_days)
+        else:
+            log_lr += math.log((1 - settings.after_share) * span / settings.before_days)
+        out.append(
+            _Weighed(
+                row, consistent, as_close, len(field), partner_margin, continuity_margin, log_lr
+            )
+        )
+    return out
+
+
+def _continued(ev: PairEvidence, old: str, new: str, settings: SuccessorSettings) -> float:
+    continued, works = ev.continuity.get((old, new), (0, 0))
+    if works < settings.min_continued_works:
+        return math.nan if works else 0.0
+    return continued / works
+
+
+def _median(values: np.ndarray) -> float:
+    finite = values[~np.isnan(values)] if values.size else values
+    return float(np.median(finite)) if finite.size else 0.0
 
 
 def _rank(
-    rows: list[tuple[Any, ...]], leads: dict[str, float], settings: SuccessorSettings
+    ev: PairEvidence, dark: list[GroupSummary], settings: SuccessorSettings
 ) -> tuple[SuccessorCandidate, ...]:
-    if not rows:
-        return ()
-    gap = np.array([r[6] for r in rows], dtype=float)
-    evidence = np.array([r[7:11] for r in rows], dtype=float)  # specialty, clock, titles, vol
-    partners = np.array([r[11] for r in rows], dtype=float)
-    # what the new group continues: the old one's titles (a show) or, where titles do not
-    # recur (films), its supply, seen as the same drop partners; peers of the same format share
-    # many partners by chance, so only near-identity counts (sharpened like the specialty)
-    continuity = np.maximum(evidence[:, 2], partners**settings.partner_sharpness)
-    # ... beyond what the other newcomers continue too: a show that keeps airing is picked up
-    # by every group of its format, so only what sets one newcomer apart is succession
-    olds = np.array([r[0] for r in rows], dtype=object)
-    continuity = _beyond_field(continuity, olds)
-    old_lead = np.array([leads.get(r[0], np.nan) for r in rows], dtype=float)
-    new_lead = np.array([leads.get(r[1], np.nan) for r in rows], dtype=float)
-    known = ~np.isnan(old_lead) & ~np.isnan(new_lead)
-    lead_similarity = np.exp(-np.abs(np.nan_to_num(old_lead - new_lead)) / settings.lead_scale_days)
-    # timing: the clock profile, and where both are known, how early against official dates
-    evidence[:, 1] = np.where(known, 0.5 * evidence[:, 1] + 0.5 * lead_similarity, evidence[:, 1])
-    proximity = np.exp(-np.maximum(gap, 0.0) / settings.proximity_scale_days)
-    # a renamed group keeps its exact habits; peers of the same specialty are only alike, so
-    # near-identity must count far more than resemblance, and only beyond what the other
-    # newcomers share with the dark group anyway (every MP3 group looks alike)
-    specialty = _beyond_field(evidence[:, 0] ** settings.specialty_sharpness, olds)
-    timing = _beyond_field(evidence[:, 1], olds)
-    score = (
-        settings.weight_specialty * specialty
-        + settings.weight_timing * timing
-        + settings.weight_titles * continuity
-        + settings.weight_volume * evidence[:, 3]
-        + settings.weight_proximity * proximity
-    )
-    by_old: dict[str, list[int]] = {}
-    for i, row in enumerate(rows):
-        by_old.setdefault(row[0], []).append(i)
+    by_old: dict[str, list[tuple[Any, ...]]] = {}
+    for row in ev.pairs:
+        by_old.setdefault(str(row[0]), []).append(row)
+    last = {d.group_key: d.last_pre_at for d in dark}
+    joint = settings.joint_hours * 3600.0
     out: list[SuccessorCandidate] = []
-    for indices in by_old.values():
-        indices.sort(key=lambda i: (-score[i], rows[i][1]))
-        second = indices[1] if len(indices) > 1 else None
-        for rank, i in enumerate(indices[: settings.top], start=1):
-            r = rows[i]
-            out.append(
-                SuccessorCandidate(
-                    predecessor=r[2],
-                    successor=r[3],
-                    rank=rank,
-                    score=float(score[i]),
-                    predecessor_last_pre=_utc(r[4]),
-                    successor_first_pre=_utc(r[5]),
-                    gap_days=float(gap[i]),
-                    specialty_similarity=float(evidence[i, 0]),
-                    timing_similarity=float(evidence[i, 1]),
-                    title_overlap=float(evidence[i, 2]),
-                    volume_ratio=float(evidence[i, 3]),
-                    partner_similarity=float(partners[i]),
-                    lead_days=(_maybe(old_lead[i]), _maybe(new_lead[i])),
-                    runner_up=rows[second][3] if rank == 1 and second is not None else None,
-                    runner_up_score=float(score[second])
-                    if rank == 1 and second is not None
-                    else None,
-                    above_threshold=rank == 1 and float(score[i]) >= settings.threshold,
+    for old, rows in by_old.items():
+        weighed = _weigh(old, rows, ev, settings)
+        if not weighed:
+            continue
+        together = any(
+            k != old and abs((at - last[old]).total_seconds()) <= joint for k, at in last.items()
+        )
+        prior = settings.prior_joint if together else settings.prior_alone
+        # one of the candidates (each equally likely beforehand) or none of them
+        odds = np.exp(np.array([w.log_lr for w in weighed]) - math.log(len(weighed)))
+        score = prior * odds / ((1 - prior) + prior * odds.sum())
+        order = sorted(range(len(weighed)), key=lambda i: (-score[i], weighed[i].row[3]))
+        second = order[1] if len(order) > 1 else None
+        for rank, i in enumerate(order[: settings.top], start=1):
+            out.append(_candidate(weighed[i], ev, rank, float(score[i]), settings))
+            if rank == 1 and second is not None:
+                out[-1] = _with_runner_up(
+                    out[-1], weighed[second].row[3], float(score[second]), settings
                 )
-            )
     out.sort(key=lambda c: (-c.predecessor_last_pre.timestamp(), c.predecessor, c.rank))
     return tuple(out)
 
 
-def _beyond_field(values: np.ndarray, olds: np.ndarray) -> np.ndarray:
-    """Each value as the share of the way from the field's median to 1, the field being the
-    dark group's candidates (all candidates' when it has fewer than three)."""
-    level = np.full(values.size, float(np.median(values)) if values.size else 0.0)
-    for old in set(olds.tolist()):
-        mine = olds == old
-        if mine.sum() >= 3:
-            level[mine] = float(np.median(values[mine]))
-    return np.clip((values - level) / np.maximum(1.0 - level, 1e-9), 0.0, 1.0)
+def _candidate(
+    w: _Weighed, ev: PairEvidence, rank: int, score: float, settings: SuccessorSettings
+) -> SuccessorCandidate:
+    r = w.row
+    old, new = str(r[0]), str(r[1])
+    old_lead, new_lead = ev.leads.get(old), ev.leads.get(new)
+    timing = ev.clock.get((old, new), 0.0)
+    if old_lead is not None and new_lead is not None:
+        lead = math.exp(-abs(old_lead - new_lead) / settings.lead_scale_days)
+        timing = 0.5 * timing + 0.5 * lead
+    continued = _continued(ev, old, new, settings)
+    return SuccessorCandidate(
+        predecessor=r[2],
+        successor=r[3],
+        rank=rank,
+        score=score,
+        predecessor_last_pre=_utc(r[4]),
+        successor_first_pre=_utc(r[5]),
+        gap_days=(r[5] - r[4]).total_seconds() / 86400.0,
+        specialty_similarity=1.0 - ev.divergence.get((old, new), (2.0, 2))[0] / 2,
+        title_overlap=0.0 if math.isnan(continued) else continued,
+        timing_similarity=timing,
+        volume_ratio=min(r[6], r[7]) / max(r[6], r[7], 1e-9),
+        lead_days=(old_lead, new_lead),
+        partner_similarity=ev.partners.get((old, new), 0.0),
+        above_threshold=rank == 1 and score >= settings.threshold,
+        profile_consistent=w.consistent,
+        field_size=w.field_size,
+        field_as_close=w.as_close,
+        partner_margin=w.partner_margin,
+        continuity_margin=w.continuity_margin,
+        likelihood_ratio=math.exp(min(w.log_lr, 700.0)),
+    )
 
 
-def _maybe(value: float) -> float | None:
-    return None if value != value else float(value)  # NaN -> None
+def _with_runner_up(
+    c: SuccessorCandidate, name: str, score: float, settings: SuccessorSettings
+) -> SuccessorCandidate:
+    import dataclasses
+
+    return dataclasses.replace(c, runner_up=name, runner_up_score=score)
