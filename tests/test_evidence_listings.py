@@ -4,6 +4,7 @@ Sleuth Kit; bad lines are reported with file:line and the good ones are kept."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import shutil
 import subprocess
@@ -13,7 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scenescope.evidence.bodyfile import read_bodyfile
+from scenescope.evidence import bodyfile
+from scenescope.evidence.bodyfile import read_bodyfile, read_bodyfile_tables
 from scenescope.evidence.records import ListingError, Problems, time_horizon
 from scenescope.evidence.sources import detect_kind, open_listing
 
@@ -102,6 +104,71 @@ def test_any_name_survives_even_with_pipes(name: str) -> None:
     assert problems.skipped == 0
     assert entries[0].path == "/" + name
     assert problems.repaired == (1 if "|" in name else 0)
+
+
+# Lines as seized listings write them, clean and odd: the column-wise reader must agree with
+# the line-by-line one on every entry and every problem, across block boundaries.
+_ODD_LINES = [
+    _line("/a/Movie.2020.1080p.BluRay.x264-GRP/grp.r00"),
+    _line("/a", mode="d/drwxr-xr-x"),
+    _line("/crlf/name.nfo") + b"\r",
+    _line("/trailing/slash/", mode="d/drwxr-xr-x"),
+    _line("/"),
+    _line("/gone.mkv (deleted)"),
+    _line("/gone2.mkv (deleted-realloc)"),
+    _line("/$MFT ($FILE_NAME)"),
+    _line("/we|ird|name.txt"),
+    b"0|/caf\xe9.txt|12|r/rrw-r--r--|0|0|5|1|1|1|1",
+    f"0|/café ünïcode ✓.mkv|12|r/rrw-r--r--|0|0|5|{T}|{T}|{T}|0".encode(),
+    b"",
+    b"# a comment",
+    b"0|/short|12|r/rrw-r--r--|0|0",
+    _line("/zero.txt", mtime=0),
+    _line("/zero-dir", mtime=0, mode="d/drwxr-xr-x"),
+    _line("/future.txt", mtime=4102444800),
+    _line("/old.txt", mtime=100),
+    f"0|/neg.txt|12|r/rrw-r--r--|0|0|5|{T}|-5|{T}|0".encode(),
+    f"0|/huge.txt|12|r/rrw-r--r--|0|0|{10**25}|{T}|{T}|{T}|0".encode(),
+    f"0|/ctime.txt|12|r/rrw-r--r--|0|0|5|{T}|{T}|99|0".encode(),
+    b"0|/size.txt|12|r/rrw-r--r--|0|0|big|1|1|1|1",
+    f"0|/link -> /target|12|l/lrwxrwxrwx|0|0|5|{T}|{T}|{T}|0".encode(),
+    f"0|/plain -> arrow.txt|12|r/rrw-r--r--|0|0|5|{T}|{T}|{T}|0".encode(),
+    f"0|$MBR|12|v/v---------|0|0|5|{T}|{T}|{T}|0".encode(),
+    f"0|C:\\Users\\x\\film.mkv|12|r/rrw-r--r--|0|0|5|{T}|{T}|{T}|0".encode(),
+    f"d41d8cd98f00b204e9800998ecf8427e|/md5.txt||r/rrw-r--r--|0|0|5|{T}|{T}|{T}|{T}".encode(),
+    f"|/nomd5.txt|7-128-1|r/r---------|0|0|5|{T}|{T}|{T}|0".encode(),
+    f"0|/spaced.txt|12|r/rrw-r--r--|0|0|5| {T}|{T}|{T}|0".encode(),
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.sampled_from(_ODD_LINES), min_size=1, max_size=40),
+    st.integers(min_value=40, max_value=400),
+    st.booleans(),
+)
+def test_the_column_wise_reader_agrees_with_the_line_reader(
+    lines: list[bytes], block: int, final_newline: bool
+) -> None:
+    data = b"\n".join(lines) + (b"\n" if final_newline else b"")
+    expected, expected_problems = _read(data.splitlines())
+    problems = Problems()
+    saved = bodyfile.BLOCK_BYTES
+    bodyfile.BLOCK_BYTES = block  # small blocks: lines cut at every possible place
+    try:
+        tables = list(read_bodyfile_tables(io.BytesIO(data), "m.body", problems, HORIZON))
+    finally:
+        bodyfile.BLOCK_BYTES = saved
+    rows = sorted(
+        (tuple(row.values()) for table in tables for row in table.to_pylist()),
+        key=lambda row: row[-1],
+    )
+    assert rows == [tuple(entry) for entry in expected]
+    assert sorted(problems.items, key=lambda p: p.line) == expected_problems.items
+    assert (problems.skipped, problems.repaired) == (
+        expected_problems.skipped,
+        expected_problems.repaired,
+    )
 
 
 def test_csv_listing_with_iso_and_local_times(tmp_path: Path) -> None:

@@ -28,8 +28,11 @@ from scenescope.evidence import layout
 # An untagged video smaller than this is no film encode (clips, .ts sources of web projects)
 ENCODE_MIN_BYTES = 100_000_000
 DISC_IMAGE_MIN_BYTES = 100_000_000  # firmware .bin and small .img files are no discs
-_EXT = r"lower(regexp_extract(parts[-1], '\.([A-Za-z0-9!]+)$', 1))"
-_RAR = r"regexp_matches(lower(parts[-1]), '\.(rar|r[0-9]{2,3}|s[0-9]{2}|[0-9]{3})$')"
+# Over an entry's whole path: the patterns cannot cross a '/', so they read its base name.
+_EXT = r"lower(regexp_extract(e.path, '\.([A-Za-z0-9!]+)$', 1))"
+_RAR = r"regexp_matches(lower(e.path), '\.(rar|r[0-9]{2,3}|s[0-9]{2}|[0-9]{3})$')"
+_VOLUME = r"regexp_matches(lower(e.path), '\.(rar|r[0-9]{2,3})$')"  # .001 numbering is no set
+_DISC_PATH = r"regexp_matches(lower(e.path), '/(bdmv|video_ts)(/|$)')"
 
 
 @dataclass(slots=True)
@@ -94,32 +97,52 @@ class Found:
 
 def find_candidates(engine: Engine, pad: Scratch, case_id: str) -> Found:
     """Candidates, disc items and layouts of every medium of the case."""
-    ents = pad.create(
-        "ents",
-        "SELECT e.medium_id, e.is_dir, e.size_bytes, e.deleted, "
-        "least(e.mtime, e.crtime) AS t, string_split(e.path, '/') AS parts "
-        "FROM evidence_entries e JOIN evidence_media m USING (medium_id) "
-        "WHERE m.case_id = ? AND e.path <> '/'",
+    # One pass over the entries: what each folder holds directly (files and the folder's own
+    # entry apart). Everything after works on these folder rows, not on millions of files.
+    folders = pad.create(
+        "folders",
+        f"""
+WITH e AS (
+  SELECT e.medium_id, e.is_dir, e.size_bytes, e.deleted, least(e.mtime, e.crtime) AS t,
+         CASE WHEN e.is_dir THEN e.path ELSE parse_dirpath(e.path, '/') END AS d,
+         CASE WHEN e.is_dir THEN '' ELSE {_EXT} END AS ext,
+         NOT e.is_dir AND {_RAR} AS rar,
+         NOT e.is_dir AND {_VOLUME} AS volume,
+         NOT e.is_dir AND {_EXT} IN ('jpg', 'jpeg', 'png')
+           AND lower(parse_filename(e.path, false, '/')) LIKE '%proof%' AS proof
+  FROM evidence_entries e JOIN evidence_media m USING (medium_id)
+  WHERE m.case_id = ? AND e.path <> '/'
+)
+SELECT medium_id, d, is_dir, string_split(d, '/') AS parts, count(*) AS n,
+       sum(size_bytes) AS size_bytes, min(t) AS first_t, max(t) AS last_t,
+       count(*) FILTER (ext = 'nfo') AS nfo, count(*) FILTER (ext = 'sfv') AS sfv,
+       count(*) FILTER (rar) AS rar, count(*) FILTER (volume) AS volumes,
+       count(*) FILTER (ext IN ({_quoted(layout.VIDEO_EXTENSIONS)})) AS video,
+       count(*) FILTER (ext IN ({_quoted(layout.IMAGE_EXTENSIONS)})) AS images,
+       count(*) FILTER (ext IN ({_quoted(layout.DOWNLOAD_EXTENSIONS)})) AS downloads,
+       count(*) FILTER (deleted AND NOT is_dir) AS deleted_files,
+       count(*) FILTER (proof) AS proof_files, min(t) FILTER (proof) AS proof_t
+FROM e GROUP BY medium_id, d, is_dir""",
         [case_id],
     )
+    # Folder-name components: every component of a file's folder, and a listed folder's own
+    # name (with its position and the component before it).
     comps = pad.create(
         "comps",
         f"SELECT DISTINCT medium_id, comp, pos, prev FROM ("
-        f" SELECT medium_id, unnest(parts[2:len(parts) - 1]) AS comp,"
-        f"  unnest(generate_series(2, len(parts) - 1)) AS pos,"
-        f"  unnest(parts[1:len(parts) - 2]) AS prev"
-        f" FROM {ents} WHERE NOT is_dir"
-        f" UNION ALL SELECT medium_id, parts[-1], len(parts), parts[-2] FROM {ents} WHERE is_dir)",
+        f" SELECT medium_id, unnest(parts[2:]) AS comp,"
+        f"  unnest(generate_series(2, len(parts))) AS pos, unnest(parts[1:len(parts) - 1]) AS prev"
+        f" FROM {folders} WHERE NOT is_dir"
+        f" UNION ALL SELECT medium_id, parts[-1], len(parts), parts[-2] FROM {folders}"
+        f" WHERE is_dir)",
     )
     packed = {
         name
         for (name,) in engine.rows(
             # a folder holding an .nfo or .sfv, or a RAR set (.rar / .rNN, two volumes at least;
             # bare .001 / .so.100 numbering alone is no release)
-            f"SELECT any_value(parts[-2]) FROM {ents} WHERE NOT is_dir AND len(parts) > 2 "
-            f"GROUP BY medium_id, parts[1:len(parts) - 1] "
-            f"HAVING count(*) FILTER ({_EXT} IN ('nfo', 'sfv')) > 0 "
-            rf"OR count(*) FILTER (regexp_matches(lower(parts[-1]), '\.(rar|r[0-9]{{2,3}})$')) >= 2"
+            f"SELECT DISTINCT parts[-1] FROM {folders} WHERE NOT is_dir AND len(parts) > 1 "
+            f"AND (nfo + sfv > 0 OR volumes >= 2)"
         )
     }
     store_names = _store_names(engine, pad, comps)
@@ -133,26 +156,22 @@ def find_candidates(engine: Engine, pad: Scratch, case_id: str) -> Found:
             schema=pa.schema([("comp", pa.string())]),
         ),
     )
-    layouts = _layouts(engine, ents, comps, roots, kinds)
-    files = pad.create(
-        "files",
+    layouts = _layouts(engine, folders, comps, roots, kinds)
+    # The release folder a folder belongs to: its deepest component that is a release name.
+    placed = pad.create(
+        "placed",
         f"""
-WITH f AS (
-  SELECT medium_id, parts, size_bytes, deleted, t, is_dir,
-         CASE WHEN is_dir THEN parts ELSE parts[1:len(parts) - 1] END AS d
-  FROM {ents}
-),
-dirs AS (SELECT DISTINCT medium_id, d FROM f),
+WITH dirs AS (SELECT DISTINCT medium_id, d, parts FROM {folders}),
 hits AS (
-  SELECT medium_id, d, max(pos) AS pos FROM (
-    SELECT medium_id, d, unnest(d) AS comp, unnest(generate_series(1, len(d))) AS pos FROM dirs
+  SELECT medium_id, d, max(pos) AS root_pos FROM (
+    SELECT medium_id, d, unnest(parts) AS comp, unnest(generate_series(1, len(parts))) AS pos
+    FROM dirs
   ) JOIN {roots} USING (comp) WHERE pos > 1 GROUP BY medium_id, d
 )
-SELECT f.medium_id, f.parts, f.size_bytes, f.deleted, f.t, f.is_dir, h.pos AS root_pos
-FROM f LEFT JOIN hits h ON h.medium_id = f.medium_id AND h.d = f.d""",
+SELECT f.*, h.root_pos FROM {folders} f LEFT JOIN hits h USING (medium_id, d)""",
     )
-    candidates = _release_folders(engine, files)
-    loose, discs = _loose(engine, files)
+    candidates = _release_folders(engine, placed)
+    loose, discs = _loose(engine, placed, case_id)
     return Found(candidates + loose, discs, layouts)
 
 
@@ -185,31 +204,27 @@ def _folder_kind(name: str, in_store: bool, packed: bool) -> str:
     return "other"
 
 
-def _release_folders(engine: Engine, files: str) -> list[Candidate]:
+def _release_folders(engine: Engine, placed: str) -> list[Candidate]:
     rows = engine.rows(
         f"""
 WITH x AS (
-  SELECT medium_id, parts, root_pos, is_dir, deleted, size_bytes, t,
-         array_to_string(parts[1:root_pos], '/') AS root,
-         CASE WHEN is_dir THEN '' ELSE {_EXT} END AS ext,
-         CASE WHEN is_dir THEN false ELSE {_RAR} END AS rar,
-         list_transform(parts[root_pos + 1:len(parts) - 1], lambda x: lower(x)) AS rel
-  FROM {files} WHERE root_pos IS NOT NULL
-), y AS (
-  SELECT *, list_has_any(rel, ['proof', 'proofs'])
-            OR (ext IN ('jpg', 'jpeg', 'png') AND lower(parts[-1]) LIKE '%proof%') AS proof
-  FROM x
-)
+  SELECT *, array_to_string(parts[1:root_pos], '/') AS root,
+         -- the folders between the release folder and the entries (a folder's own name is
+         -- not among them: Proof/ itself is no proof picture, what it holds is)
+         list_transform(CASE WHEN is_dir THEN parts[root_pos + 1:len(parts) - 1]
+                             ELSE parts[root_pos + 1:] END, lambda x: lower(x)) AS rel
+  FROM {placed} WHERE root_pos IS NOT NULL
+), y AS (SELECT *, list_has_any(rel, ['proof', 'proofs']) AS in_proof FROM x)
 SELECT medium_id, root, any_value(parts[root_pos]),
        any_value(array_to_string(parts[2:root_pos - 1], '/')),
-       min(t), max(t), count(*) FILTER (NOT is_dir), sum(size_bytes) FILTER (NOT is_dir),
-       count(*) FILTER (ext = 'nfo'), count(*) FILTER (ext = 'sfv'), count(*) FILTER (rar),
-       count(*) FILTER (ext IN ({_quoted(layout.VIDEO_EXTENSIONS)})),
+       min(first_t), max(last_t), coalesce(sum(n) FILTER (NOT is_dir), 0)::BIGINT,
+       coalesce(sum(size_bytes) FILTER (NOT is_dir), 0)::BIGINT,
+       sum(nfo)::BIGINT, sum(sfv)::BIGINT, sum(rar)::BIGINT, sum(video)::BIGINT,
        bool_or(list_contains(rel, 'sample')),
        bool_or(list_has_any(rel, ['subs', 'sub', 'subtitles', 'vobsubs'])),
-       bool_or(proof), min(t) FILTER (proof),
-       bool_or(list_has_any(rel, ['bdmv', 'video_ts'])),
-       count(*) FILTER (deleted AND NOT is_dir)
+       bool_or(in_proof OR proof_files > 0),
+       min(CASE WHEN in_proof THEN first_t WHEN proof_files > 0 THEN proof_t END),
+       bool_or(list_has_any(rel, ['bdmv', 'video_ts'])), sum(deleted_files)::BIGINT
 FROM y GROUP BY medium_id, root"""
     )
     return [
@@ -242,18 +257,30 @@ def _quoted(values: frozenset[str]) -> str:
     return ", ".join(f"'{v}'" for v in sorted(values))
 
 
-def _loose(engine: Engine, files: str) -> tuple[list[Candidate], list[DiscItem]]:
+def _loose(engine: Engine, placed: str, case_id: str) -> tuple[list[Candidate], list[DiscItem]]:
     """Files outside release folders: P2P-renamed files, RAR sets, ISOs, disc structures,
     rip folders and untagged encodes."""
     interesting = layout.VIDEO_EXTENSIONS | layout.IMAGE_EXTENSIONS | {"rar"}
     rows = engine.rows(
         f"""
+WITH outside AS (
+  SELECT medium_id, d FROM {placed}
+  WHERE root_pos IS NULL AND NOT is_dir
+    AND (video + images + rar > 0 OR list_has_any(list_transform(parts, lambda x: lower(x)),
+                                                 ['bdmv', 'video_ts']))
+), e AS (
+  SELECT e.medium_id, string_split(e.path, '/') AS parts, e.size_bytes,
+         least(e.mtime, e.crtime) AS t, e.deleted
+  FROM evidence_entries e JOIN evidence_media m USING (medium_id)
+  JOIN outside o ON o.medium_id = e.medium_id AND o.d = parse_dirpath(e.path, '/')
+  WHERE m.case_id = ? AND NOT e.is_dir
+    AND ({_EXT} IN ({_quoted(frozenset(interesting))}) OR {_RAR} OR {_DISC_PATH})
+)
 SELECT medium_id, parts, size_bytes, t, deleted,
        list_position(list_transform(parts, lambda x: lower(x)), 'bdmv') AS bdmv,
        list_position(list_transform(parts, lambda x: lower(x)), 'video_ts') AS video_ts
-FROM {files}
-WHERE root_pos IS NULL AND NOT is_dir AND ({_EXT} IN ({_quoted(frozenset(interesting))}) OR {_RAR}
-      OR list_has_any(list_transform(parts, lambda x: lower(x)), ['bdmv', 'video_ts']))"""
+FROM e""",
+        [case_id],
     )
     groups: dict[tuple[int, str, str, str], list[tuple[int, dt.datetime | None]]] = defaultdict(
         list
@@ -319,13 +346,12 @@ WHERE root_pos IS NULL AND NOT is_dir AND ({_EXT} IN ({_quoted(frozenset(interes
 
 
 def _layouts(
-    engine: Engine, ents: str, comps: str, roots: str, kinds: dict[str, str]
+    engine: Engine, folders: str, comps: str, roots: str, kinds: dict[str, str]
 ) -> dict[int, Layout]:
     layouts: dict[int, Layout] = {}
     for medium_id, entries, files, first, last, downloads in engine.rows(
-        f"SELECT medium_id, count(*), count(*) FILTER (NOT is_dir), min(t), max(t), "
-        f"count(*) FILTER ({_EXT} IN ({_quoted(layout.DOWNLOAD_EXTENSIONS)})) "
-        f"FROM {ents} GROUP BY medium_id"
+        f"SELECT medium_id, sum(n)::BIGINT, coalesce(sum(n) FILTER (NOT is_dir), 0)::BIGINT, "
+        f"min(first_t), max(last_t), sum(downloads)::BIGINT FROM {folders} GROUP BY medium_id"
     ):
         layouts[medium_id] = Layout(
             entries, files, first_at=first, last_at=last, download_files=downloads

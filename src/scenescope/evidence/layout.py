@@ -157,11 +157,16 @@ def strip_site_tags(name: str) -> str:
     return tagged[1] if tagged else name
 
 
+_SEPARATED = re.compile(r"[ ._\-\[\](){}]")
+
+
 @lru_cache(maxsize=200_000)
 def release_like(name: str) -> bool:
     """Does a folder or file stem read like a release name (scene or P2P) rather than an
     ordinary folder? Title plus format words, or an episode, or a tagged group with a year."""
-    if len(name) < 8 or is_container(name) or is_disc_dir(name) or is_section(name):
+    if len(name) < 8 or not _SEPARATED.search(name):  # 'pkg117900': one word is no release
+        return False
+    if is_container(name) or is_disc_dir(name) or is_section(name):
         return False
     if is_volume_label(name):
         return False

@@ -7,6 +7,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+import pyarrow as pa
+
 # Times before this are not file times (FAT starts in 1980; 0 is TSK's "unknown").
 EARLIEST_TS = 315532800  # 1980-01-01T00:00:00Z
 # A time further than this past the seizure (or the import) is a broken clock or field.
@@ -28,6 +30,33 @@ class Entry(NamedTuple):
     mode: str | None
     md5: str | None
     line: int
+
+
+# An Entry as Arrow columns (times unix seconds): what the readers hand to the store.
+ENTRY_SCHEMA = pa.schema(
+    [
+        ("path", pa.string()),
+        ("size_bytes", pa.int64()),
+        ("mtime", pa.int64()),
+        ("atime", pa.int64()),
+        ("ctime", pa.int64()),
+        ("crtime", pa.int64()),
+        ("is_dir", pa.bool_()),
+        ("deleted", pa.bool_()),
+        ("inode", pa.string()),
+        ("mode", pa.string()),
+        ("md5", pa.string()),
+        ("line", pa.int64()),
+    ]
+)
+_ROW = pa.struct(list(ENTRY_SCHEMA))
+
+
+def entries_table(entries: list[Entry]) -> pa.Table:
+    """Entries as one table of ENTRY_SCHEMA (converting plain tuples into one struct array
+    is ~10x faster than a column per field, and far faster than named tuples)."""
+    rows = pa.array(list(map(tuple, entries)), type=_ROW)
+    return pa.Table.from_struct_array(rows)
 
 
 @dataclass(frozen=True, slots=True)

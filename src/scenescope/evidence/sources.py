@@ -8,10 +8,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from scenescope.evidence.bodyfile import read_bodyfile
+import pyarrow as pa
+
+from scenescope.evidence.bodyfile import read_bodyfile, read_bodyfile_tables
 from scenescope.evidence.csvlisting import read_csv_listing, sniff_csv
 from scenescope.evidence.image import read_image, tsk_version
-from scenescope.evidence.records import Entry, ListingError, Problems, time_horizon
+from scenescope.evidence.records import (
+    Entry,
+    ListingError,
+    Problems,
+    entries_table,
+    time_horizon,
+)
 
 KINDS = ("bodyfile", "csv", "image")
 
@@ -45,6 +53,24 @@ class Listing:
     tool: str
     entries: Iterator[Entry]
     problems: Problems
+    horizon: int  # the latest plausible file time (later ones are reported and cleared)
+
+    def tables(self, rows: int = 100_000) -> Iterator[pa.Table]:
+        """The entries as Arrow tables of ENTRY_SCHEMA (a bodyfile is read column-wise;
+        the other kinds are batched from `entries`). One-shot, like `entries`."""
+        if self.kind == "bodyfile":
+            horizon, source = self.horizon, str(self.path)
+            with self.path.open("rb") as handle:
+                yield from read_bodyfile_tables(handle, source, self.problems, horizon)
+            return
+        batch: list[Entry] = []
+        for entry in self.entries:
+            batch.append(entry)
+            if len(batch) >= rows:
+                yield entries_table(batch)
+                batch = []
+        if batch:
+            yield entries_table(batch)
 
 
 def open_listing(
@@ -67,6 +93,7 @@ def open_listing(
             tsk_version(),
             read_image(path, source, problems, horizon, timezone),
             problems,
+            horizon,
         )
     return Listing(
         path,
@@ -74,6 +101,7 @@ def open_listing(
         f"{kind} listing",
         _lines_of(path, kind, source, problems, horizon, timezone),
         problems,
+        horizon,
     )
 
 

@@ -13,30 +13,9 @@ from typing import Any
 
 import pyarrow as pa
 
-from scenescope.evidence.records import Entry, ListingError, Problem
+from scenescope.evidence.records import ListingError, Problem
 from scenescope.evidence.sources import open_listing
 from scenescope.store import Store, StoreError
-
-BATCH_ROWS = 100_000
-_TS = pa.int64()  # unix seconds; DuckDB makes them TIMESTAMPTZ (vectorized)
-_SCHEMA = pa.schema(
-    [
-        ("medium_id", pa.int64()),
-        ("path", pa.string()),
-        ("size_bytes", pa.int64()),
-        ("mtime", _TS),
-        ("atime", _TS),
-        ("ctime", _TS),
-        ("crtime", _TS),
-        ("is_dir", pa.bool_()),
-        ("deleted", pa.bool_()),
-        ("inode", pa.string()),
-        ("mode", pa.string()),
-        ("md5", pa.string()),
-        ("line", pa.int64()),
-    ]
-)
-_ROW = pa.struct([_SCHEMA.field(index) for index in range(1, len(_SCHEMA))])  # an Entry
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +93,7 @@ def add_media(
         # the next add sweeps away.
         try:
             with bounded_memory(conn):
-                count = _write_entries(conn, medium_id, listing.entries)
+                count = _write_entries(conn, medium_id, listing.tables())
         except BaseException:
             conn.execute("DELETE FROM evidence_entries WHERE medium_id = ?", [medium_id])
             raise
@@ -188,36 +167,25 @@ def _check_zone(timezone: str) -> None:
         ) from None
 
 
-def _write_entries(conn: Any, medium_id: int, entries: Iterable[Entry]) -> int:
+def _write_entries(conn: Any, medium_id: int, tables: Iterable[pa.Table]) -> int:
+    """Insert the listing's tables one by one (each its own commit: memory stays bounded)."""
     count = 0
-    batch: list[Entry] = []
-    for entry in entries:
-        batch.append(entry)
-        if len(batch) >= BATCH_ROWS:
-            _insert(conn, medium_id, batch)
-            count += len(batch)
-            batch = []
-    if batch:
-        _insert(conn, medium_id, batch)
-        count += len(batch)
+    for table in tables:
+        if not len(table):
+            continue
+        table = table.add_column(0, "medium_id", pa.repeat(medium_id, len(table)))
+        conn.register("_evidence_batch", table)
+        try:
+            conn.execute(
+                "INSERT INTO evidence_entries SELECT medium_id, path, size_bytes,"
+                " to_timestamp(mtime), to_timestamp(atime), to_timestamp(ctime),"
+                " to_timestamp(crtime), is_dir, deleted, inode, mode, md5, line"
+                " FROM _evidence_batch"
+            )
+        finally:
+            conn.unregister("_evidence_batch")
+        count += len(table)
     return count
-
-
-def _insert(conn: Any, medium_id: int, batch: list[Entry]) -> None:
-    # One conversion of plain tuples into a struct array is ~10x faster than a column per
-    # field (and Arrow converts plain tuples far faster than named ones).
-    rows = pa.array(list(map(tuple, batch)), type=_ROW)
-    table = pa.Table.from_struct_array(rows)
-    table = table.add_column(0, _SCHEMA.field(0), pa.array([medium_id] * len(batch), pa.int64()))
-    conn.register("_evidence_batch", table)
-    try:
-        conn.execute(
-            "INSERT INTO evidence_entries SELECT medium_id, path, size_bytes, to_timestamp(mtime),"
-            " to_timestamp(atime), to_timestamp(ctime), to_timestamp(crtime), is_dir, deleted,"
-            " inode, mode, md5, line FROM _evidence_batch"
-        )
-    finally:
-        conn.unregister("_evidence_batch")
 
 
 def list_media(store: Store, case_id: str) -> list[dict[str, Any]]:
