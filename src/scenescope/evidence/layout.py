@@ -145,6 +145,7 @@ _SITE_PREFIX = (
 _TAG_SUFFIX = re.compile(r"^(.*-[A-Za-z0-9]{2,20})\s*[\[{(][^\]})]{1,30}[\]})]$")
 
 
+@lru_cache(maxsize=200_000)
 def strip_site_tags(name: str) -> str:
     """A name without the site tags lower tiers add (`www.site.org - `, `[ettv]`,
     `-GROUP[eztv]`), as the release was named on the Scene."""

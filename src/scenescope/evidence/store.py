@@ -87,8 +87,9 @@ def add_media(
         listing = open_listing(path, kind=kind, seized_at=seized_at, timezone=timezone)
         medium_label = label or default_label(path)
         medium_id = int(conn.execute("SELECT nextval('evidence_medium_id_seq')").fetchall()[0][0])
-        # Entries go in batch by batch (each committed: memory stays bounded) under a new id
-        # that no medium row names yet, so the triage does not see them; the medium row then
+        # Entries go in under a new id that no medium row names yet, a transaction per
+        # million or so (one that large writes whole row groups straight to the data file,
+        # not through the WAL; committing each keeps memory bounded); the medium row then
         # replaces the old one in one transaction. A crash leaves only unnamed entries, which
         # the next add sweeps away.
         try:
@@ -167,24 +168,38 @@ def _check_zone(timezone: str) -> None:
         ) from None
 
 
+COMMIT_ROWS = 1_000_000  # entries per transaction while a listing is added
+
+
 def _write_entries(conn: Any, medium_id: int, tables: Iterable[pa.Table]) -> int:
-    """Insert the listing's tables one by one (each its own commit: memory stays bounded)."""
-    count = 0
-    for table in tables:
-        if not len(table):
-            continue
-        table = table.add_column(0, "medium_id", pa.repeat(medium_id, len(table)))
-        conn.register("_evidence_batch", table)
-        try:
-            conn.execute(
-                "INSERT INTO evidence_entries SELECT medium_id, path, size_bytes,"
-                " to_timestamp(mtime), to_timestamp(atime), to_timestamp(ctime),"
-                " to_timestamp(crtime), is_dir, deleted, inode, mode, md5, line"
-                " FROM _evidence_batch"
-            )
-        finally:
-            conn.unregister("_evidence_batch")
-        count += len(table)
+    """Insert the listing's tables, committing every COMMIT_ROWS entries or so."""
+    count = pending = 0
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        for table in tables:
+            if not len(table):
+                continue
+            table = table.add_column(0, "medium_id", pa.repeat(medium_id, len(table)))
+            conn.register("_evidence_batch", table)
+            try:
+                conn.execute(
+                    "INSERT INTO evidence_entries SELECT medium_id, path, size_bytes,"
+                    " to_timestamp(mtime), to_timestamp(atime), to_timestamp(ctime),"
+                    " to_timestamp(crtime), is_dir, deleted, inode, mode, md5, line"
+                    " FROM _evidence_batch"
+                )
+            finally:
+                conn.unregister("_evidence_batch")
+            count += len(table)
+            pending += len(table)
+            if pending >= COMMIT_ROWS:
+                conn.execute("COMMIT")
+                conn.execute("BEGIN TRANSACTION")
+                pending = 0
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
     return count
 
 
