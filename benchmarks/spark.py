@@ -5,11 +5,13 @@ A generator writes the dataset straight to Parquet (numpy + pyarrow, one bounded
 releases at a time, each table through its own ParquetWriter), in the layout
 `scenescope export --parquet` writes, holding the columns the plan reads. Then
 `scenescope analyze` runs every analysis on each engine as a child process, so each engine's
-time and memory are its own. Prints, per input size of a scaling curve (1 / 10 / 100 %), the
-wall time of each engine, the ratio Spark / DuckDB, the growth per 10x, and each engine's peak
-memory, sampled from /proc: the DuckDB child's high-water mark; for Spark the Python driver's
-and the JVM's high-water marks and the peak of the whole process tree (driver + JVM + Python
-workers, as proportional set size so shared pages count once).
+time and memory are its own; the bare names are parsed and matched to the catalog by the plan
+(the matcher in Python: DuckDB's process, Spark's Python workers). Prints, per input size of a
+scaling curve (1 / 10 / 100 %), the wall time of each engine, the ratio Spark / DuckDB, the
+growth per 10x, and each engine's peak memory, sampled from /proc: the DuckDB child's
+high-water mark; for Spark the Python driver's and the JVM's high-water marks and the peak of
+the whole process tree (driver + JVM + Python workers, as proportional set size so shared
+pages count once).
 
     .venv/bin/python benchmarks/spark.py                    # full size: hours on 2 cores
     .venv/bin/python benchmarks/spark.py --fraction 0.01    # 10^6 sightings + 100k pres
@@ -78,6 +80,7 @@ SCHEMAS: dict[str, pa.Schema] = {  # the exported types of the columns the plan 
             ("season", pa.int32()),
             ("episodes", pa.list_(pa.int32())),
             ("date", pa.date32()),
+            ("absolute_episode", pa.bool_()),
             ("source", pa.string()),
             ("streaming_service", pa.string()),
             ("resolution", pa.string()),
@@ -116,6 +119,9 @@ SCHEMAS: dict[str, pa.Schema] = {  # the exported types of the columns the plan 
             ("title_id", pa.string()),
             ("kind", pa.string()),
             ("title", pa.string()),
+            ("year", pa.int32()),
+            ("original_title", pa.string()),
+            ("aliases", pa.list_(pa.string())),
             ("studio", pa.string()),
         ]
     ),
@@ -141,6 +147,8 @@ SCHEMAS: dict[str, pa.Schema] = {  # the exported types of the columns the plan 
             ("release_id", pa.int64()),
             ("title_id", pa.string()),
             ("status", pa.string()),
+            ("score", pa.float64()),
+            ("reason", pa.string()),
             ("season", pa.int32()),
             ("episode", pa.int32()),
             ("air_date", pa.date32()),
@@ -274,6 +282,7 @@ def release_batch(
             "season": parsed_only(pa.array(np.where(series, season, None), pa.int32())),
             "episodes": episodes,
             "date": pa.nulls(count, pa.date32()),
+            "absolute_episode": parsed_only(pa.array(np.zeros(count, bool))),
             "source": parsed_only(_take(column[2], fmt)),
             "streaming_service": parsed_only(
                 pc.if_else(pa.array(fmt == 3), pa.scalar("NF"), pa.nulls(count, pa.string()))
@@ -366,15 +375,21 @@ def release_batch(
             "title_id": title_id,
             "kind": _take(("movie", "series"), title_series.astype(np.int64)),
             "title": _join("Title ", _text(title_numbers)),
+            "year": pa.array(np.where(title_series, None, 2020), pa.int32()),
+            "original_title": pa.nulls(len(title_numbers), pa.string()),
+            "aliases": pa.nulls(len(title_numbers), pa.list_(pa.string())),
             "studio": _join("Studio ", _text(title_numbers % 40)),
         }
     )
-    matched = rng.random(count) < 0.7
+    # the exported matches of parsed releases (the plan matches the bare ones itself)
+    matched = (rng.random(count) < 0.7) & parsed
     matches = pa.table(
         {
             "release_id": release_id[matched],
             "title_id": _join("tt", _text(title_no[matched])),
             "status": _take(("matched",), np.zeros(int(matched.sum()), np.int64)),
+            "score": np.ones(int(matched.sum())),
+            "reason": _take(("title, year",), np.zeros(int(matched.sum()), np.int64)),
             "season": pa.array(np.where(series[matched], season[matched], None), pa.int32()),
             "episode": pa.array(np.where(series[matched], episode[matched], None), pa.int32()),
             "air_date": pa.nulls(int(matched.sum()), pa.date32()),
@@ -596,6 +611,16 @@ def spark_fixed_cost(args: argparse.Namespace) -> float:
 # --- the report -------------------------------------------------------------------------------
 
 
+MATCH_STEPS = ("match_input", "match_groups", "scored_groups", "fresh_matches", "timing_ties")
+
+
+def _matching_s(run: Measured) -> float:
+    """Seconds in the plan's matching steps (Spark's are lazy until a later step reads them:
+    its figure is what building the cached views took)."""
+    seconds = run.summary.get("seconds", {})
+    return float(sum(seconds.get(step, 0.0) for step in MATCH_STEPS))
+
+
 def _growth(values: list[float]) -> str:
     steps = [f"x{b / a:.2f}" for a, b in itertools.pairwise(values) if a > 0]
     return " then ".join(steps) or "-"
@@ -663,6 +688,11 @@ def main() -> None:
             print(
                 f"  spark:  {spark.seconds:8.1f} s   peak driver {spark.driver_peak_mb:,.0f} MB,"
                 f" JVM {spark.jvm_peak_mb:,.0f} MB, whole tree (Pss) {spark.tree_peak_mb:,.0f} MB"
+            )
+            print(
+                f"  matching (the plan's match steps): duckdb {_matching_s(duck):.1f} s, "
+                f"spark {_matching_s(spark):.1f} s, "
+                f"{duck.summary['rows'].get('release_matches', 0):,} matches"
             )
             same = duck.summary["rows"] == spark.summary["rows"]
             print(

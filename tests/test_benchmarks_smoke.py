@@ -5,6 +5,7 @@ its figure beside its peer."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -39,3 +40,33 @@ def test_benchmark_runs_at_toy_size(script: str, tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert marker in done.stdout, done.stdout[-2000:]
+
+
+# what benchmarks/spark.py prints: each engine's figure, the ratio, the matching, the curve
+SPARK_FIGURES = (
+    "spark fixed cost",
+    "duckdb:",
+    "spark:",
+    "matching (the plan's match steps)",
+    "ratio to peer (spark / duckdb)",
+    "output row counts equal",
+    "scaling curve",
+)
+
+
+@pytest.mark.slow  # a JVM, then every analysis on both engines: minutes on 2 shared cores
+@pytest.mark.skipif(shutil.which("java") is None, reason="Spark needs a Java runtime")
+def test_spark_benchmark_runs_at_toy_size(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [
+            sys.executable, str(BENCHMARKS / "spark.py"), "--pres", "800", "--sightings", "4000",
+            "--curve", "1", "--spark-memory", "1g", "--dir", str(tmp_path / "data"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    for figure in SPARK_FIGURES:
+        assert figure in done.stdout, (figure, done.stdout[-2000:])
