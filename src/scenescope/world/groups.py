@@ -294,5 +294,7 @@ def _successor(config: WorldConfig, family_groups: list[Group]) -> Group | None:
         start,
         None,
         successor_of=old.name,
+        # the same people write names as they did: codec case, streaming-service tags
+        service_tag_prob=old.service_tag_prob,
         lower_codec=old.lower_codec,
     )

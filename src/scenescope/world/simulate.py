@@ -35,6 +35,7 @@ from scenescope.world.pres import (
 )
 from scenescope.world.race import Cluster, Race
 from scenescope.world.seized import SeizedMedia
+from scenescope.world.successor import SuccessorTrack
 from scenescope.world.supply import Supply, build_supply
 from scenescope.world.tiers import TierModel
 from scenescope.world.truth import LeakJudge, LeakLog, Tally, write_truth
@@ -241,6 +242,17 @@ class _Run:
         self.leaks = LeakLog(writer.out_dir / ".leaks.spool")
         self.successor_name = roster.successor.name if roster.successor else None
         self.successor_first_pre: int | None = None
+        self.successor_track = (
+            SuccessorTrack(
+                config,
+                catalog,
+                roster,
+                seed,
+                operation.event_ts if operation is not None else None,
+            )
+            if roster.successor is not None
+            else None
+        )
         self.compensation: float | None = None
         self.noise_serials: dict[str, int] = {}
         self.seized: SeizedMedia | None = None  # the operation's seized media, if any
@@ -249,6 +261,8 @@ class _Run:
         for opp in self.book.for_day(day):
             for cluster in self.race.clusters(opp):
                 self.cluster(cluster)
+        if self.successor_track is not None:
+            self.successor_discs(day, self.successor_track)
         self.noise(day)
         self.flush(day_ts(day) + DAY)
 
@@ -262,13 +276,42 @@ class _Run:
             return
         chill = self.chill(cluster.releases[0].ts)
         actual = not cluster.removed and self.chill_rng.random() < chill
+        shadows: set[int] = set()
         for release in cluster.releases:
+            track = self.successor_track
+            if (
+                actual
+                and track is not None
+                and release.group == self.successor_name
+                and track.shadows(release)
+            ):
+                # pred early already: consume its draws when it would be pred, write nothing
+                shadows.add(id(release))
+                self.push(release.ts, "X", release)
+                continue
             self.tally.add(release, actual)
             if actual:
                 self.push(release.ts, "P", release)
         if actual:
             for action in cluster.nukes:
-                self.push(action.ts, "N", action)
+                if id(action.release) not in shadows:
+                    self.push(action.ts, "N", action)
+
+    def successor_discs(self, day: dt.date, track: SuccessorTrack) -> None:
+        """The successor's early discs of the day, from its own streams (chill included)."""
+        for cluster in track.clusters(day):
+            if self.dips and track.chill_rng.random() >= self.dips.get(
+                cluster.releases[0].ts // DAY, 1.0
+            ):
+                continue
+            actual = track.chill_rng.random() < self.chill(cluster.releases[0].ts)
+            for release in cluster.releases:
+                self.tally.add(release, actual)
+                if actual:
+                    self.push(release.ts, "T", release)
+            if actual:
+                for action in cluster.nukes:
+                    self.push(action.ts, "N", action)
 
     def noise(self, day: dt.date) -> None:
         cfg, vol, rng = self.config.noise, self.config.volume, self.noise_rng
@@ -349,22 +392,31 @@ class _Run:
             _, _, kind, payload = heapq.heappop(heap)
             if kind == "P":
                 self._emit_pre(payload)
+            elif kind == "T":
+                self._emit_pre(payload, self.successor_track)
+            elif kind == "X":
+                # a shadow: the draws its pre would have taken, so no other draw moves
+                self.maker.feed_reports(payload)
+                self.tiers.sightings(payload)
             elif kind == "N":
                 writer.nuke(payload)
             else:
                 writer.sighting(payload.name, payload.tier, payload.site, payload.ts)
 
-    def _emit_pre(self, release: SimRelease) -> None:
+    def _emit_pre(self, release: SimRelease, track: SuccessorTrack | None = None) -> None:
+        """Write a pre; `track`: a successor's early disc, whose draws come from its own
+        streams (feed reports, lower tiers)."""
         self.releases += 1
         release.id = self.releases
-        self.writer.pre(release, self.maker.feed_reports(release))
-        if self.seized is not None:
+        maker, tiers = (track.maker, track.tiers) if track is not None else (self.maker, self.tiers)
+        self.writer.pre(release, maker.feed_reports(release))
+        if self.seized is not None and track is None:
             self.seized.observe(release)
         if release.title_id:
             leak = self.judge.leak(release)
             if leak is not None:
                 self.leaks.add(leak)
-            for sighting in self.tiers.sightings(release):
+            for sighting in tiers.sightings(release):
                 self.push(sighting.ts, "S", sighting)
         if release.group == self.successor_name and self.successor_first_pre is None:
             self.successor_first_pre = release.ts
