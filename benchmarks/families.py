@@ -12,6 +12,7 @@ memberships, for ours and the peer.
     .venv/bin/python benchmarks/families.py --seeds 10 --scale 0.1
     .venv/bin/python benchmarks/families.py --calibrate     # refit on the calibration seeds
     .venv/bin/python benchmarks/families.py --successors    # each seed with and without one
+    .venv/bin/python benchmarks/families.py --successors --tuning  # on the calibration seeds
 
 The reported seeds (101.., independent 301..) are never the calibration seeds (CALIBRATION).
 """
@@ -265,6 +266,9 @@ def main() -> None:
     parser.add_argument(
         "--successors", action="store_true", help="successors only, each seed with and without"
     )
+    parser.add_argument(
+        "--tuning", action="store_true", help="the calibration seeds (what settings are chosen on)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         if args.calibrate:
@@ -272,6 +276,8 @@ def main() -> None:
             return
         if args.successors:
             seeds = [args.first_seed + i for i in range(args.seeds)]
+            if args.tuning:
+                seeds = list(CALIBRATION["simulated"])
             successor_report(Path(tmp), seeds, args.scale)
             return
         seeds = [args.first_seed + i for i in range(args.seeds)]

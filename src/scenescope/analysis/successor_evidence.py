@@ -35,9 +35,11 @@ FROM g o JOIN g n ON n.group_key <> o.group_key
 WHERE o.group_key IN (SELECT group_key FROM {dark})
 """
 
-# a release's signature: its section and the name's format as written from the first format
-# word on (language, resolution, service, source, codec: `GERMAN.DL.1080p.BluRay.x264`,
-# `2160p.DSNP.WEB.H265`); title words, episode titles, editions and flags come before it
+# a release's signature: its section, the flags as the group writes them (REPACK, PROPER,
+# iNTERNAL, LIMITED, READ.NFO ...: which, how cased, in which order) and the name's format as
+# written from the first format word on (language, resolution, service, source, codec:
+# `GERMAN.DL.1080p.BluRay.x264`, `2160p.DSNP.WEB.H265`); title words, years, episode numbers
+# and titles and editions do not count (they belong to the work, not the group)
 _SIGNATURES_SQL = """
 WITH named AS (
   SELECT g.group_key, coalesce(g.category, '') AS category,
@@ -54,10 +56,18 @@ WITH named AS (
                                         OR regexp_full_match(tokens[i], '(?i)[xh]26[45]|xvid'))[1],
                   len(tokens) + 1) AS start
   FROM named
+), flagged AS (
+  SELECT group_key, category, tokens, start,
+         list_filter(tokens[:start - 1], lambda x: regexp_full_match(x,
+           '(?i)repack|proper|rerip|real|internal|limited|read|nfo|dirfix|nfofix|subfix|'
+           || 'subbed|dubbed|festival|retail|uncut|hybrid|ws|fs|dc')) AS flags
+  FROM started
 )
-SELECT group_key, category || '|' || array_to_string(tokens[start:], '.') AS signature,
+SELECT group_key,
+       category || '|' || array_to_string(flags, '.') || '|' || array_to_string(tokens[start:], '.')
+         AS signature,
        count(*) AS n
-FROM started GROUP BY ALL
+FROM flagged GROUP BY ALL
 """
 
 # triangular discrimination sum((p - q)^2 / (p + q)) over the union of signatures, from the
@@ -121,6 +131,7 @@ WHERE (a.old_key, a.group_key) IN (SELECT (old_key, new_key) FROM {pairs})
 GROUP BY ALL
 """
 
+# the rhythm: hour-of-day and weekday profiles as unit vectors, cosine per pair (field too)
 _FEATURES_SQL = """
 WITH raw AS (
   SELECT group_key, 'h:' || CAST(hour(pre_at AT TIME ZONE 'UTC') AS VARCHAR) AS feature FROM {t}
@@ -134,19 +145,36 @@ WITH raw AS (
   FROM counted
 )
 SELECT p.old_key, p.new_key, sum(x.w * y.w) AS cosine
-FROM {candidates} p
+FROM {pairs} p
 JOIN unit x ON x.group_key = p.old_key
 JOIN unit y ON y.group_key = p.new_key AND y.feature = x.feature
 GROUP BY ALL
 """
 
+# the supply: per group, releases with a lead against their official date, how many of them
+# came more than `early` days before it (discs before street date), and the median lead
 _LEADS_SQL = """
-SELECT g.group_key, median(l.lead_days)
+SELECT g.group_key, median(l.lead_days), count(*),
+       count(*) FILTER (WHERE l.lead_days >= $early),
+       median(l.lead_days) FILTER (WHERE l.lead_days >= $early)
 FROM {t} g JOIN {leads} l USING (release_id)
-WHERE l.lead_days IS NOT NULL
-  AND g.group_key IN (SELECT old_key FROM {candidates} UNION SELECT new_key FROM {candidates})
-GROUP BY g.group_key HAVING count(*) >= ?
+WHERE l.lead_days IS NOT NULL AND g.group_key IN (SELECT group_key FROM {keys})
+GROUP BY g.group_key
 """
+
+
+@dataclass(frozen=True, slots=True)
+class LeadProfile:
+    """How early a group's releases come against their official dates."""
+
+    median_days: float
+    matched: int  # releases with a lead
+    early: int  # of those, how many came `early_days` or more before the date
+    early_median_days: float | None  # median lead of the early ones
+
+    @property
+    def early_share(self) -> float:
+        return self.early / self.matched if self.matched else 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,8 +185,8 @@ class PairEvidence:
     divergence: dict[tuple[str, str], tuple[float, int]]  # signature divergence, signatures
     partners: dict[tuple[str, str], float]
     continuity: dict[tuple[str, str], tuple[int, int]]  # works continued, of works continued
-    clock: dict[tuple[str, str], float]  # candidates only: hour / weekday profile cosine
-    leads: dict[str, float]  # median lead against official dates, per group
+    clock: dict[tuple[str, str], float]  # hour / weekday profile cosine
+    leads: dict[str, LeadProfile]  # lead against official dates, per group
 
 
 def pair_evidence(
@@ -169,7 +197,7 @@ def pair_evidence(
     min_releases: int,
     before_days: float,
     after_days: float,
-    min_leads: int,
+    early_days: float,
 ) -> PairEvidence:
     """Everything the scorer weighs, for each dark group against its candidates and field."""
     t = engine.relation("group_releases")
@@ -186,7 +214,6 @@ def pair_evidence(
     keys = pad.create(
         "keys", f"SELECT old_key AS group_key FROM {pairs} UNION SELECT new_key FROM {pairs}"
     )
-    candidates = pad.create("candidates", f"SELECT * FROM {pairs} WHERE candidate")
     signatures = pad.create("signatures", _SIGNATURES_SQL.format(t=t, keys=keys))
 
     def keyed(sql: str) -> dict[tuple[str, str], Any]:
@@ -195,10 +222,10 @@ def pair_evidence(
     divergence = keyed(_DIVERGENCE_SQL.format(signatures=signatures, dark=dark_table, pairs=pairs))
     partners = keyed(_PARTNERS_SQL.format(t=t, keys=keys, pairs=pairs))
     continuity = keyed(_CONTINUITY_SQL.format(t=t, pairs=pairs, dark=dark_table))
-    clock = keyed(_FEATURES_SQL.format(t=t, keys=keys, candidates=candidates))
+    clock = keyed(_FEATURES_SQL.format(t=t, keys=keys, pairs=pairs))
     lead_rows = engine.rows(
-        _LEADS_SQL.format(t=t, leads=engine.relation("release_leads"), candidates=candidates),
-        [min_leads],
+        _LEADS_SQL.format(t=t, leads=engine.relation("release_leads"), keys=keys),
+        {"early": early_days},
     )
     return PairEvidence(
         pairs=engine.rows(f"SELECT * FROM {pairs} ORDER BY old_key, new_key"),
@@ -206,5 +233,11 @@ def pair_evidence(
         partners={k: float(v[0]) for k, v in partners.items()},
         continuity={k: (int(v[0]), int(v[1])) for k, v in continuity.items()},
         clock={k: float(v[0]) for k, v in clock.items()},
-        leads={str(k): float(v) for k, v in lead_rows if v is not None},
+        leads={
+            str(r[0]): LeadProfile(
+                float(r[1]), int(r[2]), int(r[3]), None if r[4] is None else float(r[4])
+            )
+            for r in lead_rows
+            if r[1] is not None
+        },
     )

@@ -17,7 +17,7 @@ import numpy as np
 
 from scenescope.analysis.base import Estimator
 from scenescope.analysis.groups import GroupSummary, _utc, dormant_groups
-from scenescope.analysis.successor_evidence import PairEvidence, pair_evidence
+from scenescope.analysis.successor_evidence import LeadProfile, PairEvidence, pair_evidence
 from scenescope.engine import Engine, Source
 
 
@@ -46,7 +46,18 @@ class SuccessorSettings:
     prior_joint: float = 0.5
     joint_hours: float = 6.0
     lead_scale_days: float = 7.0  # median leads this far apart: similarity e^-1 (shown only)
-    min_leads: int = 3  # matched releases needed before a group's lead profile counts
+    min_leads: int = 5  # matched releases needed before a group's lead profile counts
+    # the supply test: a group with a supply (a share of its releases `early_days` or more
+    # before their official date) is continued by one that keeps at least `lead_keep` of that
+    # share with a similar early lead (within `lead_tolerance_days`, or that share of it)
+    early_days: float = 2.0
+    min_supply_share: float = 0.3  # the dark group's early share before its supply counts
+    lead_keep: float = 0.25
+    lead_tolerance_days: float = 4.0
+    lead_tolerance_share: float = 0.35
+    lead_drift: float = 0.2  # chance a true successor lost the supply or changed its lead
+    # the rhythm: log-likelihood per unit hour/weekday cosine above the peers' (both signs)
+    rhythm_weight: float = 6.0
     threshold: float = 0.8  # a candidate with at least this probability is reported
     top: int = 5  # candidates kept per dark group
     now: dt.datetime | None = None  # "now" for dormancy (default: the store's last pre)
@@ -76,7 +87,11 @@ class SuccessorCandidate:
     field_size: int = 0  # groups active across the silence (what chance looks like)
     field_as_close: int = 0  # of those, how many pass the profile test at its sample size
     partner_margin: float = 0.0  # partner cosine above its look-alike peers' median
-    continuity_margin: float = 0.0  # continued share above its look-alike peers' median
+    continuity_margin: float = 0.0  # continued share above its look-alike peers' (same volume)
+    rhythm_margin: float = 0.0  # hour/weekday cosine above its look-alike peers' median
+    supply: str = ""  # "kept": early discs with the dark group's lead; "lost"; "" no evidence
+    field_supplied: int = 0  # field groups with a supply like the dark group's
+    early_share: tuple[float | None, float | None] = (None, None)  # share pred early, old/new
     likelihood_ratio: float = 1.0  # P(evidence | successor) / P(evidence | a field group)
 
     @property
@@ -89,11 +104,20 @@ class SuccessorCandidate:
     def chance(self) -> str:
         """What the profile evidence is worth, in words."""
         if not self.profile_consistent:
-            return "its releases do not look like a sample of the dark group's"
-        return (
-            f"{self.field_as_close} of {self.field_size} groups active at the silence look "
-            "as much like the dark group"
-        )
+            words = "its releases do not look like a sample of the dark group's"
+        else:
+            words = (
+                f"{self.field_as_close} of {self.field_size} groups active at the silence look "
+                "as much like the dark group"
+            )
+        if self.supply == "kept":
+            words += (
+                f"; it pres discs early with the dark group's lead, as {self.field_supplied} "
+                "of those groups do"
+            )
+        elif self.supply == "lost":
+            words += "; it does not pre discs early as the dark group did"
+        return words
 
     def describe(self) -> str:
         kind = "likely" if self.above_threshold else "possible"
@@ -127,6 +151,10 @@ class SuccessorCandidate:
                 "field_as_close": self.field_as_close,
                 "partner_margin": round(self.partner_margin, 4),
                 "continuity_margin": round(self.continuity_margin, 4),
+                "rhythm_margin": round(self.rhythm_margin, 4),
+                "supply": self.supply,
+                "field_supplied": self.field_supplied,
+                "early_share": [None if v is None else round(v, 4) for v in self.early_share],
                 "likelihood_ratio": round(self.likelihood_ratio, 4),
             },
         }
@@ -171,7 +199,7 @@ class Successors(Estimator[SuccessorSettings, SuccessorResult]):
                 min_releases=settings.min_releases,
                 before_days=settings.before_days,
                 after_days=settings.after_days,
-                min_leads=settings.min_leads,
+                early_days=settings.early_days,
             )
         return SuccessorResult(_rank(evidence, dark, settings), settings.threshold)
 
@@ -205,6 +233,9 @@ class _Weighed:
     field_size: int
     partner_margin: float
     continuity_margin: float
+    rhythm_margin: float
+    supply: str  # the supply test: "kept", "lost", "" (no supply to keep, or too few leads)
+    field_supplied: int  # field groups with a lead profile like the dark group's
     log_lr: float
 
 
@@ -217,8 +248,9 @@ def _critical(df: int, z: float) -> float:
 def _weigh(
     old: str, rows: list[tuple[Any, ...]], ev: PairEvidence, settings: SuccessorSettings
 ) -> list[_Weighed]:
-    """The likelihood ratio of each candidate of one dark group: its profile against the
-    field's at its sample size, then partners and continuity beyond its look-alike peers."""
+    """The likelihood ratio of each candidate of one dark group: its profile (format and
+    flags as written) against the field's at its sample size, its supply (leads) against the
+    field's, then partners, continuity and rhythm beyond its look-alike peers."""
     candidates = [r for r in rows if r[10]]
     field = [r for r in rows if not r[10]]
     span = settings.before_days + settings.after_days
@@ -230,6 +262,11 @@ def _weigh(
     field_crit = np.array([_critical(divergence(r)[1] - 1, settings.profile_z) for r in field])
     field_partners = np.array([ev.partners.get((old, r[1]), 0.0) for r in field])
     field_continued = np.array([_continued(ev, old, r[1], settings) for r in field])
+    field_clock = np.array([ev.clock.get((old, r[1]), np.nan) for r in field], dtype=float)
+    field_rate = np.log(np.array([max(float(r[7]), 1e-6) for r in field], dtype=float))
+    supply = [_supplied(ev.leads.get(old), ev.leads.get(r[1]), settings) for r in field]
+    known = [s for s in supply if s is not None]
+    field_supplied = sum(1 for s in known if s)
     out = []
     for row in candidates:
         sample = min(settings.max_sample, row[8] * row[9] / max(row[8] + row[9], 1))
@@ -244,18 +281,44 @@ def _weigh(
             if consistent
             else math.log(settings.drift / max(1 - share, 1e-9))
         )
+        # the supply: a renamed group keeps its discs and their lead; chance is the share of
+        # the field with such a supply (no evidence when the dark group had none)
+        kept = _supplied(ev.leads.get(old), ev.leads.get(row[1]), settings)
+        verdict = ""
+        if (
+            kept is not None
+            and ev.leads.get(old) is not None
+            and _has_supply(ev.leads[old], settings)
+        ):
+            supplied_share = (field_supplied + 0.5) / (len(known) + 1)
+            verdict = "kept" if kept else "lost"
+            log_lr += (
+                math.log((1 - settings.lead_drift) / supplied_share)
+                if kept
+                else math.log(settings.lead_drift / max(1 - supplied_share, 1e-9))
+            )
         # the look-alike peers: the field groups closest to the dark group's profile
+        order = np.argsort(field_div, kind="stable")
         peers = np.zeros(len(field), dtype=bool)
-        peers[np.argsort(field_div, kind="stable")[: settings.peers]] = True
+        peers[order[: settings.peers]] = True
         partner_margin = ev.partners.get((old, row[1]), 0.0) - _median(field_partners[peers])
+        # continuity grows with volume (a big group continues most works of its niche): its
+        # peers are the look-alikes of the closest weekly rate
+        alike = order[: max(as_close, 3 * settings.peers)]
+        by_rate = alike[np.argsort(np.abs(field_rate[alike] - math.log(max(float(row[7]), 1e-6))))][
+            : settings.peers
+        ]
         continued = _continued(ev, old, row[1], settings)
         continuity_margin = (
-            continued - _median(field_continued[peers]) if not math.isnan(continued) else 0.0
+            continued - _median(field_continued[by_rate]) if not math.isnan(continued) else 0.0
         )
-        # a few releases say little about partners and titles: shrink towards no evidence
+        clock = ev.clock.get((old, row[1]))
+        rhythm_margin = 0.0 if clock is None else clock - _median(field_clock[peers])
+        # a few releases say little about partners, titles and rhythm: shrink towards none
         weight = row[9] / (row[9] + settings.pseudo_releases)
         log_lr += weight * settings.partner_weight * max(partner_margin, 0.0)
         log_lr += weight * settings.continuity_weight * max(continuity_margin, 0.0)
+        log_lr += weight * settings.rhythm_weight * rhythm_margin
         # when: most successors start after the silence; newcomers arrive any time
         gap = (row[5] - row[4]).total_seconds() / 86400.0
         if gap >= 0:
@@ -264,10 +327,44 @@ def _weigh(
             log_lr += math.log((1 - settings.after_share) * span / settings.before_days)
         out.append(
             _Weighed(
-                row, consistent, as_close, len(field), partner_margin, continuity_margin, log_lr
+                row,
+                consistent,
+                as_close,
+                len(field),
+                partner_margin,
+                continuity_margin,
+                rhythm_margin,
+                verdict,
+                field_supplied,
+                log_lr,
             )
         )
     return out
+
+
+def _has_supply(profile: LeadProfile, settings: SuccessorSettings) -> bool:
+    return (
+        profile.matched >= settings.min_leads
+        and profile.early >= settings.min_leads
+        and profile.early_share >= settings.min_supply_share
+    )
+
+
+def _supplied(
+    old: LeadProfile | None, new: LeadProfile | None, settings: SuccessorSettings
+) -> bool | None:
+    """Whether `new` has a supply like `old`'s: enough early releases, a similar early lead
+    (None: too few leads to tell)."""
+    if old is None or new is None or new.matched < settings.min_leads:
+        return None
+    if not _has_supply(old, settings) or old.early_median_days is None:
+        return False
+    if new.early_share < settings.lead_keep * old.early_share or new.early_median_days is None:
+        return False
+    tolerance = max(
+        settings.lead_tolerance_days, settings.lead_tolerance_share * old.early_median_days
+    )
+    return abs(new.early_median_days - old.early_median_days) <= tolerance
 
 
 def _continued(ev: PairEvidence, old: str, new: str, settings: SuccessorSettings) -> float:
@@ -319,7 +416,9 @@ def _candidate(
 ) -> SuccessorCandidate:
     r = w.row
     old, new = str(r[0]), str(r[1])
-    old_lead, new_lead = ev.leads.get(old), ev.leads.get(new)
+    old_profile, new_profile = ev.leads.get(old), ev.leads.get(new)
+    old_lead = old_profile.median_days if old_profile else None
+    new_lead = new_profile.median_days if new_profile else None
     timing = ev.clock.get((old, new), 0.0)
     if old_lead is not None and new_lead is not None:
         lead = math.exp(-abs(old_lead - new_lead) / settings.lead_scale_days)
@@ -345,6 +444,13 @@ def _candidate(
         field_as_close=w.as_close,
         partner_margin=w.partner_margin,
         continuity_margin=w.continuity_margin,
+        rhythm_margin=w.rhythm_margin,
+        supply=w.supply,
+        field_supplied=w.field_supplied,
+        early_share=(
+            old_profile.early_share if old_profile else None,
+            new_profile.early_share if new_profile else None,
+        ),
         likelihood_ratio=math.exp(min(w.log_lr, 700.0)),
     )
 
