@@ -180,3 +180,42 @@ def test_the_source_disc_before_street_date(triage: CaseTriage) -> None:
         "The.Quiet.Lighthouse.2021.1080p.BluRay.x264-OWLS",
         "The.Quiet.Lighthouse.2021.720p.BluRay.x264-OWLS",
     )
+
+
+def test_a_rename_goes_to_the_release_it_agrees_with_beyond_the_key(tmp_path: Path) -> None:
+    """Several groups released the same episode in the same format; the P2P-renamed copy
+    kept more than title, episode and resolution: the streaming service, the episode title,
+    the words as the release wrote them ('h264' or 'H264')."""
+    aired = utc(2021, 5, 4, 2, 0, 0)
+    pres = {
+        "Harbour.Lights.S01E02.Homecoming.720p.DSNP.WEB.h264-AAA": aired,
+        "Harbour.Lights.S01E02.720p.PCOK.WEB.H264-BBB": aired + dt.timedelta(minutes=2),
+    }
+    db = catalog_store(
+        tmp_path,
+        titles="title_id,kind,title,year,original_title,aliases,studio\n",
+        dates="title_id,territory,window,date\n",
+        episodes=EPISODES,
+        pres=pres,
+    )
+    later = aired + dt.timedelta(days=2)
+    drives = {
+        "service": "/home/u/Downloads/Harbour Lights S01E02 720p DSNP WEB.mkv",
+        "episode-title": "/home/u/Downloads/Harbour Lights S01E02 Homecoming 720p WEB.mkv",
+        "as-written": "/home/u/Downloads/Harbour Lights S01E02 720p WEB H264.mkv",
+    }
+    with Store.open(db) as store:
+        for label, path in drives.items():
+            add_media(
+                store, "renames", [_body(tmp_path / f"{label}.body", [(path, later)])], label=label
+            )
+        result = EvidenceTriage().fit(store.engine, TriageParams("renames", families=False))
+    matched = {r.label: (r.release, r.match) for r in result.releases}
+    assert matched == {
+        "service": ("Harbour.Lights.S01E02.Homecoming.720p.DSNP.WEB.h264-AAA", "fields-ambiguous"),
+        "episode-title": (
+            "Harbour.Lights.S01E02.Homecoming.720p.DSNP.WEB.h264-AAA",
+            "fields-ambiguous",
+        ),
+        "as-written": ("Harbour.Lights.S01E02.720p.PCOK.WEB.H264-BBB", "fields-ambiguous"),
+    }

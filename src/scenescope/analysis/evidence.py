@@ -147,6 +147,14 @@ def triage_case(engine: Engine, params: TriageParams) -> CaseTriage:
     )
 
 
+_WORD_SPLIT = r"[ ._\-\[\](){}]+"
+
+
+def _words(name: str) -> list[str]:
+    """A name's words as written (case kept), as the SQL splits the store's names."""
+    return [w for w in re.split(_WORD_SPLIT, name) if w]
+
+
 def _norm(title: str | None) -> str:
     return re.sub(r"[^a-z0-9]+", "", (title or "").lower())
 
@@ -257,16 +265,23 @@ def _match_fields(
         "grp",
         "flags",
         "langs",
+        "service",
+        "etitle",
+        "words",
         "first_at",
     )
     rows: dict[str, list[Any]] = {k: [] for k in keys}
     for i, c in enumerate(candidates):
         if i in ids:
             continue
-        p = parse(layout.strip_site_tags(c.name))
+        name = layout.strip_site_tags(c.name)
+        p = parse(name)
         if not p.title:
             continue
         rows["cid"].append(i)
+        rows["service"].append((p.streaming_service or "").lower())
+        rows["etitle"].append(_norm(p.episode_title))
+        rows["words"].append(_words(name))
         rows["day"].append(p.date)
         rows["flags"].append(",".join(sorted(f for f in p.flags if f in _RELEASE_FLAGS)))
         rows["langs"].append(",".join(sorted(x.lower() for x in p.languages)))
@@ -296,14 +311,19 @@ def _match_fields(
             ("grp", text),
             ("flags", text),
             ("langs", text),
+            ("service", text),
+            ("etitle", text),
+            ("words", pa.list_(text)),
             ("first_at", pa.timestamp("us", tz="UTC")),
         ]
     )
     cands = pad.register("cand_fields", pa.table(rows, schema=schema))
     state = rules.release_state_sql("WHERE release_id IN (SELECT release_id FROM r)")
     # Among several releases with the fields the name kept, prefer the one that agrees on
-    # what the name left out too (no resolution = SD, the codec), then one pred before the
-    # copy's first file time, the latest such pre first.
+    # what the name left out too (no resolution = SD, the codec) and on what it kept beyond
+    # the key (the streaming service, the episode title), then one pred before the copy's
+    # first file time, then the one sharing most words as written (a renamer keeps 'h264'
+    # or 'H264' as the release wrote it), the latest pre before the copy first.
     found = engine.rows(
         f"""
 WITH r AS (
@@ -316,7 +336,10 @@ WITH r AS (
            lambda f: f IN ({", ".join(repr(f) for f in sorted(_RELEASE_FLAGS))}))), ',') AS flags,
          array_to_string(list_sort(list_transform(coalesce(languages, []), lambda x: lower(x))),
                          ',') AS langs,
-         regexp_replace(lower(title), '[^a-z0-9]+', '', 'g') AS tn
+         regexp_replace(lower(title), '[^a-z0-9]+', '', 'g') AS tn,
+         lower(coalesce(streaming_service, '')) AS service,
+         regexp_replace(lower(coalesce(episode_title, '')), '[^a-z0-9]+', '', 'g') AS etitle,
+         string_split_regex(name, '{_WORD_SPLIT}') AS words
   FROM releases
   WHERE title IS NOT NULL
     AND regexp_replace(lower(title), '[^a-z0-9]+', '', 'g') IN (SELECT tn FROM {cands})
@@ -324,7 +347,10 @@ WITH r AS (
 pairs AS (
   SELECT c.cid, r.release_id,
          (r.res <> c.res)::INT + (c.codec <> '' AND r.codec <> c.codec)::INT
-           + (r.flags <> c.flags)::INT + (c.langs <> '' AND r.langs <> c.langs)::INT AS misses,
+           + (r.flags <> c.flags)::INT + (c.langs <> '' AND r.langs <> c.langs)::INT
+           + (c.service <> '' AND r.service <> c.service)::INT
+           + (c.etitle <> '' AND r.etitle <> c.etitle)::INT AS misses,
+         len(list_intersect(c.words, r.words)) AS shared,
          (pre.pre_at IS NULL OR c.first_at IS NULL OR pre.pre_at > c.first_at)::INT AS late,
          epoch(coalesce(c.first_at - pre.pre_at, INTERVAL 1 DAY * 36500)) AS behind
   FROM {cands} c JOIN r ON r.tn = c.tn
@@ -334,7 +360,7 @@ pairs AS (
     AND (c.grp = '' OR r.group_key = c.grp)
   LEFT JOIN pre USING (release_id)
 )
-SELECT cid, arg_min(release_id, (misses, late, abs(behind))), count(*)
+SELECT cid, arg_min(release_id, (misses, late, -shared, abs(behind))), count(*)
 FROM pairs GROUP BY cid"""
     )
     for cid, release_id, count in found:
