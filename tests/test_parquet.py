@@ -258,3 +258,11 @@ def test_analyze_on_duckdb_writes_parquet_and_json(
     assert (out / "leaks.json").exists() and not (out / "impact.json").exists()
     bad = run("analyze", "--engine", "duckdb", "--input", tmp_path, "--out", out)
     assert bad.code == 2 and "no manifest" in bad.err
+
+
+def test_analyze_help_names_every_analysis_of_the_plan() -> None:
+    shown = run("analyze", "--help")
+    assert shown.code == 0
+    text = " ".join(shown.out.split())
+    for name in plan.ANALYSES:
+        assert name in text, name

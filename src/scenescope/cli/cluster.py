@@ -70,7 +70,7 @@ def register(app: typer.Typer) -> None:
     @app.command("analyze")
     def analyze(
         analyses: list[str] = typer.Argument(
-            None, help="impact, propagation, race, leaks (default: all)."
+            None, help="match, impact, propagation, race, leaks (default: all)."
         ),
         engine: str = typer.Option("duckdb", "--engine", help="spark or duckdb."),
         master: str = typer.Option(
