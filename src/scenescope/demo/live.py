@@ -1,8 +1,11 @@
-"""The demo's live leg: replay a slice of a simulated world over the predb.ovh websocket into
-the real watch path (Watcher → store → alert detection → signed webhook), and measure it.
+"""The demo's live leg, as a deployment starts: the live feeds connect to a loopback predb.ovh
+server (websocket) and IRC announce channel, a REST backfill closes the day between the dump
+and the live window, then the window is replayed through both feeds at once into the real
+watch path (Watcher → store → alert detection → signed webhook), and everything is measured.
 
-A loopback `ReplayServer` plays the frames, `watch` stores them, and alerts go to a webhook
-receiver started here that checks every signature; the result says what arrived and how fast.
+A loopback `ReplayServer` serves the frames (its clock held until the feeds are connected and
+the backfill is done), and alerts go to a webhook receiver that checks every signature; the
+result says what arrived through each connector and how fast.
 """
 
 from __future__ import annotations
@@ -10,20 +13,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import math
+import json
 import secrets
+import tempfile
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scenescope.analysis.records import Leak
 from scenescope.demo.alerting import CountedAlerts, demo_alert_config
+from scenescope.demo.arrivals import (
+    ConnectorArrival,
+    FeedTally,
+    ReplayClockFeed,
+    event_feed,
+    percentile,
+)
 from scenescope.demo.errors import LiveReplayError
+from scenescope.demo.ircd import CHANNEL, LoopbackIrc, NoIrc, loopback_irc
+from scenescope.demo.live_result import LiveReplayResult
 from scenescope.demo.receiver import ReceivedAlert, SignedWebhookReceiver
 from scenescope.demo.window import busiest_leak_window
-from scenescope.feeds.events import FeedEvent, PreReport
+from scenescope.feeds.events import FeedEvent, NukeEvent, PreReport
 
 if TYPE_CHECKING:
     from scenescope.store import Store
@@ -39,104 +51,31 @@ __all__ = [
 ]
 
 DEFAULT_DURATION = dt.timedelta(hours=3)
+DEFAULT_BACKFILL = dt.timedelta(days=1)
 DEFAULT_SPEED = 3600.0
-LEAD_IN_WALL_SECONDS = 0.5  # simulated quiet before the first frame, so the feed is connected
+BACKFILL_MARGIN = dt.timedelta(hours=1)  # the server also holds older rows: the walk must stop
 CONNECT_TIMEOUT_SECONDS = 10.0
 SETTLE_TIMEOUT_SECONDS = 20.0  # detection, then delivery, after the last frame is stored
 
 
-@dataclass(frozen=True, slots=True)
-class LiveReplayResult:
-    """What the live leg did: frames in, releases stored, alerts fired/delivered, latency."""
-
-    window_start: dt.datetime
-    window_end: dt.datetime
-    speed: float
-    frames_replayed: int
-    frames_missed: int  # broadcast before the feed was connected (should be 0)
-    events_applied: int
-    releases_stored: int  # distinct releases the live feed reported
-    new_releases: int  # releases the store did not know before the replay
-    alerts_fired: int  # recorded and sent (first of their title, source class, group)
-    alerts_suppressed: int  # recorded as proper/dupe, not sent
-    alerts_delivered: int  # received by the loopback webhook with a valid signature
-    bad_signatures: int
-    latency_ms_p50: float | None  # pre arrival at the feed → webhook received
-    latency_ms_p99: float | None
-    examples: tuple[ReceivedAlert, ...] = ()
-    problems: tuple[str, ...] = ()  # timeouts and the like; empty when all went well
-    wall_seconds: float = 0.0
-
-    def summary_lines(self, examples: int = 5) -> list[str]:
-        window = f"{self.window_start:%Y-%m-%d %H:%M}–{self.window_end:%H:%M} UTC"
-        latency = (
-            "no alert delivered"
-            if self.latency_ms_p50 is None
-            else f"p50 {self.latency_ms_p50:.0f} ms, p99 {self.latency_ms_p99:.0f} ms"
-        )
-        lines = [
-            f"replayed {self.frames_replayed:,} frames ({window}, {self.speed:g}x) "
-            f"in {self.wall_seconds:.1f} s; {self.events_applied:,} events stored, "
-            f"{self.releases_stored:,} releases reported ({self.new_releases:,} new)",
-            f"alerts: {self.alerts_fired:,} fired, {self.alerts_delivered:,} delivered "
-            f"to the signed webhook ({self.bad_signatures} bad signatures), "
-            f"{self.alerts_suppressed:,} proper/dupe recorded without sending",
-            f"pre arrival → webhook received: {latency}",
-        ]
-        lines += [f"  {alert.line()}" for alert in self.examples[:examples]]
-        lines += [f"problem: {problem}" for problem in self.problems]
-        return lines
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "window_start": self.window_start.isoformat(),
-            "window_end": self.window_end.isoformat(),
-            "speed": self.speed,
-            "frames_replayed": self.frames_replayed,
-            "frames_missed": self.frames_missed,
-            "events_applied": self.events_applied,
-            "releases_stored": self.releases_stored,
-            "new_releases": self.new_releases,
-            "alerts_fired": self.alerts_fired,
-            "alerts_suppressed": self.alerts_suppressed,
-            "alerts_delivered": self.alerts_delivered,
-            "bad_signatures": self.bad_signatures,
-            "latency_ms_p50": _rounded(self.latency_ms_p50),
-            "latency_ms_p99": _rounded(self.latency_ms_p99),
-            "examples": [
-                {
-                    "title": a.title,
-                    "group": a.group,
-                    "source_class": a.source_class,
-                    "lead_days": round(a.lead_days, 2),
-                    "release_name": a.release_name,
-                }
-                for a in self.examples
-            ],
-            "problems": list(self.problems),
-            "wall_seconds": round(self.wall_seconds, 2),
-        }
-
-
-def _rounded(value: float | None) -> float | None:
-    return None if value is None else round(value, 1)
-
-
-# -- the loopback webhook receiver -------------------------------------------------------
 def replay_into_store(
     store: Store,
     world_dir: Path,
     *,
     start_at: dt.datetime | None = None,
     duration: dt.timedelta = DEFAULT_DURATION,
+    backfill: dt.timedelta = DEFAULT_BACKFILL,
     speed: float = DEFAULT_SPEED,
+    irc: str = "auto",
     leaks: Sequence[Leak] | None = None,
     console: Any = None,
 ) -> LiveReplayResult:
-    """Replay the world's websocket frames in [start_at, start_at + duration) at `speed`×
-    through a loopback predb.ovh server into `store` via `watch`, with alerts to a signed
-    loopback webhook. Without `start_at`, the busiest window of retail-disc leaks is chosen
-    (from `leaks`, or `find_leaks(store)`). Every wait has a timeout; servers always stop."""
+    """Backfill [start_at - backfill, start_at) over REST, then replay the world's frames in
+    [start_at, start_at + duration) at `speed`× over the websocket and (unless `irc` is "off")
+    an IRC announce channel into `store` via `watch`, with alerts to a signed loopback webhook.
+    `irc` "auto" uses ngircd if installed, else miniircd; "ngircd" / "miniircd" only that one.
+    Without `start_at`, the busiest window of retail-disc leaks is chosen (from `leaks`, or
+    `find_leaks(store)`). Every wait has a timeout; servers always stop."""
     from scenescope.world.serve import ServeError, load_frames
 
     try:
@@ -152,35 +91,74 @@ def replay_into_store(
     if start_at.tzinfo is None:
         raise LiveReplayError(f"start_at must be timezone-aware (UTC), got {start_at}")
     window_end = start_at + duration
+    backfill_start = start_at - backfill
     first, last = start_at.timestamp(), window_end.timestamp()
-    selected = [frame for frame in frames if first <= frame[0] < last]
-    if not selected:
+    window = [frame for frame in frames if first <= frame[0] < last]
+    if not window:
         raise LiveReplayError(f"{world_dir}: no frames between {start_at} and {window_end}")
-    replay = _Replay(store, selected, speed=speed, console=console)
-    return asyncio.run(replay.run(start_at, window_end))
+    served_from = (backfill_start - BACKFILL_MARGIN).timestamp()
+    history = [frame for frame in frames if served_from <= frame[0] < first]
+    with _irc_server(irc) as irc_server:
+        replay = _Replay(store, history, window, speed=speed, irc=irc_server, console=console)
+        return asyncio.run(replay.run(start_at, window_end, backfill_start))
+
+
+@contextlib.contextmanager
+def _irc_server(irc: str) -> Iterator[LoopbackIrc | NoIrc]:
+    if irc == "off":
+        yield NoIrc("turned off")
+        return
+    with (
+        tempfile.TemporaryDirectory(prefix="scenescope-demo-irc-") as folder,
+        loopback_irc(Path(folder), server=irc) as server,
+    ):
+        yield server
 
 
 class _Replay:
     """One run of the live leg (state shared by the watch hook and the waits)."""
 
     def __init__(
-        self, store: Store, frames: list[tuple[int, str]], *, speed: float, console: Any
+        self,
+        store: Store,
+        history: list[tuple[int, str]],
+        window: list[tuple[int, str]],
+        *,
+        speed: float,
+        irc: LoopbackIrc | NoIrc,
+        console: Any,
     ) -> None:
         from scenescope.feeds.predb_ovh_rows import frame_events
+        from scenescope.world.serve import announce_line
 
         self.store = store
-        self.frames = frames
+        self.history = history
+        self.frames = window
         self.speed = speed
+        self.irc = irc
         self.console = console
-        # what the store will receive per frame: the connector's own conversion
-        self.events_per_frame = [len(frame_events(line)) for _, line in frames]
+        # what the store will receive per frame: the connectors' own conversions
+        self.events_per_frame = [len(frame_events(line)) for _, line in window]
+        parsed = [json.loads(line) for _, line in window]
+        self.irc_lines = sum(1 for frame in parsed if announce_line(frame) is not None)
+        self.pre_times: dict[str, int] = {}  # release name → its insert frame's time
+        for (at, _), frame in zip(window, parsed, strict=True):
+            if frame.get("action") == "insert":
+                self.pre_times.setdefault(str((frame.get("row") or {}).get("name")), at)
         self.arrivals: dict[str, float] = {}  # release name → first arrival, time.time()
-        self.applied = 0
-        self.expected: int | None = None  # known once we know which frames the feed saw
+        self.tallies: dict[str, FeedTally] = {}  # by feed name
+        self.expected: int | None = None  # known once we know which frames the feeds saw
         self.problems: list[str] = []
         self.all_applied = asyncio.Event()
+        self.server: Any = None
 
-    async def run(self, window_start: dt.datetime, window_end: dt.datetime) -> LiveReplayResult:
+    @property
+    def applied(self) -> int:
+        return sum(tally.events for tally in self.tallies.values())
+
+    async def run(
+        self, window_start: dt.datetime, window_end: dt.datetime, backfill_start: dt.datetime
+    ) -> LiveReplayResult:
         from scenescope.feeds.sources import open_feed
         from scenescope.feeds.watch import Watcher
         from scenescope.world.serve import ReplayServer
@@ -189,24 +167,54 @@ class _Replay:
         connection = self.store.connection
         releases_before = _count(connection, "SELECT count(*) FROM releases")
         secret = secrets.token_hex(16)
-        lead_in = dt.timedelta(seconds=LEAD_IN_WALL_SECONDS * self.speed)
-        server = ReplayServer(self.frames, speed=self.speed, start_at=window_start - lead_in)
+        irc_url = self.irc.url if isinstance(self.irc, LoopbackIrc) else None
+        # one second before the window: its first frames are sent live, not served as history
+        clock_start = window_start - dt.timedelta(seconds=1)
+        server = ReplayServer(
+            self.history + self.frames, speed=self.speed, start_at=clock_start, irc_url=irc_url
+        )
+        self.server = server
         missed = 0
+        backfill: ConnectorArrival | None = None
         with SignedWebhookReceiver(secret) as receiver:
             alerts = CountedAlerts(self.store, demo_alert_config(receiver.url, secret))
             with alerts:
-                await server.start()
+                await server.start(hold_clock=True)
                 try:
-                    feed = open_feed(f"predb+ws://127.0.0.1:{server.port}/api/v1/ws")
+                    api = f"127.0.0.1:{server.port}/api/v1"
+                    ws_feed = open_feed(f"predb+ws://{api}/ws")
+                    feeds: list[Any] = [ws_feed]
+                    self._tally(
+                        "websocket", ws_feed.name, "the live window", sum(self.events_per_frame)
+                    )
+                    irc_feed = None
+                    if irc_url is not None:
+                        irc_feed = ReplayClockFeed(open_feed(irc_url), self._on_sim_clock)
+                        feeds.append(irc_feed)
+                        self._tally(
+                            "irc",
+                            irc_feed.name,
+                            f"the live window, {CHANNEL} announces",
+                            self.irc_lines,
+                        )
 
                     def on_applied(batch: Sequence[FeedEvent], committed_at: float) -> None:
-                        self._applied(batch)
+                        self._applied(batch, committed_at)
                         alerts.on_applied(batch, committed_at)
 
-                    watcher = Watcher([feed], self.store, on_applied=on_applied)
+                    watcher = Watcher(feeds, self.store, on_applied=on_applied)
                     watch_task = asyncio.create_task(watcher.run(), name="live replay watch")
                     try:
-                        missed = await self._wait_connected(server, watch_task)
+                        if await self._wait_connected(server, irc_feed, watch_task):
+                            # the gap between the dump and the live window, while live feeds
+                            # are already connected (so nothing falls between the two)
+                            backfill = await self._backfill(
+                                f"predb+http://{api}/", backfill_start, clock_start
+                            )
+                        server.run_clock()
+                        missed = int(server.released)
+                        self.expected = sum(tally.sent for tally in self.tallies.values())
+                        self._check_done()
                         await self._wait_applied(server, window_end)
                     finally:
                         watcher.stop()
@@ -226,16 +234,18 @@ class _Replay:
                     )
             received = receiver.received()
             rejected = receiver.rejected
-        releases_stored = _count(
-            connection,
-            "SELECT count(DISTINCT release_id) FROM pre_reports WHERE feed = ?",
-            [feed.name],
-        )
         latencies = sorted(
             (alert.received_at - self.arrivals[alert.release_name]) * 1000.0
             for alert in received
             if alert.release_name in self.arrivals
         )
+        connectors = [] if backfill is None else [backfill]
+        connectors += [
+            tally.arrival(_releases_reported(connection, tally.feed), None)
+            for tally in self.tallies.values()
+        ]
+        if isinstance(self.irc, NoIrc):
+            connectors.append(_skipped_irc(self.irc.reason))
         return LiveReplayResult(
             window_start=window_start,
             window_end=window_end,
@@ -243,50 +253,107 @@ class _Replay:
             frames_replayed=server.released,
             frames_missed=missed,
             events_applied=self.applied,
-            releases_stored=releases_stored,
+            releases_stored=_releases_reported(connection, ws_feed.name),
             new_releases=_count(connection, "SELECT count(*) FROM releases") - releases_before,
             alerts_fired=alerts.fired,
             alerts_suppressed=alerts.suppressed,
             alerts_delivered=len(received),
             bad_signatures=rejected,
-            latency_ms_p50=_percentile(latencies, 0.50),
-            latency_ms_p99=_percentile(latencies, 0.99),
+            latency_ms_p50=percentile(latencies, 0.50),
+            latency_ms_p99=percentile(latencies, 0.99),
             examples=tuple(_varied(received, 5)),
             problems=tuple(self.problems),
             wall_seconds=time.perf_counter() - started,
+            backfill_start=backfill_start,
+            connectors=tuple(connectors),
+            irc_server=self.irc.server if isinstance(self.irc, LoopbackIrc) else None,
         )
 
-    def _applied(self, batch: Sequence[FeedEvent]) -> None:
+    def _tally(self, connector: str, feed: str, carried: str, sent: int) -> None:
+        self.tallies[feed] = FeedTally(connector, feed, carried, sent)
+
+    def _on_sim_clock(self, wall: dt.datetime) -> dt.datetime:
+        """An arrival stamp (wall clock) as the replay's simulated time then."""
+        return dt.datetime.fromtimestamp(self.server.sim_time_at(wall.timestamp()), dt.UTC)
+
+    async def _backfill(
+        self, source: str, since: dt.datetime, until: dt.datetime
+    ) -> ConnectorArrival:
+        """`scenescope backfill`'s own loop (cursor in the store, predb.ovh's rate limits)."""
+        from scenescope.feeds.cursor import run_backfill
+        from scenescope.feeds.predb_rest import BackfillRange, feed_label
+
+        feed = feed_label(source, "api")
+        started = time.perf_counter()
+        counts = {"events": 0, "pres": 0, "nukes": 0}
+        with _progress(self.console, None, "backfilling", "pages") as update:
+
+            def on_page(page: Any, cursor: Any) -> None:
+                counts["events"] += len(page.events)
+                counts["pres"] += sum(1 for e in page.events if isinstance(e, PreReport))
+                counts["nukes"] += sum(1 for e in page.events if isinstance(e, NukeEvent))
+                update(page.page)
+
+            result = await run_backfill(
+                self.store, source, BackfillRange(since=since, until=until), on_page=on_page
+            )
+        hours = (until - since).total_seconds() / 3600
+        return ConnectorArrival(
+            connector="rest",
+            feed=feed,
+            carried=f"the {hours:.0f} h before the live window, {result.pages_fetched} "
+            + ("page" if result.pages_fetched == 1 else "pages"),
+            events=result.events_applied,
+            pres=counts["pres"],
+            nukes=counts["nukes"],
+            releases=_releases_reported(self.store.connection, feed),
+            seconds=time.perf_counter() - started,
+        )
+
+    def _applied(self, batch: Sequence[FeedEvent], committed_at: float) -> None:
+        server = self.server
         for event in batch:
             if isinstance(event, PreReport):
                 seen = event.seen_at.timestamp() if event.seen_at else time.time()
                 self.arrivals.setdefault(event.name, seen)
-        self.applied += len(batch)
+            name = event_feed(event)
+            tally = self.tallies.get(name) or next(
+                (t for feed, t in self.tallies.items() if name.startswith(feed)), None
+            )
+            if tally is None:
+                continue
+            at = self.pre_times.get(event.name) if isinstance(event, PreReport) else None
+            tally.count(event, committed_at, None if at is None else server.release_wall_time(at))
         self._check_done()
 
     def _check_done(self) -> None:
         if self.expected is not None and self.applied >= self.expected:
             self.all_applied.set()
 
-    async def _wait_connected(self, server: Any, watch_task: asyncio.Task[Any]) -> int:
-        """Wait until the feed is a client of the server; returns frames broadcast before."""
+    async def _wait_connected(
+        self, server: Any, irc_feed: Any, watch_task: asyncio.Task[Any]
+    ) -> bool:
+        """Wait until the websocket is a client of the server and the IRC feed has joined the
+        announce channel; False (and a problem noted) if that does not happen in time."""
         deadline = time.monotonic() + CONNECT_TIMEOUT_SECONDS
-        while not server.clients:
+
+        def connected() -> bool:
+            joined = irc_feed is None or CHANNEL in irc_feed.feed.client.joined
+            return bool(server.clients) and joined
+
+        while not connected():
             if watch_task.done() or time.monotonic() > deadline:
-                self.problems.append("the websocket feed did not connect to the replay server")
-                self.expected = 0
-                return int(server.released)
-            await asyncio.sleep(0.005)  # the server offers no connect event; poll briefly
-        missed = int(server.released)
-        self.expected = sum(self.events_per_frame[missed:])
-        self._check_done()
-        return missed
+                missing = "the websocket feed" if not server.clients else "the IRC feed"
+                self.problems.append(f"{missing} did not connect to the replay server")
+                return False
+            await asyncio.sleep(0.005)  # the servers offer no connect event; poll briefly
+        return True
 
     async def _wait_applied(self, server: Any, window_end: dt.datetime) -> None:
-        """Wait (bounded) until every frame the feed saw is in the store, with a progress bar."""
+        """Wait (bounded) until every frame the feeds saw is in the store, with a progress bar."""
         remaining_sim = window_end.timestamp() - server.sim_now()
         deadline = time.monotonic() + max(remaining_sim, 0.0) / self.speed + SETTLE_TIMEOUT_SECONDS
-        with _progress(self.console, len(self.frames)) as update:
+        with _progress(self.console, len(self.frames), "replaying", "frames") as update:
             while not self.all_applied.is_set():
                 left = deadline - time.monotonic()
                 if left <= 0:
@@ -308,37 +375,49 @@ class _Replay:
             watch_task.cancel()
 
 
+def _skipped_irc(reason: str) -> ConnectorArrival:
+    return ConnectorArrival(
+        connector="irc",
+        feed="",
+        carried="the live window's announces",
+        events=0,
+        pres=0,
+        nukes=0,
+        releases=0,
+        skipped=reason,
+    )
+
+
+def _releases_reported(connection: Any, feed: str) -> int:
+    return _count(
+        connection, "SELECT count(DISTINCT release_id) FROM pre_reports WHERE feed = ?", [feed]
+    )
+
+
 @contextlib.contextmanager
-def _progress(console: Any, total: int) -> Any:
-    """A transient Rich bar of frames replayed (a no-op without a console)."""
+def _progress(console: Any, total: int | None, doing: str, unit: str) -> Iterator[Any]:
+    """A transient Rich bar (a no-op without a console); yields `update(done)`."""
     if console is None:
         yield lambda done: None
         return
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+    count = "{task.completed:,}" + ("" if total is None else "/{task.total:,}") + f" {unit}"
     with Progress(
-        TextColumn("replaying"),
+        TextColumn(doing),
         BarColumn(),
-        TextColumn("{task.completed:,}/{task.total:,} frames"),
+        TextColumn(count),
         TimeElapsedColumn(),
         console=console,
         transient=True,
     ) as progress:
-        task = progress.add_task("replay", total=total)
+        task = progress.add_task(doing, total=total)
         yield lambda done: progress.update(task, completed=done)
 
 
 def _count(connection: Any, sql: str, params: list[Any] | None = None) -> int:
     row = connection.execute(sql, params or []).fetchone()
     return int(row[0]) if row and row[0] is not None else 0
-
-
-def _percentile(sorted_values: Sequence[float], fraction: float) -> float | None:
-    """Nearest-rank percentile of already sorted values; None when there are none."""
-    if not sorted_values:
-        return None
-    rank = max(1, math.ceil(fraction * len(sorted_values)))
-    return float(sorted_values[rank - 1])
 
 
 def _varied(received: Sequence[ReceivedAlert], count: int) -> list[ReceivedAlert]:

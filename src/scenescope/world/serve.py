@@ -155,7 +155,9 @@ class ReplayServer:
         assert self._server is not None
         return int(next(iter(self._server.sockets)).getsockname()[1])
 
-    async def start(self) -> None:
+    async def start(self, *, hold_clock: bool = False) -> None:
+        """Listen (and join IRC); the simulated clock starts now, or at `run_clock()` with
+        `hold_clock` — so clients can connect and backfill before the first frame is sent."""
         while self.cursor < len(self.frames) and self.frames[self.cursor][0] <= self.sim_start:
             self._apply(json.loads(self.frames[self.cursor][1]))
             self.cursor += 1
@@ -168,8 +170,14 @@ class ReplayServer:
         if self.irc_url:
             self._irc = _IrcAnnouncer(self.irc_url, self.echo)
             await self._irc.connect()
-        self._wall_start = time.monotonic()
-        self._pump_task = asyncio.create_task(self._pump())
+        if not hold_clock:
+            self.run_clock()
+
+    def run_clock(self) -> None:
+        """Start the simulated clock at `start_at` (once; `start` does it unless held)."""
+        if self._pump_task is None:
+            self._wall_start = time.monotonic()
+            self._pump_task = asyncio.create_task(self._pump())
 
     async def close(self) -> None:
         if self._pump_task is not None:
@@ -190,7 +198,17 @@ class ReplayServer:
         await self.close()
 
     def sim_now(self) -> float:
+        if self._pump_task is None:
+            return float(self.sim_start)  # the clock is held
         return self.sim_start + (time.monotonic() - self._wall_start) * self.speed
+
+    def sim_time_at(self, wall: float) -> float:
+        """The simulated time at `wall` (a `time.time()`), on the running clock."""
+        return self.sim_now() - (time.time() - wall) * self.speed
+
+    def release_wall_time(self, at: float) -> float:
+        """When (`time.time()`) the clock reaches simulated time `at`: a frame's send time."""
+        return time.time() + (at - self.sim_now()) / self.speed
 
     # ---- the clock ---------------------------------------------------------------------
 
