@@ -1,13 +1,15 @@
 """`scenescope demo`: the story end to end on the embedded default, ending in the workbench.
 
-Simulate the default world, ingest its pres and nukes through the files connector into a
-DuckDB store, import its catalog, match releases to titles, print the leaks found and score
-them against the world's truth (families, the trace to supply accounts, the operation's
-impact), add the operation's seized media as an evidence case and triage it, replay a slice
-live over the predb.ovh websocket into `watch` with alerts to a signed webhook, write the
-report (`scenescope report`), then create a token and serve the workbench on loopback
-(`scenescope serve`'s own `serve`) until Ctrl-C. Every step is the production path, with
-progress shown.
+Simulate the default world, seed a DuckDB store with its history from the world's dump (the
+files connector), import its catalog, match releases to titles, print the leaks found and
+score them against the world's truth (families, the trace to supply accounts, the operation's
+impact), add the operation's seized media as an evidence case and triage it, then go live as
+a deployment does: a loopback predb.ovh server and IRC announce channel, a REST backfill of
+the day before the live window, and the window replayed over the websocket and IRC at once
+into `watch` with alerts to a signed webhook; write the report (`scenescope report`), then
+create a token and serve the workbench on loopback (`scenescope serve`'s own `serve`) until
+Ctrl-C. Every step is the production path, with progress shown and what each connector
+brought in reported.
 """
 
 from __future__ import annotations
@@ -28,25 +30,20 @@ from scenescope.cli.common import (
     output_console,
     print_json_lines,
 )
-from scenescope.cli.demo_print import print_impact, print_leaks, print_trace
+from scenescope.cli.demo_print import (
+    print_evidence,
+    print_impact,
+    print_leaks,
+    print_trace,
+    print_where_to_look,
+)
 from scenescope.cli.demo_serve import Dashboard, dashboard_for, serve_dashboard
 
 if TYPE_CHECKING:
     from scenescope.store import Store
 
 WORLD_FILES = ("pres.csv", "nukes.csv", "titles.csv", "release_dates.csv", "truth.json")
-STEP_LABELS = (
-    ("simulate_s", "simulate"),
-    ("ingest_s", "ingest"),
-    ("catalog_match_s", "catalog + match"),
-    ("leaks_s", "leaks"),
-    ("score_families_s", "score + families"),
-    ("trace_s", "trace"),
-    ("impact_s", "impact"),
-    ("evidence_s", "seized media"),
-    ("live_s", "live"),
-    ("report_s", "report"),
-)
+IRC_CHOICES = ("auto", "ngircd", "miniircd", "off")
 
 
 class Steps:
@@ -71,7 +68,15 @@ def demo_command(
         False, "--fresh", help="Simulate the world again even if one with this seed exists."
     ),
     no_live: bool = typer.Option(
-        False, "--no-live", help="Skip the live replay (websocket → watch → webhook alerts)."
+        False,
+        "--no-live",
+        help="Skip the live leg (REST backfill, websocket + IRC → watch → webhook alerts).",
+    ),
+    irc: str = typer.Option(
+        "auto",
+        "--irc",
+        help="IRC server for the announce channel: auto (ngircd if installed, else miniircd), "
+        "ngircd, miniircd, or off.",
     ),
     no_serve: bool = typer.Option(
         False, "--no-serve", help="Stop after the report instead of serving the workbench."
@@ -89,6 +94,8 @@ def demo_command(
     from scenescope.store import Store, StoreError
     from scenescope.world.config import ConfigError, load_config
 
+    if irc not in IRC_CHOICES:
+        fail(f"--irc {irc!r}: use one of {', '.join(IRC_CHOICES)}")
     console = output_console(stderr=json_out)
     try:
         config = load_config()
@@ -126,14 +133,19 @@ def demo_command(
     except StoreError as exc:
         fail(str(exc))
     with store:
-        findings = _run_story(store, world_dir, console, timings, steps, quiet=json_out)
+        findings, dump = _run_story(store, world_dir, console, timings, steps, quiet=json_out)
         if not json_out:
             _print_findings(console, findings, top, out / "impact")
         findings = _run_seized(store, world_dir, findings, console, timings, steps)
         if not json_out and findings.evidence is not None:
-            _print_evidence(console, findings.evidence)
+            print_evidence(console, findings.evidence)
     leaks = list(findings.leaks)
-    live = None if no_live else _live_leg(store_path, world_dir, leaks, console, timings, steps)
+    live = (
+        None
+        if no_live
+        else _live_leg(store_path, world_dir, leaks, console, timings, steps, irc=irc)
+    )
+    ingest = [dump, *([] if live is None else live.connectors)]
     try:
         store = Store.open(store_path)
     except StoreError as exc:
@@ -146,9 +158,10 @@ def demo_command(
             summary = _json_summary(
                 store_path, world_dir, findings, timings, top, live, report, dashboard
             )
+            summary["ingest"] = [connector.to_dict() for connector in ingest]
             print_json_lines([summary])
         else:
-            _print_where_to_look(console, store_path, out, report, dashboard, timings)
+            print_where_to_look(console, store_path, out, report, dashboard, timings, ingest)
         if dashboard is not None:
             serve_dashboard(store, dashboard, console, quiet=json_out)
 
@@ -159,7 +172,7 @@ def _json_summary(
     findings: Any,
     timings: Any,
     top: int,
-    live: dict[str, Any] | None,
+    live: Any,
     report: Any,
     dashboard: Dashboard | None,
 ) -> dict[str, Any]:
@@ -177,7 +190,7 @@ def _json_summary(
         "evidence": story["evidence"],
         "timings": timings.to_dict(),
         "top_leaks": [leak.to_dict() for leak in top_leaks(list(findings.leaks), top)],
-        "live": live,
+        "live": None if live is None else live.to_dict(),
         "report": report.to_dict(),
         "dashboard": None if dashboard is None else dashboard.to_dict(),
     }
@@ -202,7 +215,7 @@ def _print_findings(console: Any, findings: Any, top: int, impact_folder: Path) 
     if findings.impact is not None:
         print_impact(console, findings.impact, impact_folder)
     if findings.evidence is not None:
-        _print_evidence(console, findings.evidence)
+        print_evidence(console, findings.evidence)
 
 
 def _claim_store(store_path: Path, *, own: bool) -> None:
@@ -239,15 +252,16 @@ def _world_matches(world_dir: Path, config: Any) -> bool:
 
 def _run_story(
     store: Store, world_dir: Path, console: Any, timings: Any, steps: Steps, *, quiet: bool
-) -> Any:
+) -> tuple[Any, Any]:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from scenescope.cli.ingest_progress import ingest_files
     from scenescope.demo.pipeline import analyse, import_and_match, world_feeds
 
-    steps.next("Ingesting pres and nukes through the files connector")
+    steps.next("Ingesting the history from the world's dump (files connector: pres, nukes)")
     with timings.step("ingest_s"):
-        ingest_files(store, world_feeds(world_dir), show_rejects=5, quiet=quiet)
+        files = ingest_files(store, world_feeds(world_dir), show_rejects=5, quiet=quiet)
+    dump = _dump_arrival(files, timings.seconds["ingest_s"])
 
     steps.next("Importing the catalog, shipments and sightings; matching releases to titles")
     with (
@@ -279,7 +293,26 @@ def _run_story(
         "Finding leaks, inferring families, tracing sources, measuring the operation's impact"
     )
     with console.status("leaks, families, trace to accounts, impact of the operation"):
-        return analyse(store, world_dir, timings, evidence=False)
+        return analyse(store, world_dir, timings, evidence=False), dump
+
+
+def _dump_arrival(files: list[dict[str, Any]], seconds: float) -> Any:
+    """The files connector's share of the ingest: the world's history, from its dump."""
+    from scenescope.demo.arrivals import ConnectorArrival
+
+    def total(key: str) -> int:
+        return sum(int(result.get(key) or 0) for result in files)
+
+    return ConnectorArrival(
+        connector="files",
+        feed=", ".join(Path(str(result["file"])).name for result in files),
+        carried="history from the world's dump",
+        events=total("events"),
+        pres=total("reports_new"),
+        nukes=total("nukes_new"),
+        releases=total("releases_new"),
+        seconds=seconds,
+    )
 
 
 def _run_seized(
@@ -320,17 +353,28 @@ def _run_seized(
 
 
 def _live_leg(
-    store_path: Path, world_dir: Path, leaks: list[Any], console: Any, timings: Any, steps: Steps
-) -> dict[str, Any] | None:
-    """The figures above are already computed; replay a slice live into the store."""
+    store_path: Path,
+    world_dir: Path,
+    leaks: list[Any],
+    console: Any,
+    timings: Any,
+    steps: Steps,
+    *,
+    irc: str,
+) -> Any:
+    """The figures above are already computed; go live as a deployment does: a REST backfill
+    of the day before the window, then the window over the websocket and IRC together."""
     from scenescope.demo.live import LiveReplayError, replay_into_store
     from scenescope.store import Store, StoreError
 
-    steps.next("Live: replaying the busiest retail-leak hours over the predb.ovh websocket")
+    steps.next(
+        "Live: REST backfill of the day before, then the busiest retail-leak hours over "
+        "the predb.ovh websocket and an IRC announce channel"
+    )
     started = time.perf_counter()
     try:
         with Store.open(store_path) as store:
-            live = replay_into_store(store, world_dir, leaks=leaks, console=console)
+            live = replay_into_store(store, world_dir, leaks=leaks, console=console, irc=irc)
     except StoreError as exc:
         fail(str(exc))
     except LiveReplayError as exc:
@@ -339,48 +383,7 @@ def _live_leg(
     timings.seconds["live_s"] = time.perf_counter() - started
     for line in live.summary_lines():
         console.print(line, markup=False, highlight=False)
-    return live.to_dict()
-
-
-def _print_evidence(console: Any, triaged: Any) -> None:
-    """The seized-media triage: each medium's role and what it held, and how right it was."""
-    from rich.table import Table
-    from rich.text import Text
-
-    result = triaged.result
-    table = Table(
-        title=f"Case {result.case_id}: {len(result.media)} seized media triaged",
-        title_justify="left",
-    )
-    for header in ("medium", "read as", "role", "releases", "before pre", "discs early", "groups"):
-        table.add_column(header, overflow="fold")
-    for m in result.media:
-        cells = (
-            m.label,
-            m.kind,
-            m.role,
-            f"{m.releases:,}",
-            f"{m.before_pre:,}",
-            f"{m.discs_before_street}/{m.discs}",
-            ", ".join(m.groups[:5]),
-        )
-        table.add_row(*(Text(str(c)) for c in cells))
-    console.print(table)
-    figures = triaged.score.figures
-
-    def share(name: str) -> str:
-        value = figures.get(name)
-        return "n/a" if value is None else f"{value:.2f}"
-
-    console.print(
-        f"triage vs truth: roles right {share('role_accuracy')}, releases found precision "
-        f"{share('release_precision')} / recall {share('release_recall')}, before/after the "
-        f"pre exact {share('before_after_exact')}, early discs found {share('disc_recall')}; "
-        f"{len(result.shared)} releases on more than one medium; "
-        f"`scenescope evidence report {result.case_id}`",
-        markup=False,
-        highlight=False,
-    )
+    return live
 
 
 def _write_report(store: Store, path: Path, console: Any, timings: Any, steps: Steps) -> Any:
@@ -424,49 +427,6 @@ def _write_report(store: Store, path: Path, console: Any, timings: Any, steps: S
         highlight=False,
     )
     return written
-
-
-def _print_where_to_look(
-    console: Any,
-    store_path: Path,
-    out: Path,
-    report: Any,
-    dashboard: Dashboard | None,
-    timings: Any,
-) -> None:
-    from rich.table import Table
-
-    console.rule(f"Where to look (the story took {timings.seconds.get('total_s', 0):.0f} s)")
-    table = Table.grid(padding=(0, 2))
-    table.add_column(style="bold")
-    table.add_column(overflow="fold")
-    table.add_row("report", str(report.html))
-    if (out / "impact").exists():
-        table.add_row("impact charts", f"{out / 'impact'}/ (counterfactual, gainers, impact.json)")
-    table.add_row("store", f"{store_path} (every command takes --db {store_path})")
-    if dashboard is None:
-        table.add_row(
-            "workbench",
-            f"scenescope token create --role admin --db {store_path}; "
-            f"scenescope serve --db {store_path}",
-        )
-    else:
-        taken = f" (port {dashboard.wanted_port} was taken)" if dashboard.port_taken else ""
-        table.add_row("dashboard", dashboard.url + taken)
-        table.add_row("API docs", dashboard.url + "api/docs")
-        table.add_row("token", dashboard.token)
-        table.add_row(
-            "",
-            f"({dashboard.role} token: paste it on the sign-in page, or send it as "
-            "'Authorization: Bearer TOKEN' to /api/v1/...)",
-        )
-    console.print(table)
-    spent = ", ".join(
-        f"{label} {timings.seconds[key]:.0f} s"
-        for key, label in STEP_LABELS
-        if timings.seconds.get(key, 0) >= 0.5
-    )
-    console.print(f"time: {spent}", markup=False, highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -4,8 +4,22 @@ names are hostile, so every cell is plain Text)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+STEP_LABELS = (
+    ("simulate_s", "simulate"),
+    ("ingest_s", "ingest"),
+    ("catalog_match_s", "catalog + match"),
+    ("leaks_s", "leaks"),
+    ("score_families_s", "score + families"),
+    ("trace_s", "trace"),
+    ("impact_s", "impact"),
+    ("evidence_s", "seized media"),
+    ("live_s", "backfill + live"),
+    ("report_s", "report"),
+)
 
 
 def print_trace(console: Any, traced: Any) -> None:
@@ -93,3 +107,91 @@ def print_leaks(console: Any, leaks: list[Any], count: int) -> None:
         # Release names are hostile: Text() keeps them from being read as Rich markup.
         table.add_row(*(Text("" if c is None else str(c)) for c in cells))
     console.print(table)
+
+
+def print_evidence(console: Any, triaged: Any) -> None:
+    """The seized-media triage: each medium's role and what it held, and how right it was."""
+    from rich.table import Table
+    from rich.text import Text
+
+    result = triaged.result
+    table = Table(
+        title=f"Case {result.case_id}: {len(result.media)} seized media triaged",
+        title_justify="left",
+    )
+    for header in ("medium", "read as", "role", "releases", "before pre", "discs early", "groups"):
+        table.add_column(header, overflow="fold")
+    for m in result.media:
+        cells = (
+            m.label,
+            m.kind,
+            m.role,
+            f"{m.releases:,}",
+            f"{m.before_pre:,}",
+            f"{m.discs_before_street}/{m.discs}",
+            ", ".join(m.groups[:5]),
+        )
+        table.add_row(*(Text(str(c)) for c in cells))
+    console.print(table)
+    figures = triaged.score.figures
+
+    def share(name: str) -> str:
+        value = figures.get(name)
+        return "n/a" if value is None else f"{value:.2f}"
+
+    console.print(
+        f"triage vs truth: roles right {share('role_accuracy')}, releases found precision "
+        f"{share('release_precision')} / recall {share('release_recall')}, before/after the "
+        f"pre exact {share('before_after_exact')}, early discs found {share('disc_recall')}; "
+        f"{len(result.shared)} releases on more than one medium; "
+        f"`scenescope evidence report {result.case_id}`",
+        markup=False,
+        highlight=False,
+    )
+
+
+def print_where_to_look(
+    console: Any,
+    store_path: Path,
+    out: Path,
+    report: Any,
+    dashboard: Any,
+    timings: Any,
+    ingest: Sequence[Any] = (),
+) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    console.rule(f"Where to look (the story took {timings.seconds.get('total_s', 0):.0f} s)")
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column(overflow="fold")
+    table.add_row("report", str(report.html))
+    if (out / "impact").exists():
+        table.add_row("impact charts", f"{out / 'impact'}/ (counterfactual, gainers, impact.json)")
+    table.add_row("store", f"{store_path} (every command takes --db {store_path})")
+    for index, connector in enumerate(ingest):  # what each connector brought into the store
+        table.add_row("ingest" if index == 0 else "", Text(connector.line()))
+    if dashboard is None:
+        table.add_row(
+            "workbench",
+            f"scenescope token create --role admin --db {store_path}; "
+            f"scenescope serve --db {store_path}",
+        )
+    else:
+        taken = f" (port {dashboard.wanted_port} was taken)" if dashboard.port_taken else ""
+        table.add_row("dashboard", dashboard.url + taken)
+        table.add_row("API docs", dashboard.url + "api/docs")
+        table.add_row("token", dashboard.token)
+        table.add_row(
+            "",
+            f"({dashboard.role} token: paste it on the sign-in page, or send it as "
+            "'Authorization: Bearer TOKEN' to /api/v1/...)",
+        )
+    console.print(table)
+    spent = ", ".join(
+        f"{label} {timings.seconds[key]:.0f} s"
+        for key, label in STEP_LABELS
+        if timings.seconds.get(key, 0) >= 0.5
+    )
+    console.print(f"time: {spent}", markup=False, highlight=False)
