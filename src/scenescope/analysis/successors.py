@@ -34,6 +34,9 @@ class SuccessorSettings:
     profile_z: float = 3.09
     max_sample: float = 300.0
     drift: float = 0.05  # chance a true successor changed its profile enough to fail the test
+    # field groups added to each chance count: none of 270 alike is no proof that a newcomer
+    # looks this alike less than once in 270 (and a rare profile has many candidates to match)
+    chance_pseudo: float = 1.0
     peers: int = 5  # look-alike peers: the field groups closest to the dark group's profile
     partner_weight: float = 6.0  # log-likelihood per unit partner cosine above the peers'
     continuity_weight: float = 4.0  # ... per unit share of continued works above the peers'
@@ -42,7 +45,7 @@ class SuccessorSettings:
     after_share: float = 0.9  # share of successors that start after the silence, not before
     # prior that a dark group has a successor among its candidates: groups that went dark at
     # the same hour as others (a raid) rename more often than a group that fades alone
-    prior_alone: float = 0.2
+    prior_alone: float = 0.05  # chosen on the tuning seeds: the top look-alike there 0.66
     prior_joint: float = 0.5
     joint_hours: float = 6.0
     lead_scale_days: float = 7.0  # median leads this far apart: similarity e^-1 (shown only)
@@ -275,7 +278,7 @@ def _weigh(
         # which field groups would pass the same test at this candidate's sample size
         passing = 2 * sample * field_div <= field_crit
         as_close = int(passing.sum())
-        share = (as_close + 0.5) / (len(field) + 1)
+        share = (as_close + settings.chance_pseudo) / (len(field) + 1)
         log_lr = (
             math.log((1 - settings.drift) / share)
             if consistent
@@ -290,7 +293,7 @@ def _weigh(
             and ev.leads.get(old) is not None
             and _has_supply(ev.leads[old], settings)
         ):
-            supplied_share = (field_supplied + 0.5) / (len(known) + 1)
+            supplied_share = (field_supplied + settings.chance_pseudo) / (len(known) + 1)
             verdict = "kept" if kept else "lost"
             log_lr += (
                 math.log((1 - settings.lead_drift) / supplied_share)
