@@ -52,7 +52,7 @@ def test_window_excludes_late_groups(store: Store) -> None:
 def test_estimator_leaves_no_tables_and_is_reentrant(store: Store) -> None:
     engine = Engine.of(store)
     before = set(engine.rows("SELECT table_name FROM duckdb_tables() WHERE temporary"))
-    low = SuccessorSettings(threshold=0.1)
+    low = SuccessorSettings(threshold=0.02)  # OLDTV fades alone (prior 0.05), no field
     first, second = Successors().fit(engine, low), Successors().fit(engine.cursor(), low)
     assert first.to_dict() == second.to_dict() and first.successors()
     assert set(engine.rows("SELECT table_name FROM duckdb_tables() WHERE temporary")) == before

@@ -278,7 +278,7 @@ def _weigh(
         # which field groups would pass the same test at this candidate's sample size
         passing = 2 * sample * field_div <= field_crit
         as_close = int(passing.sum())
-        share = (as_close + settings.chance_pseudo) / (len(field) + 1)
+        share = (as_close + settings.chance_pseudo) / (len(field) + 2 * settings.chance_pseudo)
         log_lr = (
             math.log((1 - settings.drift) / share)
             if consistent
@@ -293,7 +293,9 @@ def _weigh(
             and ev.leads.get(old) is not None
             and _has_supply(ev.leads[old], settings)
         ):
-            supplied_share = (field_supplied + settings.chance_pseudo) / (len(known) + 1)
+            supplied_share = (field_supplied + settings.chance_pseudo) / (
+                len(known) + 2 * settings.chance_pseudo
+            )
             verdict = "kept" if kept else "lost"
             log_lr += (
                 math.log((1 - settings.lead_drift) / supplied_share)
@@ -316,7 +318,8 @@ def _weigh(
             continued - _median(field_continued[by_rate]) if not math.isnan(continued) else 0.0
         )
         clock = ev.clock.get((old, row[1]))
-        rhythm_margin = 0.0 if clock is None else clock - _median(field_clock[peers])
+        # no field, no chance level: the rhythm then says nothing
+        rhythm_margin = 0.0 if clock is None or not field else clock - _median(field_clock[peers])
         # a few releases say little about partners, titles and rhythm: shrink towards none
         weight = row[9] / (row[9] + settings.pseudo_releases)
         log_lr += weight * settings.partner_weight * max(partner_margin, 0.0)
