@@ -50,7 +50,9 @@ def test_demo_runs_the_story_and_scores_it_against_truth(tmp_path: Path) -> None
     assert "serving the workbench" not in result.output
 
     # A second run reuses the world, starts its own store afresh, and reports the same figures.
-    again = runner.invoke(app, ["demo", "--out", str(out), *SMALL, "--json", "--no-serve"])
+    # Its live leg takes the announce channel through miniircd, the server a fresh machine has.
+    args = ["demo", "--out", str(out), *SMALL, "--json", "--no-serve", "--irc", "miniircd"]
+    again = runner.invoke(app, args)
     assert again.exit_code == 0, again.output
     lines = [line for line in again.stdout.splitlines() if line.startswith("{")]
     summary = json.loads(lines[-1])
@@ -66,6 +68,25 @@ def test_demo_runs_the_story_and_scores_it_against_truth(tmp_path: Path) -> None
     # the live leg ran after the figures above, and its alerts reached the signed webhook
     assert summary["live"]["frames_replayed"] > 0
     assert 0 < summary["live"]["alerts_delivered"] == summary["live"]["alerts_fired"]
+    # every connector brought its share into the store: the dump, REST, websocket, IRC
+    ingest = {connector["connector"]: connector for connector in summary["ingest"]}
+    assert list(ingest) == ["files", "rest", "websocket", "irc"]
+    assert ingest["files"]["carried"] == "history from the world's dump"
+    assert summary["live"]["irc_server"] == "miniircd"
+    from scenescope.store import Store
+
+    with Store.open(out / "scenescope.duckdb") as store:
+        for connector in ingest.values():
+            assert connector["events"] > 0 and connector["releases"] > 0, connector
+            if connector["connector"] == "files":
+                continue
+            stored = store.connection.execute(
+                "SELECT count(*) FROM pre_reports WHERE feed = ?", [connector["feed"]]
+            ).fetchone()
+            assert stored is not None and 0 < stored[0] <= connector["pres"], connector
+    for live in ("websocket", "irc"):
+        assert ingest[live]["events"] == ingest[live]["sent"]
+        assert ingest[live]["lag_ms_p50"] is not None
     evidence = summary["evidence"]
     assert evidence["case"] == "operation" and evidence["score"]["role_accuracy"] >= 0.95
     kinds = {m["label"]: m["kind"] for m in evidence["media"]}

@@ -1,11 +1,14 @@
-"""The demo's live leg on a small world: frames replayed over a loopback predb.ovh websocket
-reach the store through watch, and alerts for the replayed leaks reach a loopback webhook
-with valid signatures; the receiver refuses forged ones."""
+"""The demo's live leg on a small world: a REST backfill of the day before the window, then the
+window's frames over a loopback predb.ovh websocket and a real IRC server's announce channel
+at once, all through the real connectors into the store, and alerts for the replayed leaks
+reach a loopback webhook with valid signatures; the receiver refuses forged ones."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
+from importlib.util import find_spec
 from pathlib import Path
 
 import httpx
@@ -21,6 +24,7 @@ from scenescope.demo.live import (
     busiest_leak_window,
     replay_into_store,
 )
+from scenescope.demo.live_result import LiveReplayResult
 from scenescope.store import Store
 
 SEED = 2020
@@ -77,6 +81,72 @@ def test_replayed_leaks_are_stored_and_alerted_through_a_signed_webhook(
     assert summary["alerts_delivered"] == result.alerts_delivered
     assert json.loads(json.dumps(summary)) == summary  # plain JSON for `demo --json`
     assert leaks_found > 0
+    with Store.open(store_path) as store:
+        _assert_every_connector_stored(store, result)
+
+
+def _assert_every_connector_stored(store: Store, result: LiveReplayResult) -> None:
+    """REST, websocket and IRC each put their own reports in the store: the backfill's from
+    the day before the window, the live feeds' from inside it, as many as were sent."""
+    conn = store.connection
+    rest, ws, irc = (result.connector(name) for name in ("rest", "websocket", "irc"))
+    assert rest is not None and ws is not None and irc is not None, result.connectors
+    assert irc.skipped is None, irc.skipped
+    assert result.irc_server in ("ngircd", "miniircd")
+    assert result.backfill_start is not None
+    for connector, since, until in (
+        (rest, result.backfill_start, result.window_start),
+        (ws, result.window_start, result.window_end),
+        (irc, result.window_start, result.window_end),
+    ):
+        stored = conn.execute(
+            "SELECT count(*), count(DISTINCT release_id), min(pre_at), max(pre_at)"
+            " FROM pre_reports WHERE feed = ?",
+            [connector.feed],
+        ).fetchone()
+        assert stored is not None
+        reports, releases, first, last = stored
+        # a frame may repeat a report (a nuke frame carries its row): stored once
+        assert 0 < releases <= reports <= connector.pres, (connector, reports)
+        assert releases == connector.releases, connector
+        # the IRC connector stamps arrival, on the replay's clock: a little after the pre
+        slack = dt.timedelta(minutes=10) if connector is irc else dt.timedelta(0)
+        assert since <= first and last < until + slack, (connector, first, last)
+    for live in (ws, irc):  # nothing sent was lost, and each pre's lag was measured
+        assert live.sent is not None and live.events == live.sent > 0
+        assert live.lag_ms_p50 is not None and live.lag_ms_p99 is not None
+        assert 0 <= live.lag_ms_p50 <= live.lag_ms_p99
+    assert ws.releases == irc.releases == result.releases_stored
+    assert result.events_applied == ws.events + irc.events
+    nukes = dict(
+        conn.execute(
+            "SELECT feed, count(*) FROM nuke_events WHERE feed IN (?, ?, ?) GROUP BY feed",
+            [rest.feed, ws.feed, irc.feed],
+        ).fetchall()
+    )
+    assert nukes.get(ws.feed, 0) == ws.nukes and nukes.get(irc.feed, 0) == irc.nukes
+
+
+@pytest.mark.skipif(find_spec("miniircd") is None, reason="miniircd missing")
+def test_miniircd_carries_the_announce_channel_where_ngircd_is_not_installed(
+    demo_store: tuple[Path, Path, int], tmp_path: Path
+) -> None:
+    """The fallback IRC server: the same legs on a copy of the store, IRC through miniircd."""
+    store_path, world_dir, _ = demo_store
+    copy = tmp_path / "copy.duckdb"
+    shutil.copyfile(store_path, copy)
+    with Store.open(copy) as store:
+        result = replay_into_store(store, world_dir, speed=FAST, irc="miniircd")
+        assert result.problems == ()
+        assert result.irc_server == "miniircd"
+        _assert_every_connector_stored(store, result)
+
+        # without IRC the other legs still run, and the summary says why IRC did not
+        quiet = replay_into_store(store, world_dir, speed=FAST, irc="off")
+    irc = quiet.connector("irc")
+    assert irc is not None and irc.skipped == "turned off" and irc.events == 0
+    assert any("IRC" in line and "skipped: turned off" in line for line in quiet.summary_lines())
+    assert quiet.irc_server is None and quiet.frames_replayed > 0
 
 
 def test_receiver_accepts_signed_posts_once_and_refuses_forged_ones() -> None:

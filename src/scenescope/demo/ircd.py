@@ -35,6 +35,12 @@ class LoopbackIrc:
     def url(self) -> str:
         return f"irc://127.0.0.1:{self.port}/{CHANNEL}"
 
+    @property
+    def feed_url(self) -> str:
+        """The reader's URL: the network named with the port, as the predb feeds are, so one
+        run's reports stay apart from another's in a store kept across runs."""
+        return f"{self.url}?network=127.0.0.1:{self.port}"
+
 
 @dataclass(frozen=True, slots=True)
 class NoIrc:

@@ -161,7 +161,7 @@ class _Replay:
     ) -> LiveReplayResult:
         from scenescope.feeds.sources import open_feed
         from scenescope.feeds.watch import Watcher
-        from scenescope.world.serve import ReplayServer
+        from scenescope.world.serve import ReplayServer, ServeError
 
         started = time.perf_counter()
         connection = self.store.connection
@@ -179,7 +179,10 @@ class _Replay:
         with SignedWebhookReceiver(secret) as receiver:
             alerts = CountedAlerts(self.store, demo_alert_config(receiver.url, secret))
             with alerts:
-                await server.start(hold_clock=True)
+                try:
+                    await server.start(hold_clock=True)
+                except ServeError as exc:
+                    raise LiveReplayError(str(exc)) from None
                 try:
                     api = f"127.0.0.1:{server.port}/api/v1"
                     ws_feed = open_feed(f"predb+ws://{api}/ws")
@@ -189,7 +192,9 @@ class _Replay:
                     )
                     irc_feed = None
                     if irc_url is not None:
-                        irc_feed = ReplayClockFeed(open_feed(irc_url), self._on_sim_clock)
+                        assert isinstance(self.irc, LoopbackIrc)
+                        reader = open_feed(self.irc.feed_url)
+                        irc_feed = ReplayClockFeed(reader, self._on_sim_clock)
                         feeds.append(irc_feed)
                         self._tally(
                             "irc",
@@ -205,7 +210,8 @@ class _Replay:
                     watcher = Watcher(feeds, self.store, on_applied=on_applied)
                     watch_task = asyncio.create_task(watcher.run(), name="live replay watch")
                     try:
-                        if await self._wait_connected(server, irc_feed, watch_task):
+                        connected = await self._wait_connected(server, irc_feed, watch_task)
+                        if connected:
                             # the gap between the dump and the live window, while live feeds
                             # are already connected (so nothing falls between the two)
                             backfill = await self._backfill(
@@ -215,7 +221,8 @@ class _Replay:
                         missed = int(server.released)
                         self.expected = sum(tally.sent for tally in self.tallies.values())
                         self._check_done()
-                        await self._wait_applied(server, window_end)
+                        if connected:
+                            await self._wait_applied(server, window_end)
                     finally:
                         watcher.stop()
                         await self._finish(watch_task)
