@@ -90,12 +90,15 @@ class FeedTally:
         self.connector, self.feed, self.carried, self.sent = connector, feed, carried, sent
         self.events = self.pres = self.nukes = 0
         self.lags_ms: list[float] = []
+        self._arrived: set[str] = set()
 
     def count(self, event: FeedEvent, committed_at: float, sent_at: float | None) -> None:
         self.events += 1
         if isinstance(event, PreReport):
             self.pres += 1
-            if sent_at is not None:
+            # the pre's own arrival only: later frames repeat its row (update, nuke)
+            if sent_at is not None and event.name not in self._arrived:
+                self._arrived.add(event.name)
                 self.lags_ms.append(max(0.0, committed_at - sent_at) * 1000.0)
         elif isinstance(event, NukeEvent):
             self.nukes += 1
