@@ -324,7 +324,9 @@ def _weigh(
         weight = row[9] / (row[9] + settings.pseudo_releases)
         log_lr += weight * settings.partner_weight * max(partner_margin, 0.0)
         log_lr += weight * settings.continuity_weight * max(continuity_margin, 0.0)
-        log_lr += weight * settings.rhythm_weight * rhythm_margin
+        # a rhythm unlike the old one is no evidence against: a rename often comes with new
+        # people, sites and hours (and an hour profile is noisy); only a closer one counts
+        log_lr += weight * settings.rhythm_weight * max(rhythm_margin, 0.0)
         # when: most successors start after the silence; newcomers arrive any time
         gap = (row[5] - row[4]).total_seconds() / 86400.0
         if gap >= 0:
