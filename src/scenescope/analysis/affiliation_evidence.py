@@ -99,6 +99,29 @@ JOIN unit y ON y.gid = p.b AND y.kind = x.kind AND y.feature = x.feature
 GROUP BY p.a, p.b
 """
 
+# titles two groups would share by chance inside their markets (source class x language:
+# retail discs in French are a market of their own): per market, a's titles x b's titles /
+# the market's titles. Two specialists of a small market share most of it without a supply.
+_MARKET_SQL = """
+WITH tm AS (
+  SELECT DISTINCT e.gid, g.title_key,
+         coalesce(g.source_class, '') || '|' || coalesce(list_sort(g.languages)[1], '') AS market
+  FROM {releases} g JOIN {eligible} e USING (group_key)
+  WHERE g.title_key IS NOT NULL AND NOT g.is_proper AND NOT g.is_repack
+), size AS (
+  SELECT market, count(DISTINCT title_key) AS titles FROM tm GROUP BY market
+), per AS (
+  SELECT gid, market, count(*) AS titles FROM tm GROUP BY gid, market
+)
+SELECT p.a, p.b, sum(x.titles * y.titles / s.titles) AS expected_market
+FROM {candidates} p
+JOIN per x ON x.gid = p.a
+JOIN per y ON y.gid = p.b AND y.market = x.market
+JOIN size s ON s.market = x.market
+WHERE s.titles >= {min_class_titles}  -- a market too small to estimate a rate from
+GROUP BY p.a, p.b
+"""
+
 NUMERIC = (
     "shared",
     "together",
@@ -121,7 +144,8 @@ def pair_evidence(
     Keys: a, b (group ids: row numbers of the eligible table, ordered by group key), shared,
     together, tight, mean_gap_s, window_s, races, retail_together, early_together,
     dupe_nukes, format_overlap, specialty_overlap, titles_a, titles_b, coactivity,
-    started_together, ended_together, span_mismatch, expected_shared.
+    started_together, ended_together, span_mismatch, expected_market (chance within the pair's
+    markets), expected_shared (chance: the larger of that and the niche-and-popularity one).
     """
     releases = engine.relation("group_releases")
     leads = engine.relation("release_leads")
@@ -171,6 +195,15 @@ def pair_evidence(
     mixes = pad.create(
         "mixes", _MIX_SQL.format(releases=releases, eligible=eligible, candidates=pairs)
     )
+    markets = pad.create(
+        "markets",
+        _MARKET_SQL.format(
+            releases=releases,
+            eligible=eligible,
+            candidates=pairs,
+            min_class_titles=int(settings.min_class_titles),
+        ),
+    )
     bounds = engine.rows(f"SELECT min(first_pre), max(last_pre) FROM {eligible}")[0]
     observed = (
         "ea.first_pre > $start::TIMESTAMPTZ + INTERVAL 28 DAY "
@@ -182,6 +215,7 @@ def pair_evidence(
         SELECT p.*, coalesce(d.dupe_nukes, 0) AS dupe_nukes,
                coalesce(m.format_overlap, 0) AS format_overlap,
                coalesce(m.specialty_overlap, 0) AS specialty_overlap,
+               coalesce(k.expected_market, 0) AS expected_market,
                ea.titles AS titles_a, eb.titles AS titles_b,
                greatest(0.0, epoch(least(ea.last_pre, eb.last_pre)
                                    - greatest(ea.first_pre, eb.first_pre)))
@@ -206,6 +240,7 @@ def pair_evidence(
         JOIN {eligible} ea ON ea.gid = p.a JOIN {eligible} eb ON eb.gid = p.b
         LEFT JOIN {dupes} d USING (a, b)
         LEFT JOIN {mixes} m USING (a, b)
+        LEFT JOIN {markets} k USING (a, b)
         ORDER BY p.a, p.b
     """
     columns = engine.connection.execute(sql, {"start": bounds[0], "end": bounds[1]}).fetchnumpy()
@@ -218,9 +253,14 @@ def pair_evidence(
             )
         out[name] = np.asarray(values)
     if not out:
-        out = {name: np.zeros(0) for name in ("a", "b", *NUMERIC)}
-    out["expected_shared"] = expected_shared(
-        incidence, out["a"], out["b"], settings.min_class_titles
+        out = {name: np.zeros(0) for name in ("a", "b", "expected_market", *NUMERIC)}
+    by_popularity = expected_shared(incidence, out["a"], out["b"], settings.min_class_titles)
+    # chance is at least what either view of the market gives: by the titles' niche and
+    # popularity (busy groups share the blockbusters), and by the pair's own markets (two
+    # specialists of one small market share most of it); never more than the smaller's titles
+    smaller = np.minimum(out["titles_a"], out["titles_b"]).astype(float)
+    out["expected_shared"] = np.minimum(
+        np.maximum(by_popularity, np.asarray(out["expected_market"], dtype=float)), smaller
     )
     return out, eligible
 

@@ -126,13 +126,41 @@ def fit_edge_model(x: np.ndarray, y: np.ndarray, l2: float = 1.0) -> EdgeModel:
     return EdgeModel(float(intercept), tuple(map(float, coefficients)), tuple(map(float, mean)))
 
 
-def fit_platt(raw: np.ndarray, right: np.ndarray) -> Platt:
-    """Platt scaling of raw scores in (0, 1) against whether each was right."""
+def fit_platt(raw: np.ndarray, right: np.ndarray, prior: float = 4.0) -> Platt:
+    """Platt scaling of raw scores in (0, 1) against whether each was right.
+
+    Platt's targets, (right + 1) / (right + 2) and 1 / (wrong + 2), so a calibration set with
+    no wrong family says "rarely wrong", not "never"; and the map is drawn towards identity (the raw
+    score taken as it is) with weight `prior`, so scores the set cannot tell apart keep their
+    order instead of collapsing to one probability."""
     if raw.size == 0:
         return Platt(0.0, 1.0)
-    model = fit_edge_model(_logit(raw)[:, None], right.astype(float), l2=0.1)
-    # fit_edge_model returns raw-unit coefficients: logit = intercept + coef * logit(raw)
-    return Platt(model.intercept, model.coefficients[0])
+    right = np.asarray(right, dtype=bool)
+    positives, negatives = int(right.sum()), int((~right).sum())
+    targets = np.where(right, (positives + 1) / (positives + 2), 1 / (negatives + 2))
+    z = np.column_stack([np.ones(raw.size), _logit(raw)])
+    w = np.array([0.0, 1.0])
+    anchor = np.array([0.0, 1.0])
+    penalty = np.array([1.0, prior])
+
+    def loss(w: np.ndarray) -> float:
+        margin = z @ w  # cross-entropy with soft targets, written to stay finite
+        data = np.logaddexp(0.0, margin) - targets * margin
+        return float(data.sum() + 0.5 * (penalty * (w - anchor) ** 2).sum())
+
+    for _ in range(200):
+        p = _sigmoid(z @ w)
+        gradient = z.T @ (p - targets) + penalty * (w - anchor)
+        hessian = (z * (p * (1 - p))[:, None]).T @ z + np.diag(penalty)
+        step = np.linalg.solve(hessian, gradient)
+        # scores saturated at one end make plain Newton overshoot: halve until it helps
+        before = loss(w)
+        while loss(w - step) > before and np.abs(step).max() > 1e-12:
+            step = step / 2
+        w = w - step
+        if np.abs(step).max() < 1e-10:
+            break
+    return Platt(float(w[0]), float(w[1]))
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -146,35 +174,35 @@ def _logit(p: np.ndarray) -> np.ndarray:
 
 # --- calibrated on the calibration worlds (benchmarks/families.py --calibrate) -----------
 EDGE_MODEL = EdgeModel(
-    intercept=-16.82154292253252,
+    intercept=-12.530712574737096,
     coefficients=(
-        24.388099402339545,
-        4.9684373544521785,
-        0.551652600388286,
-        -1.2986657828479318,
-        -0.5841880181291587,
-        -0.3970737144093275,
-        -0.8520962250745064,
-        -0.26765258616961113,
-        5.011287234588203,
-        -2.4996411846206685,
-        3.8847102934105657,
-        -1.1237049493211093,
+        25.97980565198327,
+        3.717114996185318,
+        1.2463144695334503,
+        -1.7627514851885522,
+        -0.16048293207381778,
+        -0.19232980781693393,
+        -0.6423626407640717,
+        0.788487119758838,
+        0.7640146698435464,
+        -1.3796248844451509,
+        4.314789470210349,
+        -2.2455802146812713,
     ),
     reference=(
-        0.03013177341816219,
-        0.46117388061794373,
-        0.11914861020663126,
-        0.31914478990554773,
-        0.5619201351445045,
-        0.22406169544522467,
-        0.11121206486586016,
-        0.010120788103268332,
-        0.9122416441036673,
-        0.0022361359570661895,
-        0.009391771019677997,
-        0.1858974358974359,
+        0.028886701706816592,
+        0.4592709638035705,
+        0.12123994924741656,
+        0.3192980799352069,
+        0.5640752192820307,
+        0.2226721686055856,
+        0.1113844341362084,
+        0.01011900145393996,
+        0.9118523567214083,
+        0.00224081266806095,
+        0.00941141320585599,
+        0.1903196892739767,
     ),
 )
-MEMBERSHIP = Platt(a=-2.8826442535462853, b=1.1383405532576074)
-FAMILY = Platt(a=-0.4256267956228079, b=0.8658168094677632)
+MEMBERSHIP = Platt(a=0.27681424824068596, b=0.4259804086950663)
+FAMILY = Platt(a=0.2528777506862476, b=0.3506065382565972)
