@@ -120,3 +120,17 @@ def test_rivals_split_from_a_community() -> None:
     weights = np.array([0.9, 0.2, 0.0])
     membership = split_rivals([0, 0, 0], evidence, weights, AffiliationSettings())
     assert membership[0] == membership[1] != membership[2]
+
+
+def test_a_rival_split_out_takes_the_groups_only_it_tied_to_the_community() -> None:
+    # 0, 1, 4 are one supply; 2 races 0 and leaves; 3 was in only through its partner 2
+    evidence = {
+        "a": np.array([0, 0, 1, 1, 2, 0]),
+        "b": np.array([1, 4, 4, 2, 3, 2]),
+        "races": np.array([0, 0, 0, 0, 0, 9]),
+        "together": np.array([20, 20, 20, 6, 20, 0]),
+    }
+    weights = np.array([0.9, 0.9, 0.9, 0.6, 1.0, 0.0])
+    membership = split_rivals([0, 0, 0, 0, 0], evidence, weights, AffiliationSettings())
+    assert membership[0] == membership[1] == membership[4]
+    assert membership[2] == membership[3] != membership[0]

@@ -267,8 +267,45 @@ def split_rivals(
             return float(weights[touches][inside].sum())
 
         loser = x if tie(x) < tie(y) else y
+        left = membership[loser]
         membership[loser] = fresh
         fresh += 1
+        # groups the loser alone tied to the community leave with it (or alone): a community
+        # is held together by its own edges, never by a member that was split out
+        rest = [g for g, c in enumerate(membership) if c == left]
+        parts = _components(rest, a_ids, b_ids, weights)
+        parts.sort(key=len, reverse=True)
+        rivals_of_loser = {o for r in rivals for o in r if loser in r and o != loser}
+        touches = ((a_ids == loser) | (b_ids == loser)) & (weights > 0)
+        neighbours = set(np.where(a_ids[touches] == loser, b_ids[touches], a_ids[touches]).tolist())
+        for part in parts[1:]:
+            linked = bool(neighbours & set(part))
+            target = membership[loser] if linked and not rivals_of_loser & set(part) else fresh
+            fresh += target == fresh
+            for g in part:
+                membership[g] = target
+
+
+def _components(
+    nodes: list[int], a_ids: np.ndarray, b_ids: np.ndarray, weights: np.ndarray
+) -> list[list[int]]:
+    """Connected parts of `nodes` over the edges that carry weight."""
+    inside = set(nodes)
+    parent = {n: n for n in nodes}
+
+    def root(n: int) -> int:
+        while parent[n] != n:
+            parent[n] = parent[parent[n]]
+            n = parent[n]
+        return n
+
+    for u, v, w in zip(a_ids.tolist(), b_ids.tolist(), weights.tolist(), strict=True):
+        if w > 0 and u in inside and v in inside:
+            parent[root(u)] = root(v)
+    parts: dict[int, list[int]] = {}
+    for n in nodes:
+        parts.setdefault(root(n), []).append(n)
+    return list(parts.values())
 
 
 def _edges(
