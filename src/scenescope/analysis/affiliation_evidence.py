@@ -99,13 +99,16 @@ JOIN unit y ON y.gid = p.b AND y.kind = x.kind AND y.feature = x.feature
 GROUP BY p.a, p.b
 """
 
-# titles two groups would share by chance inside their markets (source class x language:
-# retail discs in French are a market of their own): per market, a's titles x b's titles /
-# the market's titles. Two specialists of a small market share most of it without a supply.
+# titles two groups would share by chance inside their markets (source class x language x
+# film or TV, by the section: retail discs of French films are a market of their own): per
+# market, a's titles x b's titles / the market's titles. Two specialists of a small market
+# share most of it without a supply.
 _MARKET_SQL = """
 WITH tm AS (
   SELECT DISTINCT e.gid, g.title_key,
-         coalesce(g.source_class, '') || '|' || coalesce(list_sort(g.languages)[1], '') AS market
+         coalesce(g.source_class, '') || '|' || coalesce(list_sort(g.languages)[1], '') || '|'
+           || CASE WHEN upper(coalesce(g.category, '')) LIKE 'TV%' THEN 'tv' ELSE 'film' END
+           AS market
   FROM {releases} g JOIN {eligible} e USING (group_key)
   WHERE g.title_key IS NOT NULL AND NOT g.is_proper AND NOT g.is_repack
 ), size AS (
