@@ -6,7 +6,6 @@ the CLI and the web study page (`/impact/study?event=DATE`) all choose targets h
 name the same groups for the same store.
 """
 
-
 from __future__ import annotations
 
 import datetime as dt

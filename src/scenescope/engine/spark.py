@@ -52,6 +52,12 @@ def spark_session(
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        # Broadcast joins only where a side's size is measured at run time (adaptive
+        # execution), never from a plan-time estimate: at 10^8 rows a filtered table the
+        # planner guessed small outgrew the driver while being broadcast
+        .config("spark.sql.autoBroadcastJoinThreshold", "-1")
+        .config("spark.sql.adaptive.enabled", "true")
+        .config("spark.sql.adaptive.autoBroadcastJoinThreshold", "10MB")
         # Spark's default INT96 reads back as a zone-less nanosecond time; DuckDB writes UTC
         # microseconds, and the two engines' result files must read back the same
         .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
