@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from scenescope.world import naming
-from scenescope.world.catalog import Catalog, build_catalog, iter_episodes
+from scenescope.world.catalog import Catalog, build_catalog
 from scenescope.world.config import WorldConfig, config_digest
 from scenescope.world.draw import pick_one
 from scenescope.world.enforcement import Operation, build_operation
@@ -39,7 +39,7 @@ from scenescope.world.successor import SuccessorTrack
 from scenescope.world.supply import Supply, build_supply
 from scenescope.world.tiers import TierModel
 from scenescope.world.truth import LeakJudge, LeakLog, Tally, write_truth
-from scenescope.world.writer import WorldWriter, write_static_table
+from scenescope.world.writer import WorldWriter, write_accounts, write_catalog
 
 NOISE_SIZE_MB = {
     "MP3": 110.0,
@@ -150,9 +150,9 @@ def _simulate(
     roster = build_roster(config, seed)
     operation = build_operation(config.enforcement)
     with WorldWriter(out_dir) as writer:
-        _write_catalog(out_dir, catalog)
+        write_catalog(out_dir, catalog)
         supply = build_supply(config, catalog.movies, seed, writer.shipment)
-        _write_accounts(out_dir, supply)
+        write_accounts(out_dir, supply)
         run = _Run(config, catalog, roster, supply, operation, writer, seed)
         if operation is not None:
             run.seized = SeizedMedia(operation, roster, catalog, seed)
@@ -442,84 +442,6 @@ def _poisson(rng: random.Random, lam: float) -> int:
         product *= rng.random()
         count += 1
     return count
-
-
-def _write_catalog(out_dir: Path, catalog: Catalog) -> None:
-    """titles, release_dates and episodes, streamed row by row (a 10x catalog has millions
-    of rows: never a list of them in memory)."""
-
-    def titles() -> Iterator[tuple[Any, ...]]:
-        for movie in catalog.movies:
-            yield (
-                movie.title_id,
-                "movie",
-                movie.title,
-                movie.year,
-                movie.original_title,
-                "|".join(movie.aliases),
-                movie.studio,
-            )
-        for series in catalog.series:
-            yield (
-                series.title_id,
-                "series",
-                series.title,
-                series.year,
-                series.original_title,
-                "|".join(series.aliases),
-                series.studio,
-            )
-
-    def dates() -> Iterator[tuple[Any, ...]]:
-        for movie in catalog.movies:
-            for window in ("theatrical", "digital", "physical", "tv"):
-                for territory, date in sorted(movie.dates.get(window, {}).items()):
-                    yield (movie.title_id, territory, window, date.isoformat())
-
-    def episodes() -> Iterator[tuple[Any, ...]]:
-        for series in catalog.series:
-            for season, number, air in iter_episodes(series):
-                for territory, lag in sorted(season.territory_lag_days.items()):
-                    yield (
-                        series.title_id,
-                        season.number,
-                        number,
-                        (air + dt.timedelta(days=lag)).isoformat(),
-                        territory,
-                    )
-
-    write_static_table(
-        out_dir / "titles.csv",
-        ("title_id", "kind", "title", "year", "original_title", "aliases", "studio"),
-        titles(),
-    )
-    write_static_table(
-        out_dir / "release_dates.csv", ("title_id", "territory", "window", "date"), dates()
-    )
-    write_static_table(
-        out_dir / "episodes.csv",
-        ("title_id", "season", "episode", "air_date", "territory"),
-        episodes(),
-    )
-
-
-def _write_accounts(out_dir: Path, supply: Supply) -> None:
-    rows = [
-        (
-            a.account_id,
-            a.name,
-            a.kind,
-            a.country,
-            a.opened_at.isoformat(),
-            a.closed_at.isoformat() if a.closed_at else "",
-        )
-        for a in supply.accounts
-    ]
-    write_static_table(
-        out_dir / "accounts.csv",
-        ("account_id", "name", "kind", "country", "opened_at", "closed_at"),
-        rows,
-    )
 
 
 def _dip_days(dips: tuple[tuple[Any, ...], ...]) -> dict[int, float]:

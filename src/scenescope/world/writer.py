@@ -14,12 +14,14 @@ import json
 import re
 import time
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
+from scenescope.world.catalog import Catalog, iter_episodes
 from scenescope.world.pres import NukeAction, SimRelease
+from scenescope.world.supply import Supply
 
 PRES_COLUMNS = ("name", "pre_at", "category", "size_kb", "files", "feed")
 NUKES_COLUMNS = ("name", "kind", "reason", "network", "at")
@@ -270,3 +272,81 @@ def write_static_table(
     table = CsvTable(path, columns)
     table.writer.writerows(rows)
     table.close()
+
+
+def write_catalog(out_dir: Path, catalog: Catalog) -> None:
+    """titles, release_dates and episodes, streamed row by row (a 10x catalog has millions
+    of rows: never a list of them in memory)."""
+
+    def titles() -> Iterator[tuple[Any, ...]]:
+        for movie in catalog.movies:
+            yield (
+                movie.title_id,
+                "movie",
+                movie.title,
+                movie.year,
+                movie.original_title,
+                "|".join(movie.aliases),
+                movie.studio,
+            )
+        for series in catalog.series:
+            yield (
+                series.title_id,
+                "series",
+                series.title,
+                series.year,
+                series.original_title,
+                "|".join(series.aliases),
+                series.studio,
+            )
+
+    def dates() -> Iterator[tuple[Any, ...]]:
+        for movie in catalog.movies:
+            for window in ("theatrical", "digital", "physical", "tv"):
+                for territory, date in sorted(movie.dates.get(window, {}).items()):
+                    yield (movie.title_id, territory, window, date.isoformat())
+
+    def episodes() -> Iterator[tuple[Any, ...]]:
+        for series in catalog.series:
+            for season, number, air in iter_episodes(series):
+                for territory, lag in sorted(season.territory_lag_days.items()):
+                    yield (
+                        series.title_id,
+                        season.number,
+                        number,
+                        (air + dt.timedelta(days=lag)).isoformat(),
+                        territory,
+                    )
+
+    write_static_table(
+        out_dir / "titles.csv",
+        ("title_id", "kind", "title", "year", "original_title", "aliases", "studio"),
+        titles(),
+    )
+    write_static_table(
+        out_dir / "release_dates.csv", ("title_id", "territory", "window", "date"), dates()
+    )
+    write_static_table(
+        out_dir / "episodes.csv",
+        ("title_id", "season", "episode", "air_date", "territory"),
+        episodes(),
+    )
+
+
+def write_accounts(out_dir: Path, supply: Supply) -> None:
+    rows = [
+        (
+            a.account_id,
+            a.name,
+            a.kind,
+            a.country,
+            a.opened_at.isoformat(),
+            a.closed_at.isoformat() if a.closed_at else "",
+        )
+        for a in supply.accounts
+    ]
+    write_static_table(
+        out_dir / "accounts.csv",
+        ("account_id", "name", "kind", "country", "opened_at", "closed_at"),
+        rows,
+    )
