@@ -643,7 +643,8 @@ def main() -> None:
         help="Share of releases exported as bare names (parsed by the plan).",
     )
     parser.add_argument("--master", default="local[2]")
-    parser.add_argument("--spark-memory", default="4g", help="The Spark driver's heap.")
+    # 4g is too little at full size: a 10^8-row run died in a broadcast with it
+    parser.add_argument("--spark-memory", default="8g", help="The Spark driver's heap.")
     parser.add_argument("--batch-releases", type=int, default=200_000)
     parser.add_argument("--file-rows", type=int, default=4_000_000)
     parser.add_argument("--seed", type=int, default=15)
