@@ -77,7 +77,7 @@ def test_counterfactual_split_gainer_and_recovery(raided: tuple[Path, WorldTruth
             score.details[f"true_recovery_{level}_days"],
         )
         assert found is not None and true is not None and abs(found - true) <= 14
-    # the renamed successor is named as the closest newcomer of the group it replaces
+    # the renamed successor is named (by the successors estimator) for the group it replaces
     successors = {r.group: r.successor for r in result.returns}
     for known in truth.successors:
         assert successors.get(known.old) == known.new

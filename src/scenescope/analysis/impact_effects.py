@@ -21,11 +21,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from scenescope.analysis.successors import find_successors
 from scenescope.engine import Engine
 
 TOP_GAINERS = 5
-SUCCESSOR_SIMILARITY = 0.5  # below this a new group is not named as a candidate successor
-SUCCESSOR_MIN_RELEASES = 10  # a newcomer with fewer releases is too thin to compare
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,9 +62,9 @@ class GroupReturn:
     last_pre_before: dt.datetime | None
     first_pre_after: dt.datetime | None
     profile_similarity: float | None  # own name, before vs after
-    successor: str | None
+    successor: str | None  # the successors estimator's first candidate, when above threshold
     successor_first_pre: dt.datetime | None
-    successor_similarity: float | None
+    successor_score: float | None  # that candidate's probability (analysis.successors)
 
     @property
     def days_dark(self) -> float | None:
@@ -86,7 +85,7 @@ class GroupReturn:
             "profile_similarity": _round(self.profile_similarity),
             "successor": self.successor,
             "successor_first_pre": iso(self.successor_first_pre),
-            "successor_similarity": _round(self.successor_similarity),
+            "successor_score": _round(self.successor_score),
         }
 
 
@@ -186,52 +185,43 @@ def group_returns(engine: Engine, event: dt.date, groups: Sequence[str]) -> list
     start = _event_ts(event) + dt.timedelta(days=1)  # the event's own day is neither side
     rows = engine.rows(
         f"""
-        WITH firsts AS (SELECT group_key, min(pre_at) AS first_pre FROM {table} GROUP BY 1)
         SELECT g.group_key, n.group_name, g.format_key, g.pre_at >= ? AS after,
-               count(*) AS releases, min(g.pre_at) AS first_at, max(g.pre_at) AS last_at,
-               any_value(f.first_pre) >= ? AS new
-        FROM {table} g JOIN firsts f USING (group_key) JOIN {names} n USING (group_key)
-        WHERE list_contains(?::VARCHAR[], g.group_key) OR f.first_pre >= ?
+               count(*) AS releases, min(g.pre_at) AS first_at, max(g.pre_at) AS last_at
+        FROM {table} g JOIN {names} n USING (group_key)
+        WHERE list_contains(?::VARCHAR[], g.group_key)
         GROUP BY ALL
         """,
-        [start, start, keys, start],
+        [start, keys],
     )
     profile: dict[tuple[str, bool], dict[str, int]] = defaultdict(dict)
     first: dict[tuple[str, bool], dt.datetime] = {}
     last: dict[tuple[str, bool], dt.datetime] = {}
     display: dict[str, str] = {}
-    newcomers: set[str] = set()
-    for key, name, fmt, is_after, releases, first_at, last_at, is_new in rows:
+    for key, name, fmt, is_after, releases, first_at, last_at in rows:
         side = (key, bool(is_after))
         profile[side][fmt] = int(releases)
         first[side] = min(first.get(side, first_at), first_at)
         last[side] = max(last.get(side, last_at), last_at)
         display[key] = name
-        if is_new and key not in keys:
-            newcomers.add(key)
+    # who took over under a new name: the successors estimator's answer (one home for it)
+    best = {
+        c.predecessor.lower(): c
+        for c in find_successors(engine)
+        if c.rank == 1 and c.above_threshold and c.predecessor.lower() in keys
+    }
     out = []
     for key in keys:
         old = profile.get((key, False), {})
-        best, best_sim = None, None
-        for other in newcomers:
-            if sum(profile.get((other, True), {}).values()) < SUCCESSOR_MIN_RELEASES:
-                continue
-            sim = _cosine(old, profile.get((other, True), {}))
-            if (
-                sim is not None
-                and sim >= SUCCESSOR_SIMILARITY
-                and (best_sim is None or sim > best_sim)
-            ):
-                best, best_sim = other, sim
+        heir = best.get(key) if (key, True) not in first else None
         out.append(
             GroupReturn(
                 group=display.get(key, key),
                 last_pre_before=last.get((key, False)),
                 first_pre_after=first.get((key, True)),
                 profile_similarity=_cosine(old, profile.get((key, True), {})),
-                successor=display[best] if best else None,
-                successor_first_pre=first.get((best, True)) if best else None,
-                successor_similarity=best_sim,
+                successor=heir.successor if heir else None,
+                successor_first_pre=heir.successor_first_pre if heir else None,
+                successor_score=heir.score if heir else None,
             )
         )
     return out

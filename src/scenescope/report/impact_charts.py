@@ -157,8 +157,9 @@ def summary_text(result: ImpactResult) -> str:
             lines.append(f"{r['group']} came back on {r['first_pre_after'][:10]}.")
         elif r["successor"]:
             lines.append(
-                f"{r['group']} did not come back under its name; closest newcomer: "
-                f"{r['successor']} (profile similarity {r['successor_similarity']:.2f})."
+                f"{r['group']} did not come back under its name; its successor: "
+                f"{r['successor']} (successor score {r['successor_score']:.2f}, "
+                "`scenescope successors`)."
             )
     lines += ["", "Method: " + s["method"] + "."]
     return "\n".join(lines) + "\n"
