@@ -92,6 +92,20 @@ JOIN kinds ky ON ky.group_key = p.new_key
 LEFT JOIN common c USING (old_key, new_key)
 """
 
+# the tail of a profile comparison: a CTE `counted` (group_key, feature, n) becomes unit
+# vectors per group, and each (old_key, new_key) pair of {pairs} gets their cosine
+_PAIR_COSINE = """
+), unit AS (
+  SELECT group_key, feature, n / sqrt(sum(n * n) OVER (PARTITION BY group_key)) AS w
+  FROM counted
+)
+SELECT p.old_key, p.new_key, sum(x.w * y.w) AS cosine
+FROM {pairs} p
+JOIN unit x ON x.group_key = p.old_key
+JOIN unit y ON y.group_key = p.new_key AND y.feature = x.feature
+GROUP BY ALL
+"""
+
 # drop partners: the groups that released the same title in another format within hours (a
 # renamed group keeps its supply, so it drops beside the same partners), as unit vectors
 _PARTNERS_SQL = """
@@ -102,15 +116,8 @@ WITH raw AS (
    AND y.pre_at BETWEEN x.pre_at - INTERVAL 2 HOUR AND x.pre_at + INTERVAL 2 HOUR
   WHERE x.group_key IN (SELECT group_key FROM {keys})
   GROUP BY ALL
-), unit AS (
-  SELECT group_key, partner, n / sqrt(sum(n * n) OVER (PARTITION BY group_key)) AS w FROM raw
-)
-SELECT p.old_key, p.new_key, sum(x.w * y.w) AS cosine
-FROM {pairs} p
-JOIN unit x ON x.group_key = p.old_key
-JOIN unit y ON y.group_key = p.new_key AND y.partner = x.partner
-GROUP BY ALL
-"""
+), counted AS (SELECT group_key, partner AS feature, n FROM raw
+""" + _PAIR_COSINE
 
 # what the other group continues: of the dark group's works that anyone other than it
 # released after its silence, the share this group released then
@@ -140,16 +147,7 @@ WITH raw AS (
 ), counted AS (
   SELECT group_key, feature, count(*) AS n FROM raw
   WHERE group_key IN (SELECT group_key FROM {keys}) GROUP BY ALL
-), unit AS (
-  SELECT group_key, feature, n / sqrt(sum(n * n) OVER (PARTITION BY group_key)) AS w
-  FROM counted
-)
-SELECT p.old_key, p.new_key, sum(x.w * y.w) AS cosine
-FROM {pairs} p
-JOIN unit x ON x.group_key = p.old_key
-JOIN unit y ON y.group_key = p.new_key AND y.feature = x.feature
-GROUP BY ALL
-"""
+""" + _PAIR_COSINE
 
 # the supply: per group, releases with a lead against their official date, how many of them
 # came more than `early` days before it (discs before street date), and the median lead

@@ -21,6 +21,9 @@ from scenescope.catalog.tables import connection_of, load_episodes, load_titles
 from scenescope.catalog.timing import decide_ties_by_timing
 from scenescope.engine.core import Source
 
+# what a release's match to a title holds (release_matches without its release_id)
+CANDIDATE_COLUMNS = ("title_id", "status", "score", "reason", "season", "episode", "air_date")
+
 ProgressCallback = Callable[[int, int], None]
 
 # What the matcher needs from a release row; episode_like marks series-shaped names.
@@ -185,19 +188,7 @@ def score_groups(
 ) -> pa.Table:
     """Every candidate of each group (group_id + GROUP_COLUMNS), one row per candidate keyed
     by group_id: title_id, status, score, reason, season, episode, air_date."""
-    columns: dict[str, list[Any]] = {
-        name: []
-        for name in (
-            "group_id",
-            "title_id",
-            "status",
-            "score",
-            "reason",
-            "season",
-            "episode",
-            "air_date",
-        )
-    }
+    columns: dict[str, list[Any]] = {name: [] for name in ("group_id", *CANDIDATE_COLUMNS)}
     total = groups.num_rows
     rows = zip(*(groups.column(name).to_pylist() for name in groups.column_names), strict=True)
     for done, (group_id, title, year, episode_like, season, episode, absolute, date) in enumerate(

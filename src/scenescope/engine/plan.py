@@ -18,6 +18,7 @@ import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 
+from scenescope.catalog.match_run import CANDIDATE_COLUMNS
 from scenescope.engine.core import Engine, registered_relations
 
 # the release columns the plan reads (the parser fills the parsed ones for names not yet parsed)
@@ -50,16 +51,7 @@ INPUT_COLUMNS: dict[str, tuple[str, ...]] = {
     "catalog_titles": ("title_id", "kind", "title", "year", "original_title", "aliases", "studio"),
     "catalog_release_dates": ("title_id", "territory", "release_window", "date"),
     "catalog_episodes": ("title_id", "season", "episode", "territory", "air_date"),
-    "release_matches": (
-        "release_id",
-        "title_id",
-        "status",
-        "score",
-        "reason",
-        "season",
-        "episode",
-        "air_date",
-    ),
+    "release_matches": ("release_id", *CANDIDATE_COLUMNS),
 }
 # input tables read in under another name (the plan builds its own `release_matches`: the
 # exported matches, and the fresh ones of the releases it parsed)
