@@ -1,11 +1,15 @@
-"""Store commands: `ingest` files into the store, `search` releases, `stats` over the store.
+"""Store commands: `ingest` files into the store, `search` releases (with the search index
+when the store has one; `index` builds it), `stats` over the store.
 
 Thin wrappers over `scenescope.store.Store` and `scenescope.feeds.files.FileFeed`.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -19,6 +23,9 @@ from scenescope.cli.common import (
     plain,
     print_json_lines,
 )
+
+if TYPE_CHECKING:
+    from scenescope.store import Store
 
 
 def ingest(
@@ -113,6 +120,7 @@ def search(
     from scenescope.store.hints import group_known
 
     with open_store(db, read_only=True) as store:
+        _with_index(store)
         hits = store.search(
             words or [],
             group=group,
@@ -133,6 +141,73 @@ def search(
         typer.echo(plain(f"{pre}  {hit.category or '-':<10}  {hit.name}  [{status}]"))
     if not hits:
         typer.echo("no releases match", err=True)
+
+
+def _with_index(store: Store) -> None:
+    """Search with the store's index when it has one (caught up first), else with the SQL."""
+    from scenescope.store.search_index import SearchIndexError
+
+    try:
+        with _index_progress() as advance:
+            store.use_search_index(progress=advance)
+    except SearchIndexError as exc:
+        typer.echo(f"{exc}; searching the store itself", err=True)
+
+
+@contextlib.contextmanager
+def _index_progress() -> Iterator[Callable[[int, int], None]]:
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    # On stderr: stdout carries the answer (JSON Lines with --json) and nothing else.
+    with Progress(
+        TextColumn("search index"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} releases"),
+        TimeElapsedColumn(),
+        transient=True,
+        console=Console(stderr=True),
+    ) as progress:
+        task = progress.add_task("releases", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        yield advance
+
+
+def index(
+    rebuild: bool = typer.Option(False, "--rebuild", help="Drop the index and build it anew."),
+    db: Path | None = DB_OPTION,
+    json_out: bool = JSON_OPTION,
+) -> None:
+    """Build or catch up the search index beside the store (word, group and category search
+    without a scan of the store; `search` and the workbench use it when it is there)."""
+    import time
+
+    from scenescope.store.search_index import SearchIndexError
+
+    started = time.perf_counter()
+    with open_store(db, read_only=True) as store:
+        try:
+            with _index_progress() as advance:
+                built = store.use_search_index(create=True, rebuild=rebuild, progress=advance)
+        except SearchIndexError as exc:
+            fail(str(exc))
+        assert built is not None
+        result = {
+            "index": str(built.path),
+            "releases_indexed": built.last_written,
+            "documents": built.documents,
+            "seconds": round(time.perf_counter() - started, 2),
+        }
+    if json_out:
+        print_json_lines([result])
+        return
+    typer.echo(
+        f"search index {result['index']}: {result['documents']:,} releases "
+        f"({result['releases_indexed']:,} indexed now, {result['seconds']} s)"
+    )
 
 
 def stats(
@@ -172,4 +247,5 @@ def stats(
 def register(app: typer.Typer) -> None:
     app.command("ingest")(ingest)
     app.command("search")(search)
+    app.command("index")(index)
     app.command("stats")(stats)

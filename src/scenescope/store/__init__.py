@@ -30,7 +30,9 @@ inserting releases by hand. Migrations 0001–0099 are the core's; other areas a
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from pathlib import Path
 from types import TracebackType
 
@@ -48,6 +50,7 @@ from scenescope.store.db import (
 )
 from scenescope.store.ingest import DEFAULT_BATCH_SIZE, BatchWriter, IngestSummary
 from scenescope.store.queries import SearchHit, StoreStats, search, stats
+from scenescope.store.search_index import SearchIndex, index_path, remove_index
 
 __all__ = [
     "IngestSummary",
@@ -60,6 +63,9 @@ __all__ = [
 ]
 
 
+log = logging.getLogger(__name__)
+
+
 class Store:
     """An open store file. Use `Store.open(path)` as a context manager."""
 
@@ -69,6 +75,7 @@ class Store:
         self._conn: duckdb.DuckDBPyConnection | None = conn
         self._writer = BatchWriter(conn)
         self._engine: Engine | None = None
+        self._search_index: SearchIndex | None = None
 
     @classmethod
     def open(cls, path: Path | str, *, read_only: bool = False) -> Store:
@@ -126,6 +133,49 @@ class Store:
         self.connection  # noqa: B018 - raises if closed
         return self._writer.apply(events, batch_size=batch_size, on_batch=on_batch)
 
+    @property
+    def search_index(self) -> SearchIndex | None:
+        """The search index attached by `attach_search_index`, once it is ready."""
+        index = self._search_index
+        return index if index is not None and index.ready else None
+
+    def attach_search_index(self, index: SearchIndex) -> None:
+        """Keep `index` current with every write through this store, and search with it once
+        its `build` has finished (the caller runs the build, e.g. in a thread)."""
+        writer_conn = self._writer.conn
+
+        def follow(release_ids: list[int]) -> None:
+            try:
+                index.follow(writer_conn, release_ids)
+            except Exception as exc:  # the write stands; searches go back to the SQL
+                index.ready = False
+                self._search_index = None
+                self._writer.on_commit = None
+                log.warning("the search index %s stopped following the store: %s", index.path, exc)
+
+        self._search_index = index
+        self._writer.on_commit = follow
+
+    def use_search_index(
+        self,
+        *,
+        create: bool = False,
+        rebuild: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+        connection: duckdb.DuckDBPyConnection | None = None,
+    ) -> SearchIndex | None:
+        """Search with the index beside this store file: caught up, attached and returned;
+        None when there is none and not `create` (searches then use the SQL). From another
+        thread, pass a `connection` (a cursor of the store's) made in the calling one."""
+        if rebuild:
+            remove_index(self.path)
+        if not (create or rebuild) and not index_path(self.path).exists():
+            return None
+        index = SearchIndex.open(self.path)
+        self.attach_search_index(index)
+        index.build(connection or self.connection, progress=progress)
+        return index
+
     def search(
         self,
         words: str | Sequence[str] = (),
@@ -137,9 +187,10 @@ class Store:
         nuked: bool = False,
         limit: int = 50,
     ) -> list[SearchHit]:
-        """Releases matching every word (name tokens) and filter, newest pre first."""
-        return search(
-            self.connection,
+        """Releases matching every word (name tokens) and filter, newest pre first (from the
+        attached search index when it is ready, else with the SQL: the same answer)."""
+        index = self.search_index
+        return (index.search if index is not None else partial(search, self.connection))(
             words,
             group=group,
             category=category,
@@ -156,6 +207,9 @@ class Store:
     def close(self) -> None:
         if self._conn is not None:
             self._writer.close()
+            if self._search_index is not None:
+                self._search_index.close()
+                self._search_index = None
             self._conn.close()
             self._conn = None
             self._engine = None

@@ -87,6 +87,9 @@ class BatchWriter:
         self.conn.execute("SET TimeZone = 'UTC'")
         self._lock = threading.Lock()
         self._executor: ThreadPoolExecutor | None = None
+        # told after each commit which known releases the batch touched (new ones are new
+        # rows): the search index follows the store through it
+        self.on_commit: Callable[[list[int]], None] | None = None
 
     def apply(
         self,
@@ -170,6 +173,7 @@ class BatchWriter:
         if batch.rejects is not None:
             conn.register("batch_rejects", batch.rejects)
         releases_new = reports_new = nukes_new = 0
+        touched: list[int] = []
         try:
             conn.execute("BEGIN TRANSACTION")
             try:
@@ -190,6 +194,7 @@ class BatchWriter:
                         if table is not None:
                             conn.register(name, table)
                     releases_new = len(batch.names) - len(known.ids)
+                    touched = list(known.ids.values())
                     if releases_new:
                         writes.insert_releases(
                             conn, releases, releases_new, has_reports=reports is not None
@@ -210,6 +215,8 @@ class BatchWriter:
         finally:
             for name in registered:
                 conn.unregister(name)
+        if self.on_commit is not None:
+            self.on_commit(touched)
         return IngestSummary(
             events=batch.events,
             releases_new=releases_new,

@@ -151,15 +151,14 @@ def _when(value: str | None, name: str) -> dt.datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
-def search_releases(engine: Engine, query: Any) -> dict[str, Any]:
-    """One page of `Store.search` (words, group, category, since, until, nuked)."""
-    from scenescope.store.queries import search
+def search_releases(search: Callable[..., list[Any]], query: Any) -> dict[str, Any]:
+    """One page of a release search (words, group, category, since, until, nuked): `search`
+    is the store's search index or `store.queries.search` on a connection (the same answer)."""
     from scenescope.web.tables import DEFAULT_PER_PAGE, MAX_PER_PAGE, _int_param
 
     per_page = _int_param(query, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
     page = _int_param(query, "page", 1, 1, SEARCH_MAX_ROWS // per_page or 1)
     hits = search(
-        engine.connection,
         query.get("q") or "",
         group=query.get("group") or None,
         category=query.get("category") or None,
@@ -177,6 +176,24 @@ def search_releases(engine: Engine, query: Any) -> dict[str, Any]:
     }
 
 
+async def search_page(request: Request, query: dict[str, str]) -> dict[str, Any]:
+    """A page of release search for the API and the pages: from the store's search index
+    when it is ready (a few milliseconds, no store cursor), else with the SQL, cached per
+    store version (the same search on the same version is the same page)."""
+    from functools import partial
+
+    from scenescope.store.queries import search
+
+    state = state_of(request)
+    index = state.store.search_index
+    if index is not None:
+        return await state.cache.call(lambda: search_releases(index.search, query))
+    key = "search:" + json.dumps(sorted(query.items()))
+    return await state.cache.get(
+        key, lambda e: search_releases(partial(search, e.connection), query), fresh=True
+    )
+
+
 @router.get("/releases", tags=["releases"], summary="Search releases")
 async def releases(request: Request, _: Principal = ANALYST) -> Response:
     """Releases whose name holds every word of `q` (name tokens), filtered by `group`,
@@ -184,13 +201,7 @@ async def releases(request: Request, _: Principal = ANALYST) -> Response:
     query = dict(request.query_params)
 
     async def build() -> Response:
-        # the same search on the same store version is the same page: asked again (a busy
-        # board, several analysts), it is answered from the cache, never from an older version
-        key = "search:" + json.dumps(sorted(query.items()))
-        body = await state_of(request).cache.get(
-            key, lambda e: search_releases(e, query), fresh=True
-        )
-        return JSONResponse(body)
+        return JSONResponse(await search_page(request, query))
 
     return await conditional(request, build)
 

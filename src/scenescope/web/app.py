@@ -7,9 +7,11 @@ threads on their own cursors, and the event loop only routes requests.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import secrets
+import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +50,7 @@ class WebOptions:
     workers: int = 4
     secure_cookies: bool = False  # set when served over TLS / behind an HTTPS proxy
     live_match: bool = True
+    search_index: bool = True  # build / catch up the store's search index while serving
 
 
 @dataclass(slots=True)
@@ -117,7 +120,7 @@ def create_app(store: Any, options: WebOptions | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await state.hub.start()
-        async with _watching(state):
+        async with _indexing(state), _watching(state):
             yield
         await state.hub.stop()
         cache.close()
@@ -172,6 +175,54 @@ def create_app(store: Any, options: WebOptions | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(pages.analysis_pages())
     return app
+
+
+@contextlib.asynccontextmanager
+async def _indexing(state: WebState) -> AsyncIterator[None]:
+    """Build or catch up the search index in a thread while serving: searches use the SQL
+    until it is ready, then the index (which follows every write of this process)."""
+    import threading
+
+    if not state.options.search_index:
+        yield
+        return
+    stop = threading.Event()
+    log = logging.getLogger("uvicorn.error")
+
+    class Stopped(Exception):
+        pass
+
+    def progress(done: int, total: int) -> None:
+        if stop.is_set():
+            raise Stopped
+        log.info("search index: %s of %s releases indexed", f"{done:,}", f"{total:,}")
+
+    cursor = state.store.connection.cursor()  # made here: the store's own is shared
+
+    def build() -> None:
+        started = time.perf_counter()
+        try:
+            index = state.store.use_search_index(create=True, progress=progress, connection=cursor)
+        except Stopped:
+            return
+        except Exception as exc:  # searches keep reading the store: say why, go on serving
+            log.warning("no search index (searches read the store): %s", exc)
+            return
+        if index is not None:
+            log.info(
+                "search index ready: %s releases (%.1f s)",
+                f"{index.documents:,}",
+                time.perf_counter() - started,
+            )
+
+    thread = threading.Thread(target=build, name="scenescope search index", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        await asyncio.to_thread(thread.join, 60)
+        cursor.close()
 
 
 @contextlib.asynccontextmanager

@@ -122,6 +122,11 @@ class AnalysisCache:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, self._compute, compute)
 
+    async def call(self, work: Callable[[], T]) -> T:
+        """Run work that needs no store cursor (a search of the search index) in a worker."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, work)
+
     def _compute(self, compute: Callable[[Engine], T]) -> T:
         engine = self.engine.cursor()
         try:

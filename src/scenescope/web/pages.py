@@ -152,14 +152,14 @@ async def logout(request: Request, _: Principal = VIEWER) -> Response:
 async def live(request: Request, _: Principal = VIEWER) -> Response:
     state = request.app.state.web
     headline = await state.cache.get("headline", data.headline)
-    recent = await state.cache.run(lambda e: api.search_releases(e, {"per_page": "30"}))
+    recent = await api.search_page(request, {"per_page": "30"})
     return render(request, "live.html", headline=headline, recent=recent["items"])
 
 
 @router.get("/search")
 async def search(request: Request, _: Principal = VIEWER) -> Response:
     query = dict(request.query_params)
-    result = await request.app.state.web.cache.run(lambda e: api.search_releases(e, query))
+    result = await api.search_page(request, query)
     return render(request, "search.html", query=query, result=result)
 
 

@@ -1,0 +1,517 @@
+"""The search index beside the store: words, group, category and nuked, newest pre first,
+answered from an inverted index instead of a scan of the store.
+
+DuckDB answers `store.queries.search` by reading the pre time of every release that matches,
+to put the newest first: a common word costs ~0.3 s at 10 million releases, so the workbench
+could not hold a couple of hundred searches a second. This index (tantivy, in the directory
+`<store file>.search`) keeps one document per release: its name tokens (the split
+`release_tokens` uses), group key, category and status as terms, its pre time as a fast field,
+and what a hit shows as stored fields, so a search reads only its page. The SQL stays the
+reference: both answer alike (tests hold them equal), and a store without a current index is
+searched with the SQL.
+
+**Current.** The index records how far it has read `releases`, `pre_reports` and `nuke_events`
+(their DuckDB rowids: the store only appends to them) and the store's migration level in
+`scenescope.json`; `catch_up` re-reads the releases whose rows came after, so writes by any
+process (ingest, a bulk fill) are picked up. A repeated report that only fills a missing
+category is an UPDATE without a new row: the process that writes it with the index attached
+(`Store.attach_search_index`) hands every batch's release ids to `update` after the commit.
+A store rebuilt by a migration, or one whose tables shrank, is indexed again from scratch.
+
+**Newest first without reading every match.** The index counts its releases per pre week. A
+search for common terms looks first in the latest weeks that should hold the page (from how
+many documents have each term), then in eight times as many, up to a quarter of the index,
+then everywhere, and stops at the first window that holds a page: every release outside it is
+older, so the page is the one the whole store gives. Ties on the pre time go to the higher
+release id, as in SQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import tantivy
+
+from scenescope.engine.rules import release_state_sql
+from scenescope.store.queries import TOKENS_SQL, SearchHit, search_words
+
+INDEX_FORMAT = 2
+WEEK_US = 7 * 86_400 * 1_000_000
+NO_PRE = -(2**62)  # the order key of a release without a trusted pre: after every other
+# a term in fewer documents than this is searched in the whole range at once
+RARE_TERM = 20_000
+CHUNK = 250_000  # releases read from the store and indexed per step
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+TABLES = ("releases", "pre_reports", "nuke_events")
+# the columns _DOCUMENTS_SQL gives, in order
+_DOCUMENT_COLUMNS = (
+    "release_id",
+    "pre_us",
+    "name",
+    "group_name",
+    "group_key",
+    "category",
+    "status",
+    "nuke_reason",
+    "feeds",
+    "tokens",
+)
+
+_STATE = release_state_sql(
+    "WHERE release_id BETWEEN $low AND $high AND release_id IN (SELECT release_id FROM ids)"
+)
+_DOCUMENTS_SQL = f"""
+    WITH ids AS MATERIALIZED (
+        SELECT DISTINCT release_id FROM index_ids WHERE release_id BETWEEN $low AND $high
+    ),
+    {_STATE.ctes}
+    SELECT r.release_id, r.name, r.group_name, r.group_key, r.category,
+           epoch_us(pre.pre_at) AS pre_us, {_STATE.status} AS status,
+           {_STATE.nuke_reason} AS nuke_reason, coalesce(pre.feed_count, 0) AS feeds,
+           array_to_string(list_distinct({TOKENS_SQL.format(name="r.name")}), ' ') AS tokens
+    FROM releases r
+    LEFT JOIN pre USING (release_id)
+    LEFT JOIN history h USING (release_id)
+    WHERE r.release_id BETWEEN $low AND $high AND r.release_id IN (SELECT release_id FROM ids)
+"""
+
+
+# the releases whose rows came between two marks, and those a write only updated
+_CHANGED_SQL = (
+    " UNION ".join(
+        f"SELECT release_id FROM {t} WHERE rowid >= ${t}_from AND rowid < ${t}_to" for t in TABLES
+    )
+    + " UNION SELECT release_id FROM index_extra ORDER BY release_id"
+)
+
+
+class SearchIndexError(RuntimeError):
+    """The index directory cannot be opened or written (another process holds its writer)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Marks:
+    """How far the index has read the store: the next rowid of each table, the migration."""
+
+    releases: int
+    pre_reports: int
+    nuke_events: int
+    migration: int
+
+    @classmethod
+    def of(cls, conn: duckdb.DuckDBPyConnection) -> Marks:
+        row = conn.execute(
+            "SELECT "
+            + ", ".join(f"(SELECT coalesce(max(rowid) + 1, 0) FROM {t})" for t in TABLES)
+            + ", (SELECT coalesce(max(version), 0) FROM schema_migrations)"
+        ).fetchall()[0]
+        return cls(*(int(v) for v in row))
+
+    @classmethod
+    def since(cls, conn: duckdb.DuckDBPyConnection, older: Marks) -> Marks:
+        """The marks now, for a store known to have only grown since `older` (the rows past
+        `older` are all a zone-map pruned scan reads)."""
+        row = conn.execute(
+            "SELECT "
+            + ", ".join(
+                f"(SELECT coalesce(max(rowid) + 1, {getattr(older, t)}) FROM {t} "
+                f"WHERE rowid >= {getattr(older, t)})"
+                for t in TABLES
+            )
+        ).fetchall()[0]
+        releases, pre_reports, nuke_events = (int(v) for v in row)
+        return cls(releases, pre_reports, nuke_events, older.migration)
+
+    def until(self, now: Marks) -> dict[str, int]:
+        """The rowid bounds of the rows between these marks and `now`, for _CHANGED_SQL."""
+        return {
+            **{f"{t}_from": getattr(self, t) for t in TABLES},
+            **{f"{t}_to": getattr(now, t) for t in TABLES},
+        }
+
+    def follows(self, older: Marks) -> bool:
+        """Whether this store state can have grown from `older` by appends alone."""
+        return self.migration == older.migration and all(
+            getattr(self, t) >= getattr(older, t) for t in TABLES
+        )
+
+
+def index_path(store_path: Path) -> Path:
+    """Where the search index of the store file `store_path` lives."""
+    return store_path.with_name(store_path.name + ".search")
+
+
+def remove_index(store_path: Path) -> None:
+    """Delete the search index of the store file `store_path` (the store is untouched)."""
+    import shutil
+
+    shutil.rmtree(index_path(Path(store_path)), ignore_errors=True)
+
+
+def _schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_integer_field("release_id", stored=True, indexed=True, fast=True)
+    builder.add_integer_field("pre_at", stored=True, indexed=False, fast=True)
+    for name in ("tokens", "group_key", "category_key"):
+        builder.add_text_field(name, stored=False, tokenizer_name="raw", index_option="basic")
+    for name in ("name", "group_name", "category", "nuke_reason", "status"):
+        builder.add_text_field(name, stored=True, tokenizer_name="raw", index_option="basic")
+    builder.add_integer_field("feeds", stored=True, indexed=False, fast=False)
+    return builder.build()
+
+
+def _micros(moment: dt.datetime) -> int:
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    delta = moment - EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+class SearchIndex:
+    """One store's search index. `open`, then `catch_up` before trusting `search`."""
+
+    def __init__(self, path: Path, index: tantivy.Index, marks: Marks | None) -> None:
+        self.path = path
+        self._index = index
+        self._schema = index.schema
+        self.marks = marks
+        self._lock = threading.Lock()  # one writer at a time (catch_up, update)
+        self._writer: Any = None
+        self._searcher = index.searcher()
+        self._weeks = self._week_counts()  # pre week -> documents: where to look first
+        self.generation = 0  # bumped on every commit: answers are cached per generation
+        # `ready`: current and kept current by this process's writes (search may use it);
+        # `following`: writes catch the index up themselves (set by `build`)
+        self.ready = False
+        self.following = False
+        self.last_written = 0  # documents written by the last build
+        self._pending: list[int] = []
+        self._pending_lock = threading.Lock()
+
+    @classmethod
+    def open(cls, store_path: Path) -> SearchIndex:
+        """The index of the store at `store_path`, created empty if there is none."""
+        path = index_path(Path(store_path))
+        meta = path / "scenescope.json"
+        marks = None
+        try:
+            if meta.exists():
+                saved = json.loads(meta.read_text())
+                if saved.get("format") == INDEX_FORMAT:
+                    marks = Marks(**saved["marks"])
+            if marks is None:  # new, or written by another format: start again
+                for stale in path.glob("*") if path.exists() else ():
+                    if stale.is_file():
+                        stale.unlink()
+                path.mkdir(parents=True, exist_ok=True)
+                index = tantivy.Index(_schema(), path=str(path))
+            else:
+                index = tantivy.Index.open(str(path))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise SearchIndexError(f"the search index {path} cannot be opened: {exc}") from exc
+        return cls(path, index, marks)
+
+    # --- keeping it current -------------------------------------------------------------
+
+    def catch_up(
+        self,
+        conn: duckdb.DuckDBPyConnection,
+        *,
+        extra: Sequence[int] = (),
+        progress: Callable[[int, int], None] | None = None,
+    ) -> int:
+        """Index every release written since the index last read the store, and the releases
+        `extra` (a write that only updated them); returns how many documents were written.
+        `progress(done, total)` is called after each chunk."""
+        cursor = conn.cursor()
+        try:
+            with self._lock:
+                return self._catch_up(cursor, extra, progress)
+        finally:
+            cursor.close()
+
+    def _catch_up(
+        self,
+        cursor: duckdb.DuckDBPyConnection,
+        extra: Sequence[int],
+        progress: Callable[[int, int], None] | None,
+    ) -> int:
+        older = self.marks
+        now = (
+            Marks.of(cursor) if older is None or not self.following else Marks.since(cursor, older)
+        )
+        if older is not None and now == older and not extra:
+            return 0
+        try:
+            fresh = older is None or not now.follows(older)
+            if fresh:
+                self._writer_().delete_all_documents()
+                self._weeks = {}
+                ids = cursor.sql(
+                    "SELECT release_id FROM releases WHERE rowid < ? ORDER BY release_id",
+                    params=[now.releases],
+                ).to_arrow_table()
+            else:
+                assert older is not None
+                cursor.register(
+                    "index_extra", pa.table({"release_id": pa.array(extra, pa.int64())})
+                )
+                try:
+                    ids = cursor.sql(_CHANGED_SQL, params=older.until(now)).to_arrow_table()
+                finally:
+                    cursor.unregister("index_extra")
+            column = ids.column("release_id")
+            total = len(column)
+            for start in range(0, total, CHUNK):
+                self._write(cursor, column.slice(start, CHUNK), replace=not fresh)
+                if progress is not None:
+                    progress(min(total, start + CHUNK), total)
+            self._commit(now)
+        except BaseException:
+            if self._writer is not None:
+                self._writer.rollback()
+            raise
+        return total
+
+    def follow(self, conn: duckdb.DuckDBPyConnection, release_ids: Sequence[int]) -> None:
+        """After a write by this process: index what it changed. Before `build` has finished,
+        the ids are only noted (the build picks them up)."""
+        with self._pending_lock:
+            if not self.following:
+                self._pending.extend(release_ids)
+                return
+        self.catch_up(conn, extra=release_ids)
+
+    def build(
+        self,
+        conn: duckdb.DuckDBPyConnection,
+        *,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> int:
+        """Catch up with the store while it may be written (the writes `follow`ed meanwhile
+        are noted), then take over from the writer's hook and become `ready` to search."""
+        written = self.catch_up(conn, progress=progress)
+        cursor = conn.cursor()
+        try:
+            with self._lock:  # a write that sees `following` waits here until we are done
+                with self._pending_lock:
+                    extra, self._pending = self._pending, []
+                    self.following = True
+                written += self._catch_up(cursor, extra, None)
+                self.ready = True
+                self.last_written = written
+        finally:
+            cursor.close()
+        return written
+
+    def _writer_(self) -> Any:
+        if self._writer is None:
+            try:
+                self._writer = self._index.writer(heap_size=64_000_000, num_threads=1)
+            except ValueError as exc:
+                raise SearchIndexError(
+                    f"the search index {self.path} is being written by another process: {exc}"
+                ) from exc
+        return self._writer
+
+    def _write(self, cursor: duckdb.DuckDBPyConnection, ids: pa.Array, *, replace: bool) -> int:
+        """Write the documents of releases `ids` (sorted), replacing old ones if `replace`."""
+        if not len(ids):
+            return 0
+        writer = self._writer_()
+        cursor.register("index_ids", pa.table({"release_id": ids}))
+        try:
+            bounds = {"low": ids[0].as_py(), "high": ids[len(ids) - 1].as_py()}
+            if bounds["low"] > bounds["high"]:
+                bounds = {"low": bounds["high"], "high": bounds["low"]}
+            rows = cursor.sql(_DOCUMENTS_SQL, params=bounds).to_arrow_table()
+        finally:
+            cursor.unregister("index_ids")
+        weeks = self._weeks
+        written = 0
+        for row in zip(*(rows.column(f).to_pylist() for f in _DOCUMENT_COLUMNS), strict=True):
+            fields = {f: v for f, v in zip(_DOCUMENT_COLUMNS, row, strict=True) if v is not None}
+            rid, pre_us = fields.pop("release_id"), fields.pop("pre_us", None)
+            if replace:
+                writer.delete_documents_by_term("release_id", rid)
+            fields["release_id"] = rid
+            fields["pre_at"] = NO_PRE if pre_us is None else pre_us
+            fields["tokens"] = fields["tokens"].split(" ") if fields.get("tokens") else []
+            if "category" in fields:
+                fields["category_key"] = fields["category"].lower()
+            if pre_us is not None:
+                week = pre_us // WEEK_US
+                weeks[week] = weeks.get(week, 0) + 1
+            writer.add_document(tantivy.Document(**fields))
+            written += 1
+        return written
+
+    def _commit(self, marks: Marks | None) -> None:
+        self._writer_().commit()
+        self._index.reload()
+        self._searcher = self._index.searcher()
+        self.marks = marks
+        if marks is not None:
+            meta = self.path / "scenescope.json"
+            partial = meta.with_suffix(".json.partial")
+            partial.write_text(json.dumps({"format": INDEX_FORMAT, "marks": asdict(marks)}))
+            os.replace(partial, meta)
+        self.generation += 1
+
+    @property
+    def documents(self) -> int:
+        """Releases in the index."""
+        return int(self._searcher.num_docs)
+
+    def is_current(self, conn: duckdb.DuckDBPyConnection) -> bool:
+        """Whether every row in the store has been read (cheap: three max(rowid) lookups)."""
+        return self.marks is not None and Marks.of(conn) == self.marks
+
+    # --- searching ----------------------------------------------------------------------
+
+    def search(
+        self,
+        words: str | Sequence[str] = (),
+        *,
+        group: str | None = None,
+        category: str | None = None,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+        nuked: bool = False,
+        limit: int = 50,
+    ) -> list[SearchHit]:
+        """What `store.queries.search` answers, from the index (see the module doc)."""
+        searcher = self._searcher
+        terms = [("tokens", w) for w in dict.fromkeys(search_words(words))]
+        if group:
+            terms.append(("group_key", group.lower()))
+        if category:
+            terms.append(("category_key", category.lower()))
+        if nuked:
+            terms.append(("status", "nuked"))
+        must = [self._term(field, value) for field, value in terms]
+        low = _micros(since) if since else None
+        high = _micros(until) - 1 if until else None
+        if limit <= 0:
+            return []
+        for start in self._windows(searcher, terms, limit, low, high):
+            window = self._range("pre_at", start if low is None else max(low, start), high)
+            page = self._page(searcher, self._all([*must, window]), limit)
+            if len(page) >= limit:
+                return self._hits(searcher, page)
+        if low is not None or high is not None:
+            must.append(self._range("pre_at", NO_PRE + 1 if low is None else low, high))
+        return self._hits(searcher, self._page(searcher, self._all(must), limit))
+
+    def _term(self, field: str, value: str) -> tantivy.Query:
+        return tantivy.Query.term_query(self._schema, field, value)
+
+    def _range(self, field: str, low: int | None, high: int | None) -> tantivy.Query:
+        return tantivy.Query.range_query(self._schema, field, tantivy.FieldType.Integer, low, high)
+
+    @staticmethod
+    def _all(must: list[tantivy.Query]) -> tantivy.Query:
+        if not must:
+            return tantivy.Query.all_query()
+        if len(must) == 1:
+            return must[0]
+        return tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in must])
+
+    def _page(self, searcher: Any, query: tantivy.Query, limit: int) -> list[Any]:
+        """The first `limit` matches by (pre time, release id), newest first."""
+        found = searcher.search(query, limit=limit + 1, count=False, order_by_field="pre_at").hits
+        keyed = [(k, a) for k, a in found[:limit]]
+        if len(found) > limit and found[limit][0] == found[limit - 1][0]:
+            # matches beyond the page share the last pre time: those go by release id
+            edge = keyed[-1][0]
+            keyed = [(k, a) for k, a in keyed if k > edge]
+            tied = self._all([query, self._range("pre_at", edge, edge)])
+            ties = searcher.search(
+                tied, limit=limit - len(keyed), count=False, order_by_field="release_id"
+            ).hits
+            keyed += [(edge, a) for _, a in ties]
+        ids = searcher.fast_field_values("release_id", [a for _, a in keyed])
+        ranked = sorted(zip(keyed, ids, strict=True), key=lambda x: (x[0][0], x[1]), reverse=True)
+        return [address for (_, address), _ in ranked]
+
+    @staticmethod
+    def _hits(searcher: Any, addresses: list[Any]) -> list[SearchHit]:
+        hits = []
+        for address in addresses:
+            doc = searcher.doc(address)
+            key = doc.get_first("pre_at")
+            hits.append(
+                SearchHit(
+                    release_id=doc.get_first("release_id"),
+                    name=doc.get_first("name"),
+                    group=doc.get_first("group_name"),
+                    category=doc.get_first("category"),
+                    pre_at=None if key == NO_PRE else EPOCH + dt.timedelta(microseconds=key),
+                    status=doc.get_first("status"),
+                    nuke_reason=doc.get_first("nuke_reason"),
+                    feeds=doc.get_first("feeds"),
+                )
+            )
+        return hits
+
+    def _windows(
+        self,
+        searcher: Any,
+        terms: list[tuple[str, str]],
+        limit: int,
+        low: int | None,
+        high: int | None,
+    ) -> list[int]:
+        """Where to start looking (pre times, newest first) before the whole range: the
+        latest weeks expected to hold twice the page (from how common each term is), then
+        eight times as many each time, up to a quarter of the index. None when a term is
+        rare enough that the whole range costs less."""
+        total = max(1, int(searcher.num_docs))
+        density = 1.0
+        for field, value in terms:
+            matches = int(searcher.doc_freq(field, value))
+            if matches <= RARE_TERM:
+                return []
+            density *= matches / total
+        need = 2 * limit / density
+        last = None if high is None else high // WEEK_US
+        floor = None if low is None else low // WEEK_US
+        starts: list[int] = []
+        held = 0
+        for week, count in sorted(self._weeks.items(), reverse=True):
+            if last is not None and week > last:
+                continue
+            if floor is not None and week <= floor:
+                break  # what is left is the range itself: the last search is as narrow
+            held += count
+            if held > total // 4:
+                break
+            if held >= need:
+                starts.append(week * WEEK_US)
+                need *= 8
+        return starts
+
+    def _week_counts(self) -> dict[int, int]:
+        dated = self._range("pre_at", NO_PRE + 1, None)
+        counts = self._searcher.aggregate(
+            dated,
+            {"weeks": {"histogram": {"field": "pre_at", "interval": WEEK_US, "min_doc_count": 1}}},
+        )
+        return {
+            int(bucket["key"]) // WEEK_US: int(bucket["doc_count"])
+            for bucket in counts["weeks"]["buckets"]
+        }
+
+    def close(self) -> None:
+        with self._lock:
+            if self._writer is not None:
+                self._writer.rollback()  # nothing uncommitted is kept: catch_up redoes it
+                self._writer = None
