@@ -191,6 +191,17 @@ def wait_http(url: str, timeout: float = 120) -> None:
     raise SystemExit(f"nothing answered on {url} within {timeout:.0f} s")
 
 
+def wait_index(base: str, headers: dict[str, str], timeout: float = 900) -> None:
+    """Until the server searches with the index (it catches up with the store at start)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        state = httpx.get(base + "/api/v1/search-index", headers=headers, timeout=10).json()
+        if state["ready"]:
+            return
+        time.sleep(0.5)
+    raise SystemExit(f"the search index was not ready within {timeout:.0f} s")
+
+
 def stop(process: subprocess.Popen[bytes]) -> None:
     process.terminate()
     try:
@@ -221,6 +232,13 @@ def main() -> None:
         if not path.exists():
             seconds = build(path, args.releases)
             print(f"built {args.releases:,} releases in {seconds:.0f} s")
+        indexed = subprocess.run(
+            [*SCENESCOPE, "index", "--db", str(path), "--json"],
+            capture_output=True, text=True, check=True,
+        )
+        built_index = json.loads(indexed.stdout.strip().splitlines()[-1])
+        print(f"search index: {built_index['documents']:,} releases, "
+              f"{built_index['releases_indexed']:,} indexed in {built_index['seconds']:.0f} s")
         made = subprocess.run(
             [*SCENESCOPE, "token", "create", "--role", "analyst", "--db", str(path), "--json"],
             capture_output=True, text=True, check=True,
@@ -251,6 +269,7 @@ def main() -> None:
             try:
                 base = f"http://127.0.0.1:{port}"
                 wait_http(base + "/api/v1/headline")
+                wait_index(base, headers)
                 # first answers (cold caches, the first leaks computation) are not the steady state
                 for warm in ("/api/v1/releases?q=ghost", "/api/v1/leaks?per_page=50"):
                     httpx.get(base + warm, headers=headers, timeout=600)

@@ -227,6 +227,8 @@ def test_the_api_searches_with_the_index_once_it_is_built(tmp_path: Path) -> Non
             headers = {"Authorization": f"Bearer {token}"}
             cursor = store.connection.cursor()  # the server's threads use the store's own
             with httpx.Client(base_url=url, headers=headers, timeout=30) as http:
+                state = http.get("/api/v1/search-index").json()
+                assert state == {"ready": True, "documents": 200}
                 for words, options in queries(13, 20):
                     if "since" in options or "until" in options or options.get("nuked"):
                         continue

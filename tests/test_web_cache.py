@@ -29,7 +29,7 @@ def test_stale_while_the_new_version_is_computed(tmp_path: Path) -> None:
     store.apply([pre(0)])
     engine = Engine.of(store)
     version = StoreVersion(engine, ttl_seconds=60, min_refresh_seconds=0)
-    cache = AnalysisCache(engine, version, workers=2)
+    cache = AnalysisCache(engine, version, workers=2, refresh_min_seconds=0)
     release = threading.Event()
     calls: list[int] = []
 
@@ -81,3 +81,45 @@ def test_the_version_is_not_recounted_for_every_commit(tmp_path: Path) -> None:
     quick.invalidate()
     assert quick.current() != before
     store.close()
+
+
+def test_a_stale_answer_is_refreshed_at_most_so_often(tmp_path: Path) -> None:
+    """Under a feed the version moves all the time: an analysis is recomputed in the
+    background at most every refresh_min_seconds, not back to back."""
+    store = Store.open(tmp_path / "cache.duckdb")
+    store.apply([pre(0)])
+    engine = Engine.of(store)
+    version = StoreVersion(engine, ttl_seconds=60, min_refresh_seconds=0)
+    cache = AnalysisCache(engine, version, workers=2, refresh_min_seconds=0.6)
+    calls: list[int] = []
+
+    def count(e: Engine) -> int:
+        calls.append(1)
+        return int(e.scalar("SELECT count(*) FROM releases"))
+
+    async def scenario() -> list[int]:
+        seen = [await cache.get("count", count)]
+        for i in range(1, 4):  # three writes in quick succession: no refresh yet
+            store.apply([pre(i)])
+            version.invalidate()
+            seen.append(await cache.get("count", count))
+            await asyncio.sleep(0.05)
+        computed_soon = len(calls)
+        await asyncio.sleep(0.7)
+        seen.append(await cache.get("count", count))  # due now: starts the refresh
+        for _ in range(100):
+            await asyncio.sleep(0.02)
+            served_stale.set(False)
+            latest = await cache.get("count", count)
+            if not served_stale.get():
+                break
+        return [*seen, computed_soon, latest]
+
+    try:
+        result = asyncio.run(scenario())
+    finally:
+        cache.close()
+        store.close()
+    assert result[:4] == [1, 1, 1, 1]  # the older answer, at once, while it is not due
+    assert result[5] == 1  # one computation only in the first 0.2 s
+    assert result[6] == 4 and len(calls) == 2

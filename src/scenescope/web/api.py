@@ -440,6 +440,16 @@ async def revoke_token(request: Request, token_id: str, _: Principal = ADMIN) ->
     return JSONResponse(info.to_dict())
 
 
+@router.get("/search-index", tags=["releases"], summary="The search index's state")
+async def search_index(request: Request, _: Principal = ANALYST) -> Response:
+    """Whether release search reads the search index yet (`ready`; until then the store
+    itself answers, more slowly) and how many releases it holds."""
+    index = state_of(request).store.search_index
+    return JSONResponse(
+        {"ready": index is not None, "documents": index.documents if index is not None else None}
+    )
+
+
 @router.get("/headline", tags=["releases"], summary="Headline numbers")
 async def headline(request: Request, _: Principal = ANALYST) -> Response:
     return JSONResponse(await state_of(request).cache.get("headline", data.headline))

@@ -11,7 +11,10 @@ While a feed writes, the version moves every fraction of a second; an analysis t
 seconds would then be recomputed for nearly every request and never be ready. So a key that
 has a result for an older version answers with it at once while the new version is computed
 in the background (one computation per key at a time); `served_stale` tells the caller the
-answer was older than the store, so it is not tagged as current.
+answer was older than the store, so it is not tagged as current. Such a background refresh
+starts at most every `max(refresh_min_seconds, refresh_factor x` the key's last computing
+time): under a live feed an analysis of a big store would otherwise be recomputed back to back
+and take a core from the requests (at 10M releases the leaks board takes ~4 s).
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from scenescope.engine import Engine
 
 T = TypeVar("T")
 MAX_ENTRIES = 256
+REFRESH_MIN_SECONDS = 10.0
+REFRESH_FACTOR = 4.0
 log = logging.getLogger(__name__)
 # Set when an answer in this request came from an older store version (see module doc).
 served_stale: contextvars.ContextVar[bool] = contextvars.ContextVar("served_stale", default=False)
@@ -69,13 +74,24 @@ class StoreVersion:
 class AnalysisCache:
     """Results per (analysis key, store version), computed in worker threads."""
 
-    def __init__(self, engine: Engine, version: StoreVersion, *, workers: int = 4) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        version: StoreVersion,
+        *,
+        workers: int = 4,
+        refresh_min_seconds: float = REFRESH_MIN_SECONDS,
+        refresh_factor: float = REFRESH_FACTOR,
+    ) -> None:
         self.engine = engine
+        self.refresh_min_seconds = refresh_min_seconds
+        self.refresh_factor = refresh_factor
         self.version = version
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="scenescope-web")
         self._results: OrderedDict[tuple[str, str], Any] = OrderedDict()
         self._running: dict[tuple[str, str], asyncio.Future[Any]] = {}
         self._latest: dict[str, tuple[str, Any]] = {}  # key -> (version, result): the newest
+        self._computed: dict[str, tuple[float, float]] = {}  # key -> (finished at, seconds)
 
     async def get(self, key: str, compute: Callable[[Engine], T], *, fresh: bool = False) -> T:
         """`compute`'s result for the current store version; with an older version's result
@@ -88,18 +104,26 @@ class AnalysisCache:
             return self._results[slot]
         older = self._latest.get(key)
         if older is not None and not fresh:
-            if not any(running_key == key for running_key, _ in self._running):
+            busy = any(running_key == key for running_key, _ in self._running)
+            if not busy and self._due(key):
                 self._start(loop, slot, compute)
             served_stale.set(True)
             return older[1]
         running = self._running.get(slot) or self._start(loop, slot, compute)
         return await asyncio.shield(running)
 
+    def _due(self, key: str) -> bool:
+        """Whether a background refresh of `key` may start now (see the module doc)."""
+        finished_at, seconds = self._computed.get(key, (-1e9, 0.0))
+        wait = max(self.refresh_min_seconds, self.refresh_factor * seconds)
+        return time.monotonic() - finished_at >= wait
+
     def _start(
         self, loop: asyncio.AbstractEventLoop, slot: tuple[str, str], compute: Callable[[Engine], T]
     ) -> asyncio.Future[T]:
         running: asyncio.Future[T] = loop.run_in_executor(self._pool, self._compute, compute)
         self._running[slot] = running
+        started = time.monotonic()
 
         def done(future: asyncio.Future[T]) -> None:
             self._running.pop(slot, None)
@@ -109,6 +133,8 @@ class AnalysisCache:
                 log.warning("computing %s failed: %s", slot[0], future.exception())
                 return
             value = future.result()
+            finished = time.monotonic()
+            self._computed[slot[0]] = (finished, finished - started)
             self._results[slot] = value
             self._latest[slot[0]] = (slot[1], value)
             while len(self._results) > MAX_ENTRIES:
