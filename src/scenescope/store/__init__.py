@@ -21,6 +21,10 @@ Tables (times are TIMESTAMPTZ, UTC; other areas may query them through `Store.co
   nuke_reason, report_count, feed_count, event_count.
 - `schema_migrations`: version, name, applied_at.
 
+Beside the file, `<file>.search` may hold the search index (`store.search_index`): the same
+answers as `search`'s SQL from an inverted index; `use_search_index` catches it up and
+attaches it, after which every write through this store keeps it current.
+
 Uniqueness is kept by the writer (the store has one, by DuckDB's file lock), not by indexes
 (migration 0004): write to these tables through `Store.apply`, or call `reindex_words` after
 inserting releases by hand. Migrations 0001–0099 are the core's; other areas add theirs
