@@ -406,10 +406,10 @@ class SearchIndex:
             window = self._range("pre_at", start if low is None else max(low, start), high)
             page = self._page(searcher, self._all([*must, window]), limit)
             if len(page) >= limit:
-                return self._hits(searcher, page)
+                return self._hits(page)
         if low is not None or high is not None:
             must.append(self._range("pre_at", NO_PRE + 1 if low is None else low, high))
-        return self._hits(searcher, self._page(searcher, self._all(must), limit))
+        return self._hits(self._page(searcher, self._all(must), limit))
 
     def _term(self, field: str, value: str) -> tantivy.Query:
         return tantivy.Query.term_query(self._schema, field, value)
@@ -426,7 +426,7 @@ class SearchIndex:
         return tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in must])
 
     def _page(self, searcher: Any, query: tantivy.Query, limit: int) -> list[Any]:
-        """The first `limit` matches by (pre time, release id), newest first."""
+        """The documents of the first `limit` matches by (pre time, release id), newest first."""
         found = searcher.search(query, limit=limit + 1, count=False, order_by_field="pre_at").hits
         keyed = [(k, a) for k, a in found[:limit]]
         if len(found) > limit and found[limit][0] == found[limit - 1][0]:
@@ -438,15 +438,15 @@ class SearchIndex:
                 tied, limit=limit - len(keyed), count=False, order_by_field="release_id"
             ).hits
             keyed += [(edge, a) for _, a in ties]
-        ids = searcher.fast_field_values("release_id", [a for _, a in keyed])
-        ranked = sorted(zip(keyed, ids, strict=True), key=lambda x: (x[0][0], x[1]), reverse=True)
-        return [address for (_, address), _ in ranked]
+        docs = [searcher.doc(address) for _, address in keyed]
+        return sorted(
+            docs, key=lambda d: (d.get_first("pre_at"), d.get_first("release_id")), reverse=True
+        )
 
     @staticmethod
-    def _hits(searcher: Any, addresses: list[Any]) -> list[SearchHit]:
+    def _hits(docs: list[Any]) -> list[SearchHit]:
         hits = []
-        for address in addresses:
-            doc = searcher.doc(address)
+        for doc in docs:
             key = doc.get_first("pre_at")
             hits.append(
                 SearchHit(
