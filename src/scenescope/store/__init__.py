@@ -34,7 +34,6 @@ inserting releases by hand. Migrations 0001–0099 are the core's; other areas a
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from pathlib import Path
@@ -65,9 +64,6 @@ __all__ = [
     "StoreStats",
     "StoreTooNewError",
 ]
-
-
-log = logging.getLogger(__name__)
 
 
 class Store:
@@ -144,21 +140,11 @@ class Store:
         return index if index is not None and index.ready else None
 
     def attach_search_index(self, index: SearchIndex) -> None:
-        """Keep `index` current with every write through this store, and search with it once
-        its `build` has finished (the caller runs the build, e.g. in a thread)."""
-        writer_conn = self._writer.conn
-
-        def follow(release_ids: list[int]) -> None:
-            try:
-                index.follow(writer_conn, release_ids)
-            except Exception as exc:  # the write stands; searches go back to the SQL
-                index.ready = False
-                self._search_index = None
-                self._writer.on_commit = None
-                log.warning("the search index %s stopped following the store: %s", index.path, exc)
-
+        """Keep `index` current with every write through this store (within FOLLOW_SECONDS;
+        `search` here flushes first), and search with it once its `build` has finished (the
+        caller runs the build, e.g. in a thread)."""
         self._search_index = index
-        self._writer.on_commit = follow
+        self._writer.on_commit = index.follow
 
     def use_search_index(
         self,
@@ -194,6 +180,8 @@ class Store:
         """Releases matching every word (name tokens) and filter, newest pre first (from the
         attached search index when it is ready, else with the SQL: the same answer)."""
         index = self.search_index
+        if index is not None:
+            index.flush()  # what this process wrote a moment ago is found too
         return (index.search if index is not None else partial(search, self.connection))(
             words,
             group=group,
@@ -211,7 +199,7 @@ class Store:
     def close(self) -> None:
         if self._conn is not None:
             self._writer.close()
-            if self._search_index is not None:
+            if self._search_index is not None:  # before the connection: it flushes
                 self._search_index.close()
                 self._search_index = None
             self._conn.close()

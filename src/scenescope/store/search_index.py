@@ -30,10 +30,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -41,108 +42,22 @@ import duckdb
 import pyarrow as pa
 import tantivy
 
-from scenescope.engine.rules import release_state_sql
-from scenescope.store.queries import TOKENS_SQL, SearchHit, search_words
+from scenescope.store.queries import SearchHit, search_words
+from scenescope.store.search_marks import CHANGED_SQL, DOCUMENT_COLUMNS, DOCUMENTS_SQL, Marks
 
 INDEX_FORMAT = 2
+FOLLOW_SECONDS = 0.5  # a write is searchable within about this long
+log = logging.getLogger(__name__)
 WEEK_US = 7 * 86_400 * 1_000_000
 NO_PRE = -(2**62)  # the order key of a release without a trusted pre: after every other
 # a term in fewer documents than this is searched in the whole range at once
 RARE_TERM = 20_000
 CHUNK = 250_000  # releases read from the store and indexed per step
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-TABLES = ("releases", "pre_reports", "nuke_events")
-# the columns _DOCUMENTS_SQL gives, in order
-_DOCUMENT_COLUMNS = (
-    "release_id",
-    "pre_us",
-    "name",
-    "group_name",
-    "group_key",
-    "category",
-    "status",
-    "nuke_reason",
-    "feeds",
-    "tokens",
-)
-
-_STATE = release_state_sql(
-    "WHERE release_id BETWEEN $low AND $high AND release_id IN (SELECT release_id FROM ids)"
-)
-_DOCUMENTS_SQL = f"""
-    WITH ids AS MATERIALIZED (
-        SELECT DISTINCT release_id FROM index_ids WHERE release_id BETWEEN $low AND $high
-    ),
-    {_STATE.ctes}
-    SELECT r.release_id, r.name, r.group_name, r.group_key, r.category,
-           epoch_us(pre.pre_at) AS pre_us, {_STATE.status} AS status,
-           {_STATE.nuke_reason} AS nuke_reason, coalesce(pre.feed_count, 0) AS feeds,
-           array_to_string(list_distinct({TOKENS_SQL.format(name="r.name")}), ' ') AS tokens
-    FROM releases r
-    LEFT JOIN pre USING (release_id)
-    LEFT JOIN history h USING (release_id)
-    WHERE r.release_id BETWEEN $low AND $high AND r.release_id IN (SELECT release_id FROM ids)
-"""
-
-
-# the releases whose rows came between two marks, and those a write only updated
-_CHANGED_SQL = (
-    " UNION ".join(
-        f"SELECT release_id FROM {t} WHERE rowid >= ${t}_from AND rowid < ${t}_to" for t in TABLES
-    )
-    + " UNION SELECT release_id FROM index_extra ORDER BY release_id"
-)
 
 
 class SearchIndexError(RuntimeError):
     """The index directory cannot be opened or written (another process holds its writer)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Marks:
-    """How far the index has read the store: the next rowid of each table, the migration."""
-
-    releases: int
-    pre_reports: int
-    nuke_events: int
-    migration: int
-
-    @classmethod
-    def of(cls, conn: duckdb.DuckDBPyConnection) -> Marks:
-        row = conn.execute(
-            "SELECT "
-            + ", ".join(f"(SELECT coalesce(max(rowid) + 1, 0) FROM {t})" for t in TABLES)
-            + ", (SELECT coalesce(max(version), 0) FROM schema_migrations)"
-        ).fetchall()[0]
-        return cls(*(int(v) for v in row))
-
-    @classmethod
-    def since(cls, conn: duckdb.DuckDBPyConnection, older: Marks) -> Marks:
-        """The marks now, for a store known to have only grown since `older` (the rows past
-        `older` are all a zone-map pruned scan reads)."""
-        row = conn.execute(
-            "SELECT "
-            + ", ".join(
-                f"(SELECT coalesce(max(rowid) + 1, {getattr(older, t)}) FROM {t} "
-                f"WHERE rowid >= {getattr(older, t)})"
-                for t in TABLES
-            )
-        ).fetchall()[0]
-        releases, pre_reports, nuke_events = (int(v) for v in row)
-        return cls(releases, pre_reports, nuke_events, older.migration)
-
-    def until(self, now: Marks) -> dict[str, int]:
-        """The rowid bounds of the rows between these marks and `now`, for _CHANGED_SQL."""
-        return {
-            **{f"{t}_from": getattr(self, t) for t in TABLES},
-            **{f"{t}_to": getattr(now, t) for t in TABLES},
-        }
-
-    def follows(self, older: Marks) -> bool:
-        """Whether this store state can have grown from `older` by appends alone."""
-        return self.migration == older.migration and all(
-            getattr(self, t) >= getattr(older, t) for t in TABLES
-        )
 
 
 def index_path(store_path: Path) -> Path:
@@ -194,7 +109,12 @@ class SearchIndex:
         self.following = False
         self.last_written = 0  # documents written by the last build
         self._pending: list[int] = []
+        self._noted = False  # a write was noted since the last catch-up
         self._pending_lock = threading.Lock()
+        self._follow_conn: duckdb.DuckDBPyConnection | None = None
+        self._follower: threading.Thread | None = None
+        self._wake = threading.Event()
+        self._stop = threading.Event()
 
     @classmethod
     def open(cls, store_path: Path) -> SearchIndex:
@@ -265,7 +185,7 @@ class SearchIndex:
                     "index_extra", pa.table({"release_id": pa.array(extra, pa.int64())})
                 )
                 try:
-                    ids = cursor.sql(_CHANGED_SQL, params=older.until(now)).to_arrow_table()
+                    ids = cursor.sql(CHANGED_SQL, params=older.until(now)).to_arrow_table()
                 finally:
                     cursor.unregister("index_extra")
             column = ids.column("release_id")
@@ -281,14 +201,46 @@ class SearchIndex:
             raise
         return total
 
-    def follow(self, conn: duckdb.DuckDBPyConnection, release_ids: Sequence[int]) -> None:
-        """After a write by this process: index what it changed. Before `build` has finished,
-        the ids are only noted (the build picks them up)."""
+    def follow(self, release_ids: Sequence[int]) -> None:
+        """After a write by this process: note what it changed. Once `build` has finished,
+        a thread indexes what was noted at most every FOLLOW_SECONDS (a live feed commits
+        several small batches a second; one catch-up each would cost more than the writes)."""
         with self._pending_lock:
+            self._pending.extend(release_ids)
+            self._noted = True
             if not self.following:
-                self._pending.extend(release_ids)
+                return  # the build picks them up
+            if self._follower is None:
+                self._follower = threading.Thread(
+                    target=self._follow, name="scenescope search index", daemon=True
+                )
+                self._follower.start()
+        self._wake.set()
+
+    def _follow(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait()
+            self._wake.clear()
+            if self._stop.is_set():
                 return
-        self.catch_up(conn, extra=release_ids)
+            try:
+                self.flush()
+            except Exception as exc:  # searches go back to the SQL; say why
+                self.ready = False
+                log.warning("the search index %s stopped following the store: %s", self.path, exc)
+                return
+            self._stop.wait(FOLLOW_SECONDS)
+
+    def flush(self) -> None:
+        """Index now what this process's writes changed and the follower has not yet."""
+        if self._follow_conn is None:
+            return
+        with self._lock:
+            with self._pending_lock:
+                extra, self._pending = self._pending, []
+                noted, self._noted = self._noted, False
+            if noted:
+                self._catch_up(self._follow_conn, extra, None)
 
     def build(
         self,
@@ -296,20 +248,22 @@ class SearchIndex:
         *,
         progress: Callable[[int, int], None] | None = None,
     ) -> int:
-        """Catch up with the store while it may be written (the writes `follow`ed meanwhile
-        are noted), then take over from the writer's hook and become `ready` to search."""
+        """Catch up with the store while it may be written (writes `follow`ed meanwhile are
+        noted), then follow the writer and become `ready` to search. `conn` is the calling
+        thread's: the index keeps a cursor of it for following."""
         written = self.catch_up(conn, progress=progress)
         cursor = conn.cursor()
-        try:
-            with self._lock:  # a write that sees `following` waits here until we are done
-                with self._pending_lock:
-                    extra, self._pending = self._pending, []
-                    self.following = True
-                written += self._catch_up(cursor, extra, None)
-                self.ready = True
-                self.last_written = written
-        finally:
-            cursor.close()
+        with self._lock:
+            with self._pending_lock:
+                extra, self._pending = self._pending, []
+                self._noted = False
+                self.following = True
+                self._follow_conn = cursor
+            written += self._catch_up(cursor, extra, None)
+            self.ready = True
+            self.last_written = written
+        if self._noted:
+            self._wake.set()
         return written
 
     def _writer_(self) -> Any:
@@ -332,13 +286,13 @@ class SearchIndex:
             bounds = {"low": ids[0].as_py(), "high": ids[len(ids) - 1].as_py()}
             if bounds["low"] > bounds["high"]:
                 bounds = {"low": bounds["high"], "high": bounds["low"]}
-            rows = cursor.sql(_DOCUMENTS_SQL, params=bounds).to_arrow_table()
+            rows = cursor.sql(DOCUMENTS_SQL, params=bounds).to_arrow_table()
         finally:
             cursor.unregister("index_ids")
         weeks = self._weeks
         written = 0
-        for row in zip(*(rows.column(f).to_pylist() for f in _DOCUMENT_COLUMNS), strict=True):
-            fields = {f: v for f, v in zip(_DOCUMENT_COLUMNS, row, strict=True) if v is not None}
+        for row in zip(*(rows.column(f).to_pylist() for f in DOCUMENT_COLUMNS), strict=True):
+            fields = {f: v for f, v in zip(DOCUMENT_COLUMNS, row, strict=True) if v is not None}
             rid, pre_us = fields.pop("release_id"), fields.pop("pre_us", None)
             if replace:
                 writer.delete_documents_by_term("release_id", rid)
@@ -511,7 +465,19 @@ class SearchIndex:
         }
 
     def close(self) -> None:
-        with self._lock:
-            if self._writer is not None:
-                self._writer.rollback()  # nothing uncommitted is kept: catch_up redoes it
-                self._writer = None
+        """Index what is still noted, stop following, let the writer go."""
+        self._stop.set()
+        self._wake.set()
+        if self._follower is not None:
+            self._follower.join(timeout=60)
+        try:
+            if self.ready:
+                self.flush()
+        finally:
+            with self._lock:
+                if self._follow_conn is not None:
+                    self._follow_conn.close()
+                    self._follow_conn = None
+                if self._writer is not None:
+                    self._writer.rollback()  # nothing uncommitted is kept: catch_up redoes it
+                    self._writer = None

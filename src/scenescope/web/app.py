@@ -222,7 +222,6 @@ async def _indexing(state: WebState) -> AsyncIterator[None]:
     finally:
         stop.set()
         await asyncio.to_thread(thread.join, 60)
-        cursor.close()
 
 
 @contextlib.asynccontextmanager
