@@ -33,6 +33,7 @@ import json
 import logging
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -46,6 +47,7 @@ from scenescope.store.queries import SearchHit, search_words
 from scenescope.store.search_marks import CHANGED_SQL, DOCUMENT_COLUMNS, DOCUMENTS_SQL, Marks
 
 INDEX_FORMAT = 2
+ANSWERS_KEPT = 512  # pages kept per index generation, newest asked last
 FOLLOW_SECONDS = 0.5  # a write is searchable within about this long
 log = logging.getLogger(__name__)
 WEEK_US = 7 * 86_400 * 1_000_000
@@ -114,6 +116,8 @@ class SearchIndex:
         self._follow_conn: duckdb.DuckDBPyConnection | None = None
         self._follower: threading.Thread | None = None
         self._wake = threading.Event()
+        self._answers: OrderedDict[tuple[Any, ...], list[SearchHit]] = OrderedDict()
+        self._answers_lock = threading.Lock()
         self._stop = threading.Event()
 
     @classmethod
@@ -342,7 +346,10 @@ class SearchIndex:
         nuked: bool = False,
         limit: int = 50,
     ) -> list[SearchHit]:
-        """What `store.queries.search` answers, from the index (see the module doc)."""
+        """What `store.queries.search` answers, from the index (see the module doc). The
+        same search on the same index generation is answered once (a busy board, many
+        analysts asking the newest of the same word)."""
+        generation = self.generation  # before the searcher: a commit swaps that first
         searcher = self._searcher
         terms = [("tokens", w) for w in dict.fromkeys(search_words(words))]
         if group:
@@ -351,11 +358,30 @@ class SearchIndex:
             terms.append(("category_key", category.lower()))
         if nuked:
             terms.append(("status", "nuked"))
-        must = [self._term(field, value) for field, value in terms]
         low = _micros(since) if since else None
         high = _micros(until) - 1 if until else None
         if limit <= 0:
             return []
+        key = (generation, tuple(terms), low, high, limit)
+        with self._answers_lock:
+            if key in self._answers:
+                return list(self._answers[key])
+        hits = self._search(searcher, terms, low, high, limit)
+        with self._answers_lock:
+            self._answers[key] = hits
+            while len(self._answers) > ANSWERS_KEPT:
+                self._answers.popitem(last=False)
+        return list(hits)
+
+    def _search(
+        self,
+        searcher: Any,
+        terms: list[tuple[str, str]],
+        low: int | None,
+        high: int | None,
+        limit: int,
+    ) -> list[SearchHit]:
+        must = [self._term(field, value) for field, value in terms]
         for start in self._windows(searcher, terms, limit, low, high):
             window = self._range("pre_at", start if low is None else max(low, start), high)
             page = self._page(searcher, self._all([*must, window]), limit)
