@@ -258,3 +258,31 @@ def test_the_api_searches_with_the_index_once_it_is_built(tmp_path: Path) -> Non
                 assert time.monotonic() - started < 2 * module.FOLLOW_SECONDS + 1
     finally:
         store.close()
+
+
+def test_kept_pages_give_way_to_the_writes_that_change_them(
+    tmp_path: Path, rare_terms_none: None
+) -> None:
+    """Pages are kept across commits (a live feed commits every half second) until a write
+    could change them: after each write, every search asked before answers as the SQL does."""
+    events = history(14, 240)
+    with Store.open(tmp_path / "s.duckdb") as store:
+        store.apply(events[:120])
+        index = store.use_search_index(create=True)
+        assert index is not None
+        assert_same_answers(store, index, seed=15)  # every page now kept
+        for start in range(120, 240, 30):
+            store.apply(events[start : start + 30])
+            index.flush()
+            assert_same_answers(store, index, seed=15)
+        # a release with other words leaves a kept page alone
+        kept = index.search("night")
+        key = ((("tokens", "night"),), module.NO_PRE, None, 50)
+        assert index._answers.get(key) == kept
+        store.apply([PreReport("Other.Words.Only.2021.1080p.WEB.H264-ZZZ", T0, "irc:a")])
+        index.flush()
+        assert index._answers.get(key) == kept == sql_search(store.connection, "night")
+        store.apply([PreReport("Night.Words.2021.1080p.WEB.H264-ZZZ", T0, "irc:a")])
+        index.flush()
+        assert index._answers.get(key) is None  # one with the word: recomputed when asked
+        assert index.search("night") == sql_search(store.connection, "night")

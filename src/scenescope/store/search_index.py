@@ -33,7 +33,6 @@ import json
 import logging
 import os
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -44,10 +43,16 @@ import pyarrow as pa
 import tantivy
 
 from scenescope.store.queries import SearchHit, search_words
-from scenescope.store.search_marks import CHANGED_SQL, DOCUMENT_COLUMNS, DOCUMENTS_SQL, Marks
+from scenescope.store.search_answers import Answers, Written
+from scenescope.store.search_marks import (
+    CHANGED_SQL,
+    DOCUMENT_COLUMNS,
+    DOCUMENTS_SQL,
+    Marks,
+    document_schema,
+)
 
 INDEX_FORMAT = 2
-ANSWERS_KEPT = 512  # pages kept per index generation, newest asked last
 FOLLOW_SECONDS = 0.5  # a write is searchable within about this long
 log = logging.getLogger(__name__)
 WEEK_US = 7 * 86_400 * 1_000_000
@@ -72,18 +77,6 @@ def remove_index(store_path: Path) -> None:
     import shutil
 
     shutil.rmtree(index_path(Path(store_path)), ignore_errors=True)
-
-
-def _schema() -> tantivy.Schema:
-    builder = tantivy.SchemaBuilder()
-    builder.add_integer_field("release_id", stored=True, indexed=True, fast=True)
-    builder.add_integer_field("pre_at", stored=True, indexed=False, fast=True)
-    for name in ("tokens", "group_key", "category_key"):
-        builder.add_text_field(name, stored=False, tokenizer_name="raw", index_option="basic")
-    for name in ("name", "group_name", "category", "nuke_reason", "status"):
-        builder.add_text_field(name, stored=True, tokenizer_name="raw", index_option="basic")
-    builder.add_integer_field("feeds", stored=True, indexed=False, fast=False)
-    return builder.build()
 
 
 def _micros(moment: dt.datetime) -> int:
@@ -116,8 +109,8 @@ class SearchIndex:
         self._follow_conn: duckdb.DuckDBPyConnection | None = None
         self._follower: threading.Thread | None = None
         self._wake = threading.Event()
-        self._answers: OrderedDict[tuple[Any, ...], list[SearchHit]] = OrderedDict()
-        self._answers_lock = threading.Lock()
+        self._answers = Answers()  # pages kept until a write could change them
+        self._written: list[Written] | None = []  # since the last commit (None: everything)
         self._stop = threading.Event()
 
     @classmethod
@@ -136,7 +129,7 @@ class SearchIndex:
                     if stale.is_file():
                         stale.unlink()
                 path.mkdir(parents=True, exist_ok=True)
-                index = tantivy.Index(_schema(), path=str(path))
+                index = tantivy.Index(document_schema(), path=str(path))
             else:
                 index = tantivy.Index.open(str(path))
         except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -177,6 +170,7 @@ class SearchIndex:
         try:
             fresh = older is None or not now.follows(older)
             if fresh:
+                self._written = None
                 self._writer_().delete_all_documents()
                 self._weeks = {}
                 ids = cursor.sql(
@@ -200,6 +194,7 @@ class SearchIndex:
                     progress(min(total, start + CHUNK), total)
             self._commit(now)
         except BaseException:
+            self._written = None  # what was kept may not hold: drop every page next time
             if self._writer is not None:
                 self._writer.rollback()
             raise
@@ -309,13 +304,21 @@ class SearchIndex:
                 week = pre_us // WEEK_US
                 weeks[week] = weeks.get(week, 0) + 1
             writer.add_document(tantivy.Document(**fields))
+            if self._written is not None:
+                self._written.append(Written.of(fields))
             written += 1
         return written
 
     def _commit(self, marks: Marks | None) -> None:
         self._writer_().commit()
         self._index.reload()
-        self._searcher = self._index.searcher()
+        searcher = self._index.searcher()
+        written, self._written = self._written, []
+
+        def swap() -> None:
+            self._searcher = searcher
+
+        self._answers.invalidate(written, swap)
         self.marks = marks
         if marks is not None:
             meta = self.path / "scenescope.json"
@@ -346,11 +349,10 @@ class SearchIndex:
         nuked: bool = False,
         limit: int = 50,
     ) -> list[SearchHit]:
-        """What `store.queries.search` answers, from the index (see the module doc). The
-        same search on the same index generation is answered once (a busy board, many
-        analysts asking the newest of the same word)."""
-        generation = self.generation  # before the searcher: a commit swaps that first
-        searcher = self._searcher
+        """What `store.queries.search` answers, from the index (see the module doc). A
+        page is kept until a write could change it (a busy board, many analysts asking for
+        the newest of the same words: `search_answers`)."""
+        epoch, searcher = self._answers.read(lambda: self._searcher)
         terms = [("tokens", w) for w in dict.fromkeys(search_words(words))]
         if group:
             terms.append(("group_key", group.lower()))
@@ -362,16 +364,15 @@ class SearchIndex:
         high = _micros(until) - 1 if until else None
         if limit <= 0:
             return []
-        key = (generation, tuple(terms), low, high, limit)
-        with self._answers_lock:
-            if key in self._answers:
-                return list(self._answers[key])
+        # what a written document must have to be selected: the terms, a pre time in range
+        selects = NO_PRE if low is None and high is None else NO_PRE + 1 if low is None else low
+        key = (tuple(terms), selects, high, limit)
+        kept = self._answers.get(key)
+        if kept is not None:
+            return kept
         hits = self._search(searcher, terms, low, high, limit)
-        with self._answers_lock:
-            self._answers[key] = hits
-            while len(self._answers) > ANSWERS_KEPT:
-                self._answers.popitem(last=False)
-        return list(hits)
+        self._answers.put(key, epoch, hits)
+        return hits
 
     def _search(
         self,

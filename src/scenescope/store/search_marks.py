@@ -1,11 +1,13 @@
-"""What the search index reads of the store: its marks (how far it has read each table) and
-the SQL that finds what changed since and turns releases into documents."""
+"""What the search index reads of the store and what it makes of it: its marks (how far it
+has read each table), the SQL that finds what changed since and reads releases as documents,
+and the documents' schema."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import duckdb
+import tantivy
 
 from scenescope.engine.rules import release_state_sql
 from scenescope.store.queries import TOKENS_SQL
@@ -98,3 +100,15 @@ class Marks:
         return self.migration == older.migration and all(
             getattr(self, t) >= getattr(older, t) for t in TABLES
         )
+
+
+def document_schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_integer_field("release_id", stored=True, indexed=True, fast=True)
+    builder.add_integer_field("pre_at", stored=True, indexed=False, fast=True)
+    for name in ("tokens", "group_key", "category_key"):
+        builder.add_text_field(name, stored=False, tokenizer_name="raw", index_option="basic")
+    for name in ("name", "group_name", "category", "nuke_reason", "status"):
+        builder.add_text_field(name, stored=True, tokenizer_name="raw", index_option="basic")
+    builder.add_integer_field("feeds", stored=True, indexed=False, fast=False)
+    return builder.build()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import secrets
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -51,6 +52,10 @@ class WebOptions:
     secure_cookies: bool = False  # set when served over TLS / behind an HTTPS proxy
     live_match: bool = True
     search_index: bool = True  # build / catch up the store's search index while serving
+    # DuckDB's threads while serving (None: one core fewer than the machine has, at least
+    # one): an analysis of a big store recomputed in the background must not take the core
+    # the event loop answers requests on (on 2 cores it stalled every request for seconds)
+    database_threads: int | None = None
 
 
 @dataclass(slots=True)
@@ -120,7 +125,7 @@ def create_app(store: Any, options: WebOptions | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await state.hub.start()
-        async with _indexing(state), _watching(state):
+        async with _database_threads(state), _indexing(state), _watching(state):
             yield
         await state.hub.stop()
         cache.close()
@@ -175,6 +180,19 @@ def create_app(store: Any, options: WebOptions | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(pages.analysis_pages())
     return app
+
+
+@contextlib.asynccontextmanager
+async def _database_threads(state: WebState) -> AsyncIterator[None]:
+    """DuckDB on `database_threads` threads while serving, as it was afterwards."""
+    conn = state.store.connection
+    before = int(conn.execute("SELECT current_setting('threads')").fetchall()[0][0])
+    wanted = state.options.database_threads or max(1, (os.cpu_count() or 2) - 1)
+    conn.execute(f"SET threads = {int(wanted)}")
+    try:
+        yield
+    finally:
+        conn.execute(f"SET threads = {before}")
 
 
 @contextlib.asynccontextmanager
