@@ -20,8 +20,10 @@ and take a core from the requests (at 10M releases the leaks board takes ~4 s).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import logging
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -88,6 +90,11 @@ class AnalysisCache:
         self.refresh_factor = refresh_factor
         self.version = version
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="scenescope-web")
+        # refreshes of answers already served stale: one at a time, at a lower priority than
+        # the threads answering requests (the event loop, searches)
+        self._background = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="scenescope-refresh", initializer=_lower_priority
+        )
         self._results: OrderedDict[tuple[str, str], Any] = OrderedDict()
         self._running: dict[tuple[str, str], asyncio.Future[Any]] = {}
         self._latest: dict[str, tuple[str, Any]] = {}  # key -> (version, result): the newest
@@ -106,7 +113,7 @@ class AnalysisCache:
         if older is not None and not fresh:
             busy = any(running_key == key for running_key, _ in self._running)
             if not busy and self._due(key):
-                self._start(loop, slot, compute)
+                self._start(loop, slot, compute, background=True)
             served_stale.set(True)
             return older[1]
         running = self._running.get(slot) or self._start(loop, slot, compute)
@@ -119,9 +126,15 @@ class AnalysisCache:
         return time.monotonic() - finished_at >= wait
 
     def _start(
-        self, loop: asyncio.AbstractEventLoop, slot: tuple[str, str], compute: Callable[[Engine], T]
+        self,
+        loop: asyncio.AbstractEventLoop,
+        slot: tuple[str, str],
+        compute: Callable[[Engine], T],
+        *,
+        background: bool = False,
     ) -> asyncio.Future[T]:
-        running: asyncio.Future[T] = loop.run_in_executor(self._pool, self._compute, compute)
+        pool = self._background if background else self._pool
+        running: asyncio.Future[T] = loop.run_in_executor(pool, self._compute, compute)
         self._running[slot] = running
         started = time.monotonic()
 
@@ -162,3 +175,10 @@ class AnalysisCache:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self._background.shutdown(wait=False, cancel_futures=True)
+
+
+def _lower_priority() -> None:
+    """This thread (and the DuckDB work it runs itself) yields to the others (Linux)."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 15)
