@@ -198,8 +198,8 @@ def load_in_child(routes: list[str], headers: dict[str, str], rate: float, secon
     share this process's interpreter with the client and slow the client, not the server."""
     spec = json.dumps({"routes": routes, "headers": headers, "rate": rate, "seconds": seconds,
                        "label": label})
-    done = subprocess.run([sys.executable, __file__, "--client", spec], capture_output=True,
-                          text=True, check=True)
+    done = subprocess.run([sys.executable, __file__, "--client"], input=spec,
+                          capture_output=True, text=True, check=True)
     return Load(**json.loads(done.stdout.strip().splitlines()[-1]))
 
 
@@ -244,8 +244,8 @@ def count_live_pres(db: Path) -> int:
 
 
 def main() -> None:
-    if len(sys.argv) == 3 and sys.argv[1] == "--client":
-        spec = json.loads(sys.argv[2])
+    if sys.argv[1:] == ["--client"]:  # the load of one case, its spec on stdin
+        spec = json.loads(sys.stdin.read())
         load = asyncio.run(open_loop(spec["routes"], spec["headers"], spec["rate"],
                                      spec["seconds"], spec["label"]))
         print(json.dumps(load.__dict__))
