@@ -262,3 +262,16 @@ def test_an_empty_store_answers_every_view_with_an_empty_page(tmp_path: Path) ->
                 assert response.json()["total"] == 0
             assert http.get("/api/v1/leaks", params={"sort": "-lead_days"}).status_code == 200
     store.close()
+
+
+def test_security_headers_on_every_response(served: dict[str, str]) -> None:
+    with client(served) as http:
+        for path in ("/api/v1/headline", "/login", "/api/v1/no-such-route"):
+            response = http.get(path)
+            assert response.headers["x-content-type-options"] == "nosniff", path
+            assert response.headers["x-frame-options"] == "DENY", path
+            assert response.headers["referrer-policy"] == "no-referrer", path
+            assert "default-src 'self'" in response.headers["content-security-policy"], path
+        docs = http.get("/api/docs")  # the docs page loads its scripts from a CDN
+        assert docs.status_code == 200 and "content-security-policy" not in docs.headers
+        assert docs.headers["x-content-type-options"] == "nosniff"

@@ -42,6 +42,16 @@ class Written:
             fields["pre_at"],
         )
 
+    def terms(self) -> list[tuple[str, str]]:
+        """The (field, value) terms a search could ask of it."""
+        found = [("tokens", token) for token in self.tokens]
+        if self.group_key is not None:
+            found.append(("group_key", self.group_key))
+        if self.category_key is not None:
+            found.append(("category_key", self.category_key))
+        found.append(("status", self.status))
+        return found
+
     def selected(self, terms: tuple[tuple[str, str], ...], low: int, high: int | None) -> bool:
         """Whether a search for `terms` with pre times in [low, high] selects it."""
         if self.pre_at < low or (high is not None and self.pre_at > high):
@@ -108,11 +118,19 @@ class Answers:
                 self._pages.clear()
                 return
             ids = {w.release_id for w in written}
-            stale = [
-                key
-                for key, page in self._pages.items()
-                if not ids.isdisjoint(page.ids)
-                or any(w.selected(key[0], key[1], key[2]) for w in written)
-            ]
+            # the written documents by each term they have: a page's candidates are those of
+            # its rarest term (a live feed's new names seldom share a kept search's words)
+            having: dict[tuple[str, str], list[Written]] = {}
+            for w in written:
+                for term in w.terms():
+                    having.setdefault(term, []).append(w)
+            stale = []
+            for key, page in self._pages.items():
+                terms, low, high = key[0], key[1], key[2]
+                candidates = min((having.get(t, []) for t in terms), key=len) if terms else written
+                if not ids.isdisjoint(page.ids) or any(
+                    w.selected(terms, low, high) for w in candidates
+                ):
+                    stale.append(key)
             for key in stale:
                 del self._pages[key]
