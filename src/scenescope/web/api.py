@@ -47,11 +47,16 @@ async def view_table(request: Request, view: AnalysisView) -> pa.Table:
 
 
 async def conditional(
-    request: Request, build: Callable[[], Awaitable[Response]], *parts: object
+    request: Request,
+    build: Callable[[], Awaitable[Response]],
+    *parts: object,
+    version: str | None = None,
 ) -> Response:
-    """Answer 304 when the client's ETag is current, else build the response and tag it."""
+    """Answer 304 when the client's ETag is current, else build the response and tag it
+    (`version`: what the answer depends on, the store's version unless given)."""
     state = state_of(request)
-    version = await asyncio.get_running_loop().run_in_executor(None, state.version.current)
+    if version is None:
+        version = await asyncio.get_running_loop().run_in_executor(None, state.version.current)
     query = sorted(request.query_params.multi_items())
     tag = etag(version, request.url.path, query, *parts)
     if request.headers.get("if-none-match") == tag:
@@ -203,7 +208,10 @@ async def releases(request: Request, _: Principal = ANALYST) -> Response:
     async def build() -> Response:
         return JSONResponse(await search_page(request, query))
 
-    return await conditional(request, build)
+    # answered from the search index, the page depends on its state, not the store's count
+    index = state_of(request).store.search_index
+    version = None if index is None else f"search-index:{index.path}:{index.generation}"
+    return await conditional(request, build, version=version)
 
 
 @router.get("/releases/{name:path}", tags=["releases"], summary="One release")

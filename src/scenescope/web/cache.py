@@ -56,6 +56,7 @@ class StoreVersion:
         self._value = ""
         self._read_at = -1e9
         self._dirty = False
+        self._counting = False
         self.generation = 0  # bumped by invalidate(): lets waiters see a change
 
     def invalidate(self) -> None:
@@ -64,11 +65,24 @@ class StoreVersion:
             self.generation += 1
 
     def current(self) -> str:
+        """The version; while another thread recounts, the last one (the first call waits):
+        a count held up by a checkpoint of a big store must not hold up every request."""
         with self._lock:
             age = time.monotonic() - self._read_at
-            if age > self._ttl or (self._dirty and age > self._min_refresh):
-                self._value = self._engine.cursor().version()
-                self._read_at = time.monotonic()
+            due = age > self._ttl or (self._dirty and age > self._min_refresh)
+            if not due or (self._counting and self._value):
+                return self._value
+            self._counting = True
+            dirty_since = self.generation
+        try:
+            counted = self._engine.cursor().version()
+        finally:
+            with self._lock:
+                self._counting = False
+        with self._lock:
+            self._value = counted
+            self._read_at = time.monotonic()
+            if self.generation == dirty_since:  # no invalidate() while counting
                 self._dirty = False
             return self._value
 
