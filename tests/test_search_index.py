@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from cli_support import run
 from scenescope.feeds.events import FeedEvent, NukeEvent, PreReport
-from scenescope.store import Store
+from scenescope.store import Store, search_query
 from scenescope.store import search_index as module
 from scenescope.store.queries import search as sql_search
 from scenescope.store.search_index import SearchIndex, index_path
@@ -99,7 +99,7 @@ def assert_same_answers(store: Store, index: SearchIndex, seed: int) -> None:
 def rare_terms_none(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every term counts as common, so the window search (latest weeks first) is exercised on
     a small store too."""
-    monkeypatch.setattr(module, "RARE_TERM", 0)
+    monkeypatch.setattr(search_query, "RARE_TERM", 0)
 
 
 @pytest.mark.parametrize("windows", [False, True])
@@ -107,7 +107,7 @@ def test_the_index_answers_what_the_sql_answers(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, windows: bool
 ) -> None:
     if windows:
-        monkeypatch.setattr(module, "RARE_TERM", 0)
+        monkeypatch.setattr(search_query, "RARE_TERM", 0)
     with Store.open(tmp_path / "s.duckdb") as store:
         store.apply(history(1, 400))
         index = store.use_search_index(create=True)

@@ -6,8 +6,6 @@ Thin wrappers over `scenescope.store.Store` and `scenescope.feeds.files.FileFeed
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +15,7 @@ from scenescope.cli.common import (
     DB_OPTION,
     JSON_OPTION,
     ROW_LIMIT_MAX,
+    counted_progress,
     fail,
     open_store,
     parse_when,
@@ -148,32 +147,10 @@ def _with_index(store: Store) -> None:
     from scenescope.store.search_index import SearchIndexError
 
     try:
-        with _index_progress() as advance:
+        with counted_progress("search index", "releases") as advance:
             store.use_search_index(progress=advance)
     except SearchIndexError as exc:
         typer.echo(f"{exc}; searching the store itself", err=True)
-
-
-@contextlib.contextmanager
-def _index_progress() -> Iterator[Callable[[int, int], None]]:
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    # On stderr: stdout carries the answer (JSON Lines with --json) and nothing else.
-    with Progress(
-        TextColumn("search index"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total} releases"),
-        TimeElapsedColumn(),
-        transient=True,
-        console=Console(stderr=True),
-    ) as progress:
-        task = progress.add_task("releases", total=None)
-
-        def advance(done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total)
-
-        yield advance
 
 
 def index(
@@ -190,7 +167,7 @@ def index(
     started = time.perf_counter()
     with open_store(db, read_only=True) as store:
         try:
-            with _index_progress() as advance:
+            with counted_progress("search index", "releases") as advance:
                 built = store.use_search_index(create=True, rebuild=rebuild, progress=advance)
         except SearchIndexError as exc:
             fail(str(exc))

@@ -9,7 +9,13 @@ from pathlib import Path
 
 import typer
 
-from scenescope.cli.common import JSON_OPTION, fail, parse_when, print_json_lines
+from scenescope.cli.common import (
+    JSON_OPTION,
+    counted_progress,
+    fail,
+    parse_when,
+    print_json_lines,
+)
 
 # The simulator's catalog draws title years from 2005 on (world/catalog.py), so an earlier
 # start cannot be simulated; and calendars end somewhere.
@@ -86,25 +92,9 @@ def simulate_command(
 
 
 def _simulate_with_progress(world_config: object, out: Path):  # type: ignore[no-untyped-def]
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
     from scenescope.world.simulate import simulate
 
-    # On stderr: stdout carries the summary (JSON Lines with --json) and nothing else.
-    with Progress(
-        TextColumn("simulating"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total} days"),
-        TimeElapsedColumn(),
-        transient=True,
-        console=Console(stderr=True),
-    ) as progress:
-        task = progress.add_task("days", total=None)
-
-        def advance(done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total)
-
+    with counted_progress("simulating", "days") as advance:
         return simulate(world_config, out, advance)  # type: ignore[arg-type]
 
 

@@ -42,6 +42,7 @@ import duckdb
 import pyarrow as pa
 import tantivy
 
+from scenescope.store import search_query
 from scenescope.store.queries import SearchHit, search_words
 from scenescope.store.search_answers import Answers, Written
 from scenescope.store.search_marks import (
@@ -51,16 +52,12 @@ from scenescope.store.search_marks import (
     Marks,
     document_schema,
 )
+from scenescope.store.search_query import EPOCH, NO_PRE, WEEK_US
 
 INDEX_FORMAT = 2
 FOLLOW_SECONDS = 0.5  # a write is searchable within about this long
 log = logging.getLogger(__name__)
-WEEK_US = 7 * 86_400 * 1_000_000
-NO_PRE = -(2**62)  # the order key of a release without a trusted pre: after every other
-# a term in fewer documents than this is searched in the whole range at once
-RARE_TERM = 20_000
 CHUNK = 250_000  # releases read from the store and indexed per step
-EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 class SearchIndexError(RuntimeError):
@@ -97,6 +94,7 @@ class SearchIndex:
         self._writer: Any = None
         self._searcher = index.searcher()
         self._weeks = self._week_counts()  # pre week -> documents: where to look first
+        self._weeks_newest = sorted(self._weeks.items(), reverse=True)  # as of the last commit
         self.generation = 0  # bumped on every commit: answers are cached per generation
         # `ready`: current and kept current by this process's writes (search may use it);
         # `following`: writes catch the index up themselves (set by `build`)
@@ -318,6 +316,7 @@ class SearchIndex:
         def swap() -> None:
             self._searcher = searcher
 
+        self._weeks_newest = sorted(self._weeks.items(), reverse=True)
         self._answers.invalidate(written, swap)
         self.marks = marks
         if marks is not None:
@@ -370,118 +369,13 @@ class SearchIndex:
         kept = self._answers.get(key)
         if kept is not None:
             return kept
-        hits = self._search(searcher, terms, low, high, limit)
+        weeks = self._weeks_newest
+        hits = search_query.page(searcher, self._schema, terms, low, high, limit, weeks)
         self._answers.put(key, epoch, hits)
         return hits
 
-    def _search(
-        self,
-        searcher: Any,
-        terms: list[tuple[str, str]],
-        low: int | None,
-        high: int | None,
-        limit: int,
-    ) -> list[SearchHit]:
-        must = [self._term(field, value) for field, value in terms]
-        for start in self._windows(searcher, terms, limit, low, high):
-            window = self._range("pre_at", start if low is None else max(low, start), high)
-            page = self._page(searcher, self._all([*must, window]), limit)
-            if len(page) >= limit:
-                return self._hits(page)
-        if low is not None or high is not None:
-            must.append(self._range("pre_at", NO_PRE + 1 if low is None else low, high))
-        return self._hits(self._page(searcher, self._all(must), limit))
-
-    def _term(self, field: str, value: str) -> tantivy.Query:
-        return tantivy.Query.term_query(self._schema, field, value)
-
-    def _range(self, field: str, low: int | None, high: int | None) -> tantivy.Query:
-        return tantivy.Query.range_query(self._schema, field, tantivy.FieldType.Integer, low, high)
-
-    @staticmethod
-    def _all(must: list[tantivy.Query]) -> tantivy.Query:
-        if not must:
-            return tantivy.Query.all_query()
-        if len(must) == 1:
-            return must[0]
-        return tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in must])
-
-    def _page(self, searcher: Any, query: tantivy.Query, limit: int) -> list[Any]:
-        """The documents of the first `limit` matches by (pre time, release id), newest first."""
-        found = searcher.search(query, limit=limit + 1, count=False, order_by_field="pre_at").hits
-        keyed = [(k, a) for k, a in found[:limit]]
-        if len(found) > limit and found[limit][0] == found[limit - 1][0]:
-            # matches beyond the page share the last pre time: those go by release id
-            edge = keyed[-1][0]
-            keyed = [(k, a) for k, a in keyed if k > edge]
-            tied = self._all([query, self._range("pre_at", edge, edge)])
-            ties = searcher.search(
-                tied, limit=limit - len(keyed), count=False, order_by_field="release_id"
-            ).hits
-            keyed += [(edge, a) for _, a in ties]
-        docs = [searcher.doc(address) for _, address in keyed]
-        return sorted(
-            docs, key=lambda d: (d.get_first("pre_at"), d.get_first("release_id")), reverse=True
-        )
-
-    @staticmethod
-    def _hits(docs: list[Any]) -> list[SearchHit]:
-        hits = []
-        for doc in docs:
-            key = doc.get_first("pre_at")
-            hits.append(
-                SearchHit(
-                    release_id=doc.get_first("release_id"),
-                    name=doc.get_first("name"),
-                    group=doc.get_first("group_name"),
-                    category=doc.get_first("category"),
-                    pre_at=None if key == NO_PRE else EPOCH + dt.timedelta(microseconds=key),
-                    status=doc.get_first("status"),
-                    nuke_reason=doc.get_first("nuke_reason"),
-                    feeds=doc.get_first("feeds"),
-                )
-            )
-        return hits
-
-    def _windows(
-        self,
-        searcher: Any,
-        terms: list[tuple[str, str]],
-        limit: int,
-        low: int | None,
-        high: int | None,
-    ) -> list[int]:
-        """Where to start looking (pre times, newest first) before the whole range: the
-        latest weeks expected to hold twice the page (from how common each term is), then
-        eight times as many each time, up to a quarter of the index. None when a term is
-        rare enough that the whole range costs less."""
-        total = max(1, int(searcher.num_docs))
-        density = 1.0
-        for field, value in terms:
-            matches = int(searcher.doc_freq(field, value))
-            if matches <= RARE_TERM:
-                return []
-            density *= matches / total
-        need = 2 * limit / density
-        last = None if high is None else high // WEEK_US
-        floor = None if low is None else low // WEEK_US
-        starts: list[int] = []
-        held = 0
-        for week, count in sorted(self._weeks.items(), reverse=True):
-            if last is not None and week > last:
-                continue
-            if floor is not None and week <= floor:
-                break  # what is left is the range itself: the last search is as narrow
-            held += count
-            if held > total // 4:
-                break
-            if held >= need:
-                starts.append(week * WEEK_US)
-                need *= 8
-        return starts
-
     def _week_counts(self) -> dict[int, int]:
-        dated = self._range("pre_at", NO_PRE + 1, None)
+        dated = search_query.pre_range(self._schema, NO_PRE + 1, None)
         counts = self._searcher.aggregate(
             dated,
             {"weeks": {"histogram": {"field": "pre_at", "interval": WEEK_US, "min_doc_count": 1}}},
