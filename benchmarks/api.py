@@ -235,6 +235,52 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         process.kill()
 
 
+def add_catalog(db: Path) -> int:
+    """A catalog for one release in ten, so the leaks board lists real leaks: titles of 20
+    consecutive matched releases each, with the source parsed from the name, a theatrical
+    opening before the first pre and home dates after it for one title in twenty (leaked) and
+    before it for the rest. Returns the number of leaks (skipped when the store has titles)."""
+    from scenescope.analysis.leaks import find_leaks
+    from scenescope.store import Store
+
+    with Store.open(db) as store:
+        conn = store.connection
+        if not conn.execute("SELECT count(*) FROM catalog_titles").fetchone()[0]:
+            conn.execute(
+                """
+                CREATE TEMP TABLE bench_matches AS
+                SELECT release_id, 'bench-' || ((release_id - 1) // 200) AS title_id,
+                       (release_id - 1) // 200 AS k
+                FROM releases WHERE (release_id - 1) % 10 = 0;
+                UPDATE releases SET source = CASE
+                    WHEN name LIKE '%BluRay%' THEN 'BluRay' WHEN name LIKE '%HDTV%' THEN 'HDTV'
+                    WHEN name LIKE '%WEB%' THEN 'WEB' WHEN name LIKE '%DVDRip%' THEN 'DVD' END
+                WHERE release_id IN (SELECT release_id FROM bench_matches);
+                INSERT INTO catalog_titles (title_id, kind, title, year, aliases, studio,
+                                            updated_at)
+                SELECT title_id, 'movie', 'Bench Title ' || k, 1950 + (k % 75), [],
+                       ['Warner', 'Universal', 'Disney', 'Sony', 'Paramount'][1 + k % 5], now()
+                FROM bench_matches GROUP BY title_id, k;
+                INSERT INTO release_matches (release_id, title_id, status, score, reason,
+                                             matched_at)
+                SELECT release_id, title_id, 'matched', 1.0, 'bench', now() FROM bench_matches;
+                INSERT INTO catalog_release_dates (title_id, territory, release_window, date,
+                                                   updated_at)
+                SELECT title_id, 'US', w.name,
+                       CAST(first_pre AS DATE) + CASE WHEN w.name = 'theatrical' THEN -90
+                                                      WHEN k % 20 = 0 THEN 5 ELSE -10 END,
+                       now()
+                FROM (SELECT m.title_id, m.k, min(r.first_seen_at) AS first_pre
+                      FROM bench_matches m JOIN releases r USING (release_id)
+                      GROUP BY m.title_id, m.k) t,
+                     (VALUES ('theatrical'), ('digital'), ('physical')) w(name);
+                DROP TABLE bench_matches;
+                CHECKPOINT;
+                """
+            )
+        return len(find_leaks(store))
+
+
 def count_live_pres(db: Path) -> int:
     import duckdb
 
@@ -263,6 +309,7 @@ def main() -> None:
         if not path.exists():
             seconds = build(path, args.releases)
             print(f"built {args.releases:,} releases in {seconds:.0f} s")
+        print(f"catalog: {add_catalog(path):,} leaks on the board")
         indexed = subprocess.run(
             [*SCENESCOPE, "index", "--db", str(path), "--json"],
             capture_output=True, text=True, check=True,

@@ -200,3 +200,26 @@ def test_a_daily_show_is_measured_against_the_episodes_earliest_airing(tmp_path:
     assert [(leak.release_name, leak.territory) for leak in leaks] == [
         ("Nightly.Hour.2021.03.03.HDTV.x264-TRE", "US")
     ]
+
+
+def test_the_board_table_holds_the_same_rows_as_the_leaks(store_path: Path, tmp_path: Path) -> None:
+    from scenescope.analysis.leaks import LeakParams, Leaks
+    from scenescope.engine import Engine
+
+    (tmp_path / "odd").mkdir()
+    odd_times = {  # pre times off the second, and one long before 1970
+        name: at + dt.timedelta(microseconds=1 + 7919 * number)
+        for number, (name, at) in enumerate(PRES.items())
+    }
+    odd_times["Dune.2021.TS.x264-EARLY"] = utc(1969, 12, 31, 23) + dt.timedelta(microseconds=5)
+    odd = catalog_store(
+        tmp_path / "odd", titles=TITLES, dates=DATES.replace("2021-09-15", "1970-01-02"),
+        episodes=EPISODES, pres=odd_times,
+    )  # fmt: skip
+    for path in (store_path, odd):
+        with Store.open(path, read_only=True) as store:
+            engine = Engine.of(store)
+            for params in (LeakParams(), LeakParams(studio="warner"), LeakParams(min_lead_days=7)):
+                expected = [leak.to_dict() for leak in Leaks().fit(engine, params).leaks]
+                assert expected
+                assert Leaks().table(engine, params).to_pylist() == expected

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import threading
 from pathlib import Path
 
@@ -123,3 +124,36 @@ def test_a_stale_answer_is_refreshed_at_most_so_often(tmp_path: Path) -> None:
     assert result[:4] == [1, 1, 1, 1]  # the older answer, at once, while it is not due
     assert result[5] == 1  # one computation only in the first 0.2 s
     assert result[6] == 4 and len(calls) == 2
+
+
+def test_the_same_call_while_it_runs_is_answered_once(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "shared.duckdb")
+    engine = Engine.of(store)
+    cache = AnalysisCache(engine, StoreVersion(engine), workers=4)
+    release = threading.Event()
+    runs: list[str] = []
+
+    def work(key: str) -> object:
+        runs.append(key)
+        release.wait(10)
+        return {"key": key}
+
+    async def scenario() -> tuple[list[object], object]:
+        burst = [
+            asyncio.ensure_future(cache.call(functools.partial(work, key), shared=key))
+            for key in ("a", "a", "a", "b")
+        ]
+        await asyncio.sleep(0.2)  # every call of the burst is waiting on its computation
+        release.set()
+        answers = list(await asyncio.gather(*burst))
+        later = await cache.call(lambda: work("a"), shared="a")  # done: computed anew
+        return answers, later
+
+    try:
+        answers, later = asyncio.run(scenario())
+    finally:
+        cache.close()
+        store.close()
+    assert answers == [{"key": "a"}] * 3 + [{"key": "b"}]
+    assert answers[0] is answers[1] is answers[2]
+    assert sorted(runs) == ["a", "a", "b"] and later == {"key": "a"}

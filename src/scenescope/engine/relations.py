@@ -106,7 +106,10 @@ def release_leads_sql(release_ids: str | None = None) -> str:
     the first home window (digital/physical), else the theatrical one. A release whose date
     is unknown has a NULL lead (never a leak). `release_ids` (SQL for `release_id IN (...)`: a
     literal list or a subquery) limits the releases read, pushed below the state replay."""
-    restrict = f"WHERE release_id IN ({release_ids})" if release_ids else ""
+    # Only matched releases have a lead: the state replay (an aggregate over every report and
+    # nuke event) reads theirs alone, a tenth of a big store's rows rather than all of them.
+    matched = "SELECT release_id FROM release_matches WHERE status = 'matched'"
+    restrict = f"WHERE release_id IN ({release_ids or matched})"
     state = rules.release_state_sql(restrict)
     klass = rules.source_class_sql("r.source", "r.streaming_service")
     window_of = rules.window_of_class_sql("c.source_class")

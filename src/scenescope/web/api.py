@@ -42,7 +42,7 @@ def state_of(request: Request) -> Any:
 
 async def view_table(request: Request, view: AnalysisView) -> pa.Table:
     """The view's whole table for the current store version (computed once, in a worker)."""
-    table: pa.Table = await state_of(request).cache.get(f"view:{view.name}", view.compute)
+    table: pa.Table = await state_of(request).cache.get(f"view:{view.name}", view.table)
     return table
 
 
@@ -95,14 +95,14 @@ def _view_routes(views: APIRouter, view: AnalysisView) -> None:
     async def listing(request: Request, _: Principal = role) -> Response:
         async def build() -> Response:
             table = await view_table(request, view)
-            page = select(table, view.filters, request.query_params, view.default_sort)
+            page = view.select(table, request.query_params)
             return JSONResponse(page_body(view.name, page, request))
 
         return await conditional(request, build)
 
     async def download_csv(request: Request, _: Principal = role) -> Response:
         table = await view_table(request, view)
-        chosen = select(table, view.filters, request.query_params, view.default_sort).table
+        chosen = view.select(table, request.query_params).table
         return Response(
             csv_bytes(chosen),
             media_type="text/csv; charset=utf-8",
@@ -111,7 +111,7 @@ def _view_routes(views: APIRouter, view: AnalysisView) -> None:
 
     async def download_parquet(request: Request, _: Principal = role) -> Response:
         table = await view_table(request, view)
-        chosen = select(table, view.filters, request.query_params, view.default_sort).table
+        chosen = view.select(table, request.query_params).table
         return Response(
             parquet_bytes(chosen),
             media_type="application/vnd.apache.parquet",
@@ -192,7 +192,9 @@ async def search_page(request: Request, query: dict[str, str]) -> dict[str, Any]
     state = state_of(request)
     index = state.store.search_index
     if index is not None:
-        return await state.cache.call(lambda: search_releases(index.search, query))
+        # the same search on the same index state is the same page: a burst computes it once
+        shared = f"search:{index.generation}:{json.dumps(sorted(query.items()))}"
+        return await state.cache.call(lambda: search_releases(index.search, query), shared=shared)
     key = "search:" + json.dumps(sorted(query.items()))
     return await state.cache.get(
         key, lambda e: search_releases(partial(search, e.connection), query), fresh=True
@@ -259,7 +261,7 @@ async def group_record(request: Request, name: str) -> dict[str, Any] | None:
     families = await state.cache.get("families", families_result)
     family = families.family_of(key)
     successors_view = registered_views()["successors"]
-    table = await state.cache.get(f"view:{successors_view.name}", successors_view.compute)
+    table = await state.cache.get(f"view:{successors_view.name}", successors_view.table)
     rows = [
         r
         for r in table.to_pylist()

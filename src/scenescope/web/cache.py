@@ -113,6 +113,7 @@ class AnalysisCache:
         self._running: dict[tuple[str, str], asyncio.Future[Any]] = {}
         self._latest: dict[str, tuple[str, Any]] = {}  # key -> (version, result): the newest
         self._computed: dict[str, tuple[float, float]] = {}  # key -> (finished at, seconds)
+        self._calls: dict[str, asyncio.Future[Any]] = {}  # shared calls running
 
     async def get(self, key: str, compute: Callable[[Engine], T], *, fresh: bool = False) -> T:
         """`compute`'s result for the current store version; with an older version's result
@@ -175,10 +176,19 @@ class AnalysisCache:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, self._compute, compute)
 
-    async def call(self, work: Callable[[], T]) -> T:
-        """Run work that needs no store cursor (a search of the search index) in a worker."""
+    async def call(self, work: Callable[[], T], *, shared: str | None = None) -> T:
+        """Run work that needs no store cursor (a search of the search index) in a worker.
+        `shared`: what the answer depends on; calls with the same one while it runs wait for
+        its answer instead of computing it again (a burst of the same new search)."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, work)
+        if shared is None:
+            return await loop.run_in_executor(self._pool, work)
+        running = self._calls.get(shared)
+        if running is None:
+            running = loop.run_in_executor(self._pool, work)
+            self._calls[shared] = running
+            running.add_done_callback(lambda _: self._calls.pop(shared, None))
+        return await asyncio.shield(running)
 
     def _compute(self, compute: Callable[[Engine], T]) -> T:
         engine = self.engine.cursor()

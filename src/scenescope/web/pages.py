@@ -221,7 +221,7 @@ async def families(request: Request, _: Principal = VIEWER) -> Response:
     state = request.app.state.web
     view = registered_views()["families"]
     table = await api.view_table(request, view)
-    page = select(table, view.filters, request.query_params, view.default_sort)
+    page = view.select(table, request.query_params)
     result = await state.cache.get("families", families_result)
     chart = await state.cache.get("families-chart", lambda _e: _family_chart(result))
     return render(
@@ -396,7 +396,7 @@ def _page_for(view: AnalysisView) -> Any:
 
     async def page(request: Request, _: Principal = role) -> Response:
         table = await api.view_table(request, view)
-        chosen = select(table, view.filters, request.query_params, view.default_sort)
+        chosen = view.select(table, request.query_params)
         chart = None
         if view.chart is not None:
             key = f"chart:{view.name}:{sorted(request.query_params.items())}"

@@ -112,22 +112,35 @@ def _int_param(query: Mapping[str, str], name: str, default: int, low: int, high
     return value
 
 
+def sort_table(table: pa.Table, sort: str) -> pa.Table:
+    """`table` sorted by `sort` (`col` or `-col`; stable, so ties keep their order)."""
+    # An analysis that found nothing has no columns to sort by: its empty page is the answer.
+    if not sort or not table.num_columns:
+        return table
+    column = sort.lstrip("-")
+    if column not in table.column_names:
+        raise QueryError(f"sort={sort!r}: not a column; one of {', '.join(table.column_names)}")
+    return table.sort_by([(column, "descending" if sort.startswith("-") else "ascending")])
+
+
 def select(
-    table: pa.Table, filters: Iterable[Filter], query: Mapping[str, str], default_sort: str = ""
+    table: pa.Table,
+    filters: Iterable[Filter],
+    query: Mapping[str, str],
+    default_sort: str = "",
+    *,
+    presorted: bool = False,
 ) -> Page:
-    """Apply the filters named in `query`, its `sort` (`col` or `-col`) and page it."""
+    """Apply the filters named in `query`, its `sort` (`col` or `-col`) and page it.
+    `presorted`: the table is already in `default_sort` order (a filter keeps the order, so
+    a request for that order sorts nothing: the view tables are sorted once when computed)."""
     for spec in filters:
         value = query.get(spec.name)
         if value is not None and value.strip() != "" and spec.column in table.column_names:
             table = table.filter(spec.expression(value))
     sort = query.get("sort") or default_sort
-    # An analysis that found nothing has no columns to sort by: its empty page is the answer.
-    if sort and table.num_columns:
-        column = sort.lstrip("-")
-        if column not in table.column_names:
-            raise QueryError(f"sort={sort!r}: not a column; one of {', '.join(table.column_names)}")
-        order = "descending" if sort.startswith("-") else "ascending"
-        table = table.sort_by([(column, order)])
+    if not (presorted and sort == default_sort):
+        table = sort_table(table, sort)
     per_page = _int_param(query, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
     page = _int_param(query, "page", 1, 1, 10**9)
     return Page(table, page, per_page)

@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from scenescope.engine import Engine
 from scenescope.report import figures
-from scenescope.web.tables import Filter, rows_table
+from scenescope.web.tables import Filter, Page, rows_table, select, sort_table
 from scenescope.web.tokens import Role
 
 ChartBuilder = Callable[[list[dict[str, Any]]], alt.TopLevelMixin | None]
@@ -41,6 +41,15 @@ class AnalysisView:
     page_role: Role = Role.viewer
     api_role: Role = Role.analyst
     in_nav: bool = True
+
+    def table(self, engine: Engine) -> pa.Table:
+        """`compute`, sorted by `default_sort` once (requests in that order then sort nothing:
+        `select(..., presorted=True)`)."""
+        return sort_table(self.compute(engine), self.default_sort)
+
+    def select(self, table: pa.Table, query: Mapping[str, str]) -> Page:
+        """A request's page of the view's `table` (as `table()` made it)."""
+        return select(table, self.filters, query, self.default_sort, presorted=True)
 
 
 _REGISTRY: dict[str, AnalysisView] = {}
@@ -70,10 +79,10 @@ def estimator_table(
 # --- the analyses built so far ---------------------------------------------------------------
 
 
-def _leaks(engine: Engine) -> Any:
+def _leaks(engine: Engine) -> pa.Table:
     from scenescope.analysis.leaks import Leaks
 
-    return Leaks().fit(engine)
+    return Leaks().table(engine)
 
 
 def _groups(engine: Engine) -> Any:
@@ -152,7 +161,7 @@ register(
             "official date minus the earliest trusted pre time, in days; severity follows the "
             "configured levels. A leak is only as right as the catalog's dates and the match."
         ),
-        compute=estimator_table(_leaks, lambda result: [leak.to_dict() for leak in result.leaks]),
+        compute=_leaks,
         filters=(
             Filter("studio", "studio", "contains", "words of the studio"),
             Filter("source_class", "source_class", "eq", "source class", SOURCE_CLASSES),
